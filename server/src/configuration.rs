@@ -1,0 +1,71 @@
+//! Settings, read once at start-up from the environment.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use crate::rpc::RpcConfig;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where the server listens (`ISTHMUS_ADDRESS`, default `127.0.0.1:3000`; port 0 picks one).
+    pub address: SocketAddr,
+    /// The web build served at `/` (`ISTHMUS_WEB_DIR`, default `web/dist`).
+    pub web_dir: PathBuf,
+    /// Procedure-layer limits (`ISTHMUS_BODY_LIMIT` in bytes, default 1 MiB).
+    pub rpc: RpcConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}={value:?} is not {expected}")]
+pub struct ConfigError {
+    variable: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults = RpcConfig::default();
+        Ok(Settings {
+            address: parse(&lookup, "ISTHMUS_ADDRESS", "a socket address")?
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            web_dir: lookup("ISTHMUS_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
+            rpc: RpcConfig {
+                body_limit: parse(&lookup, "ISTHMUS_BODY_LIMIT", "a size in bytes")?
+                    .unwrap_or(defaults.body_limit),
+                ..defaults
+            },
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    expected: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    lookup(variable)
+        .map(|value| value.parse().map_err(|_| ConfigError { variable, value, expected }))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn defaults_apply_and_bad_values_are_named() {
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(settings.address.port(), 3000);
+        assert_eq!(settings.rpc.body_limit, 1024 * 1024);
+
+        let settings = Settings::from_lookup(|name| (name == "ISTHMUS_BODY_LIMIT").then(|| "2048".into())).unwrap();
+        assert_eq!(settings.rpc.body_limit, 2048);
+
+        let error = Settings::from_lookup(|name| (name == "ISTHMUS_ADDRESS").then(|| "nowhere".into())).unwrap_err();
+        assert_eq!(error.to_string(), r#"ISTHMUS_ADDRESS="nowhere" is not a socket address"#);
+    }
+}

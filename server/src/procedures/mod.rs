@@ -1,0 +1,9 @@
+//! The application's procedures: one module per domain, merged here.
+
+pub mod newsletter;
+
+use crate::{context::Ctx, rpc};
+
+pub fn router() -> rpc::Router<Ctx> {
+    rpc::Router::new().merge(newsletter::router())
+}

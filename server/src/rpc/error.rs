@@ -1,0 +1,167 @@
+use std::{collections::BTreeMap, fmt};
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use specta::Type;
+
+/// An error a procedure (or a guard, or the context extractor) can return.
+///
+/// The value is sent to the client as JSON and its type is exported to TypeScript, so the
+/// client receives exactly this type. A 5xx status makes it an internal error instead: the
+/// value is logged with the request id and the client receives only that id.
+pub trait ProcedureError: Serialize + Type + fmt::Debug + Send + 'static {
+    fn status(&self) -> StatusCode;
+}
+
+/// The error type of procedures that cannot fail and of contexts that never reject.
+// Not `std::convert::Infallible`: serde does not implement `Serialize` for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+pub enum Never {}
+
+impl ProcedureError for Never {
+    fn status(&self) -> StatusCode {
+        match *self {}
+    }
+}
+
+impl IntoResponse for Never {
+    fn into_response(self) -> Response {
+        match self {}
+    }
+}
+
+/// Per-field validation messages, keyed by the field's path in the input (`email`,
+/// `author.name`). The conventional payload of a 422.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Errors of the protocol itself, raised before or around a procedure call. Every
+/// procedure can answer with one of these, so the client types include it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProtocolError {
+    /// The input is not JSON.
+    #[error("input is not valid JSON: {message}")]
+    MalformedJson { message: String },
+    /// The input is JSON but not of the procedure's input type.
+    #[error("input does not match the procedure's type at `{path}`: {message}")]
+    InvalidInput { path: String, message: String },
+    /// The input nests arrays and objects deeper than the configured limit.
+    #[error("input nests deeper than {limit} levels")]
+    TooDeep { limit: u32 },
+    #[error("no procedure is named `{name}`")]
+    UnknownProcedure { name: String },
+    /// A query or subscription was posted, or a mutation was fetched with GET.
+    #[error("{name} is a {kind}: use {allowed}")]
+    MethodNotAllowed { name: String, kind: String, allowed: String },
+    #[error("expected a body of type {expected}")]
+    UnsupportedMediaType { expected: String },
+    #[error("the body exceeds {limit} bytes")]
+    PayloadTooLarge { limit: u32 },
+    #[error("a batch holds at most {limit} calls")]
+    BatchTooLarge { limit: u32 },
+    /// Subscriptions stream over their own connection and cannot be part of a batch.
+    #[error("{name} is a subscription and cannot be batched")]
+    NotBatchable { name: String },
+}
+
+impl ProtocolError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProtocolError::MalformedJson { .. }
+            | ProtocolError::InvalidInput { .. }
+            | ProtocolError::TooDeep { .. }
+            | ProtocolError::BatchTooLarge { .. }
+            | ProtocolError::NotBatchable { .. } => StatusCode::BAD_REQUEST,
+            ProtocolError::UnknownProcedure { .. } => StatusCode::NOT_FOUND,
+            ProtocolError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ProtocolError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProtocolError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+/// A failed call, with the typed error already serialized: everything past the typed
+/// handler is generic.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The procedure's, guard's or context's own error, as JSON.
+    Procedure { status: StatusCode, error: Box<RawValue> },
+    Protocol(ProtocolError),
+    /// Logged where it happened; the client learns only the request id.
+    Internal,
+}
+
+impl Failure {
+    /// Serializes a typed error, or logs it when its status marks it internal. Runs inside
+    /// the call's span, so the log line carries the request id.
+    pub(crate) fn from_error<E: ProcedureError>(error: E) -> Self {
+        let status = error.status();
+        if status.is_server_error() {
+            tracing::error!(error = ?error, "procedure failed");
+            return Failure::Internal;
+        }
+        match serde_json::value::to_raw_value(&error) {
+            Ok(error) => Failure::Procedure { status, error },
+            Err(serialize_error) => {
+                tracing::error!(error = ?error, %serialize_error, "procedure error is not serializable");
+                Failure::Internal
+            }
+        }
+    }
+
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            Failure::Procedure { status, .. } => *status,
+            Failure::Protocol(error) => error.status(),
+            Failure::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON error envelope documented in `http.rs`.
+    pub(crate) fn envelope(&self, request_id: &str) -> String {
+        #[derive(Serialize)]
+        #[serde(tag = "kind", rename_all = "lowercase")]
+        enum Envelope<'a> {
+            Procedure {
+                status: u16,
+                #[serde(rename = "requestId")]
+                request_id: &'a str,
+                error: &'a RawValue,
+            },
+            Protocol {
+                status: u16,
+                #[serde(rename = "requestId")]
+                request_id: &'a str,
+                error: &'a ProtocolError,
+                message: String,
+            },
+            Internal {
+                status: u16,
+                #[serde(rename = "requestId")]
+                request_id: &'a str,
+            },
+        }
+        let status = self.status().as_u16();
+        let envelope = match self {
+            Failure::Procedure { error, .. } => Envelope::Procedure { status, request_id, error },
+            Failure::Protocol(error) => Envelope::Protocol {
+                status,
+                request_id,
+                error,
+                message: error.to_string(),
+            },
+            Failure::Internal => Envelope::Internal { status, request_id },
+        };
+        serde_json::to_string(&envelope).expect("the envelope holds only JSON-safe values")
+    }
+}
+
+impl From<ProtocolError> for Failure {
+    fn from(error: ProtocolError) -> Self {
+        Failure::Protocol(error)
+    }
+}

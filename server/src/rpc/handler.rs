@@ -1,0 +1,121 @@
+//! Plain async functions as procedures, and their erasure into one call signature.
+
+use std::{future::Future, sync::Arc};
+
+use axum::body::Bytes;
+use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
+use serde::{Serialize, de::DeserializeOwned};
+use specta::Type;
+
+use super::{
+    error::{Failure, ProcedureError},
+    input,
+};
+
+/// An async function usable as a procedure: `async fn(ctx: C) -> Result<O, E>` or
+/// `async fn(ctx: C, input: I) -> Result<O, E>`. `M` only tells the two shapes apart.
+pub trait Handler<C, M>: Clone + Send + Sync + 'static {
+    type Input: DeserializeOwned + Type + Send + 'static;
+    type Output: Send + 'static;
+    type Error: ProcedureError;
+    /// False for `async fn(ctx)`: the client then calls it without an argument.
+    const TAKES_INPUT: bool;
+
+    fn call(
+        &self,
+        ctx: C,
+        input: Self::Input,
+    ) -> impl Future<Output = Result<Self::Output, Self::Error>> + Send + 'static;
+}
+
+impl<C, F, Fut, O, E> Handler<C, ()> for F
+where
+    F: Fn(C) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    O: Send + 'static,
+    E: ProcedureError,
+{
+    type Input = ();
+    type Output = O;
+    type Error = E;
+    const TAKES_INPUT: bool = false;
+
+    fn call(&self, ctx: C, (): ()) -> impl Future<Output = Result<O, E>> + Send + 'static {
+        self(ctx)
+    }
+}
+
+impl<C, F, Fut, I, O, E> Handler<C, (I,)> for F
+where
+    F: Fn(C, I) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    I: DeserializeOwned + Type + Send + 'static,
+    O: Send + 'static,
+    E: ProcedureError,
+{
+    type Input = I;
+    type Output = O;
+    type Error = E;
+    const TAKES_INPUT: bool = true;
+
+    fn call(&self, ctx: C, input: I) -> impl Future<Output = Result<O, E>> + Send + 'static {
+        self(ctx, input)
+    }
+}
+
+/// What a successful call produces.
+pub(crate) enum Reply {
+    /// One JSON value (queries and mutations).
+    Json(Bytes),
+    /// JSON values, one per event (subscriptions).
+    Stream(BoxStream<'static, Bytes>),
+}
+
+/// Every procedure after erasure: context and raw JSON input in, reply or failure out.
+pub(crate) type Call<C> =
+    Arc<dyn Fn(C, Option<Bytes>) -> BoxFuture<'static, Result<Reply, Failure>> + Send + Sync>;
+
+pub(crate) fn erase_json<C, M, H>(handler: H) -> Call<C>
+where
+    C: Send + 'static,
+    H: Handler<C, M>,
+    H::Output: Serialize,
+{
+    Arc::new(move |ctx, raw| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            let input = input::decode::<H::Input>(raw.as_deref())?;
+            let output = handler.call(ctx, input).await.map_err(Failure::from_error)?;
+            Ok(Reply::Json(to_json(&output)?))
+        })
+    })
+}
+
+pub(crate) fn erase_stream<C, M, H, T>(handler: H) -> Call<C>
+where
+    C: Send + 'static,
+    H: Handler<C, M>,
+    H::Output: futures_util::Stream<Item = T> + Send,
+    T: Serialize + Send + 'static,
+{
+    Arc::new(move |ctx, raw| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            let input = input::decode::<H::Input>(raw.as_deref())?;
+            let stream = handler.call(ctx, input).await.map_err(Failure::from_error)?;
+            // An item that cannot be serialized is a bug in the output type: end the
+            // stream there rather than send something the client's types do not describe.
+            let events = stream.map(|item| to_json(&item)).take_while(|item| {
+                std::future::ready(item.is_ok())
+            });
+            Ok(Reply::Stream(events.filter_map(|item| std::future::ready(item.ok())).boxed()))
+        })
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Bytes, Failure> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|error| {
+        tracing::error!(%error, "procedure output is not serializable");
+        Failure::Internal
+    })
+}

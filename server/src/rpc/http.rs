@@ -1,0 +1,314 @@
+//! The HTTP face of a [`Router`]: one axum route per procedure plus the batch route.
+//!
+//! # Wire format
+//!
+//! - Query: `GET /rpc/{name}?input=<url-encoded JSON>`; omit `input` for procedures without one.
+//! - Mutation: `POST /rpc/{name}`, `Content-Type: application/json`, the input as the body
+//!   (an empty body means no input).
+//! - Subscription: `GET /rpc/{name}?input=…`, answered with `text/event-stream`: one
+//!   `event: data` per item (its JSON in `data:`), then `event: end` when the stream ends.
+//!   Errors before the stream starts are ordinary error responses.
+//! - Success: status 200 and the output's JSON as the body.
+//! - Failure: the status (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, …) and an envelope
+//!   `{"kind":"procedure","status":409,"requestId":"…","error":<the procedure's error>}`,
+//!   `{"kind":"protocol","status":400,"requestId":"…","error":{"code":"MALFORMED_JSON",…},"message":"…"}` or
+//!   `{"kind":"internal","status":500,"requestId":"…"}`. The request id is also in `x-request-id`.
+//! - Batch: see `batch.rs`.
+
+use std::{
+    convert::Infallible,
+    fmt,
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
+
+use axum::{
+    Extension,
+    body::{Body, Bytes},
+    extract::{FromRequestParts, Request},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+    routing::{MethodRouter, any, get, post},
+};
+use futures_util::{FutureExt, StreamExt, stream};
+use tracing::{Instrument, field};
+
+use super::{
+    Router, batch,
+    error::{Failure, ProcedureError, ProtocolError},
+    handler::{Call, Reply},
+    input,
+    procedure::{Kind, ProcedureMeta},
+};
+
+/// Limits applied to every call.
+#[derive(Clone, Debug)]
+pub struct RpcConfig {
+    /// Largest accepted request body, in bytes (mutations and POSTed batches).
+    pub body_limit: usize,
+    /// Deepest accepted nesting of arrays and objects in an input.
+    pub max_depth: u32,
+    /// Most calls accepted in one batch.
+    pub max_batch: usize,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        RpcConfig { body_limit: 1024 * 1024, max_depth: 64, max_batch: 32 }
+    }
+}
+
+/// Input already taken from a batch request; the procedure route must not read its own.
+#[derive(Clone)]
+pub(crate) struct BatchedInput(pub(crate) Option<Bytes>);
+
+impl<C: Send + 'static> Router<C> {
+    /// Serves the procedures under `/rpc`. `C` is built per call by its `FromRequestParts`
+    /// implementation over `state`.
+    pub fn into_axum<S>(self, state: S, config: RpcConfig) -> axum::Router
+    where
+        C: FromRequestParts<S>,
+        C::Rejection: ProcedureError,
+        S: Clone + Send + Sync + 'static,
+    {
+        let config = Arc::new(config);
+        let kinds = self.procedures.iter().map(|p| (p.meta.name, p.meta.kind)).collect();
+        let mut routes = axum::Router::new();
+        for procedure in self.procedures {
+            let meta = procedure.meta;
+            let call = procedure.call;
+            let (state, config) = (state.clone(), config.clone());
+            let handler = move |request: Request| {
+                serve(call.clone(), meta, state.clone(), config.clone(), request)
+            };
+            let route: MethodRouter = match meta.kind {
+                Kind::Query | Kind::Subscription => get(handler),
+                Kind::Mutation => post(handler),
+            };
+            let mut route = route.fallback(move || async move { method_not_allowed(meta) });
+            for layer in &procedure.layers {
+                route = layer(route);
+            }
+            // Outermost, so that the application's layers can read it.
+            route = route.layer(Extension(meta));
+            routes = routes.route(&format!("/rpc/{}", meta.name), route);
+        }
+        let routes = routes.route("/rpc/{*name}", any(unknown_procedure));
+        let batch = batch::route(routes.clone(), kinds, config);
+        routes.route("/rpc", batch)
+    }
+}
+
+async fn serve<C, S>(
+    call: Call<C>,
+    meta: ProcedureMeta,
+    state: S,
+    config: Arc<RpcConfig>,
+    request: Request,
+) -> Response
+where
+    C: FromRequestParts<S> + Send + 'static,
+    C::Rejection: ProcedureError,
+    S: Send + Sync,
+{
+    let request_id = RequestId::next();
+    let span = tracing::info_span!(
+        "rpc",
+        procedure = meta.name,
+        kind = meta.kind.as_str(),
+        request_id = %request_id,
+        outcome = field::Empty,
+        status = field::Empty,
+        duration_us = field::Empty,
+    );
+    let started = Instant::now();
+    let outcome = AssertUnwindSafe(execute(call, meta, &state, &config, request))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic_message(&*panic);
+            span.in_scope(|| tracing::error!(panic = message, "procedure panicked"));
+            Err(Failure::Internal)
+        });
+    let response = match outcome {
+        Ok(Reply::Json(body)) => json_response(StatusCode::OK, body),
+        Ok(Reply::Stream(items)) => event_stream(items),
+        Err(failure) => failure_response(&failure, &request_id),
+    };
+    let status = response.status();
+    let _entered = span.enter();
+    span.record("status", status.as_u16());
+    span.record("duration_us", started.elapsed().as_micros() as u64);
+    if status.is_server_error() {
+        span.record("outcome", "error");
+        tracing::error!("call failed");
+    } else if status.is_client_error() {
+        span.record("outcome", "rejected");
+        tracing::info!("call rejected");
+    } else {
+        span.record("outcome", "ok");
+        tracing::debug!("call succeeded");
+    }
+    drop(_entered);
+    response
+}
+
+async fn execute<C, S>(
+    call: Call<C>,
+    meta: ProcedureMeta,
+    state: &S,
+    config: &RpcConfig,
+    request: Request,
+) -> Result<Reply, Failure>
+where
+    C: FromRequestParts<S> + Send + 'static,
+    C::Rejection: ProcedureError,
+    S: Send + Sync,
+{
+    let (mut parts, body) = request.into_parts();
+    let raw = match parts.extensions.remove::<BatchedInput>() {
+        Some(BatchedInput(raw)) => raw,
+        None if meta.kind == Kind::Mutation => read_json_body(&parts.headers, body, config.body_limit).await?,
+        None => query_param(&parts, "input"),
+    };
+    if let Some(raw) = &raw {
+        input::check_depth(raw, config.max_depth)?;
+    }
+    let ctx = C::from_request_parts(&mut parts, state).await.map_err(Failure::from_error)?;
+    call(ctx, raw).await
+}
+
+/// The value of `key` in the query string, URL-decoded.
+pub(crate) fn query_param(parts: &Parts, key: &str) -> Option<Bytes> {
+    let query = parts.uri.query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| Bytes::from(value.into_owned()))
+}
+
+/// Reads a JSON request body, enforcing the media type and the size cap. `None` when empty.
+pub(crate) async fn read_json_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Option<Bytes>, ProtocolError> {
+    if !is_json(headers) {
+        return Err(ProtocolError::UnsupportedMediaType { expected: "application/json".into() });
+    }
+    let too_large = || ProtocolError::PayloadTooLarge { limit: u32::try_from(limit).unwrap_or(u32::MAX) };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let error = error.into_inner();
+        if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            too_large()
+        } else {
+            ProtocolError::MalformedJson { message: format!("the body could not be read: {error}") }
+        }
+    })?;
+    Ok((!bytes.is_empty()).then_some(bytes))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn method_not_allowed(meta: ProcedureMeta) -> Response {
+    let allowed = match meta.kind {
+        Kind::Query | Kind::Subscription => Method::GET,
+        Kind::Mutation => Method::POST,
+    };
+    let error = ProtocolError::MethodNotAllowed {
+        name: meta.name.to_owned(),
+        kind: meta.kind.as_str().to_owned(),
+        allowed: allowed.to_string(),
+    };
+    let request_id = RequestId::next();
+    tracing::info!(procedure = meta.name, %request_id, "wrong method for procedure");
+    let mut response = failure_response(&error.into(), &request_id);
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_str(allowed.as_str()).expect("a method is a valid header"));
+    response
+}
+
+async fn unknown_procedure(request: Request) -> Response {
+    let name = request.uri().path().trim_start_matches("/rpc/").to_owned();
+    let request_id = RequestId::next();
+    tracing::info!(procedure = %name, %request_id, "unknown procedure");
+    failure_response(&ProtocolError::UnknownProcedure { name }.into(), &request_id)
+}
+
+pub(crate) fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+pub(crate) fn failure_response(failure: &Failure, request_id: &RequestId) -> Response {
+    let request_id = request_id.to_string();
+    let mut response = json_response(failure.status(), failure.envelope(&request_id));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+fn event_stream(items: futures_util::stream::BoxStream<'static, Bytes>) -> Response {
+    let events = items
+        .map(|json| Event::default().event("data").data(String::from_utf8_lossy(&json)))
+        .chain(stream::once(async { Event::default().event("end").data("") }))
+        .map(Ok::<_, Infallible>);
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("non-string panic payload")
+}
+
+/// Identifies one call in logs and in its error envelope. Unique per process: a random-ish
+/// prefix fixed at start-up and a counter, so minting one costs an atomic increment.
+pub(crate) struct RequestId(u64);
+
+impl RequestId {
+    pub(crate) fn next() -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(1);
+        RequestId(COUNTER.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        static PREFIX: OnceLock<u32> = OnceLock::new();
+        let prefix = PREFIX.get_or_init(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or_default();
+            nanos ^ std::process::id().rotate_left(16)
+        });
+        write!(f, "{prefix:08x}-{:08x}", self.0)
+    }
+}

@@ -1,0 +1,24 @@
+//! The procedure layer: typed queries, mutations and subscriptions served over HTTP.
+//!
+//! This module knows nothing about the application. It turns a [`Router`] of plain async
+//! functions into an axum router (see `http.rs` for the wire format) and exports every
+//! procedure's types to TypeScript (`export.rs`). The application supplies the context type,
+//! an ordinary axum extractor, and the procedures.
+
+mod batch;
+mod error;
+mod export;
+mod handler;
+mod http;
+mod input;
+mod int64;
+mod procedure;
+mod router;
+
+pub use error::{FieldErrors, Never, ProcedureError, ProtocolError};
+pub use export::{ExportError, typescript};
+pub use handler::Handler;
+pub use http::RpcConfig;
+pub use int64::Int64;
+pub use procedure::{Kind, ProcedureMeta};
+pub use router::Router;
