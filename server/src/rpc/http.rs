@@ -100,7 +100,9 @@ impl<C: Send + 'static> Router<C> {
             route = route.layer(Extension(meta));
             routes = routes.route(&format!("/rpc/{}", meta.name), route);
         }
-        let routes = routes.route("/rpc/{*name}", any(unknown_procedure));
+        let routes = routes
+            .route("/rpc/", any(unknown_procedure))
+            .route("/rpc/{*name}", any(unknown_procedure));
         let batch = batch::route(routes.clone(), kinds, config);
         routes.route("/rpc", batch)
     }

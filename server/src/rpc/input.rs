@@ -13,7 +13,10 @@ pub(crate) fn decode<T: DeserializeOwned>(raw: Option<&[u8]>) -> Result<T, Proto
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        if inner.is_data() {
+        // Typed decoding stops at the first mismatch, possibly before a syntax error further
+        // on; only input that is valid JSON throughout is reported as the wrong type.
+        let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(raw).is_ok();
+        if inner.is_data() && is_json {
             ProtocolError::InvalidInput { path, message: strip_position(&inner) }
         } else {
             ProtocolError::MalformedJson { message: inner.to_string() }
@@ -85,6 +88,8 @@ mod tests {
     #[test]
     fn syntax_errors_are_malformed_json() {
         let error = decode::<Input>(Some(b"{\"name\":")).unwrap_err();
+        assert!(matches!(error, ProtocolError::MalformedJson { .. }), "{error:?}");
+        let error = decode::<String>(Some(b"{\"name\":")).unwrap_err();
         assert!(matches!(error, ProtocolError::MalformedJson { .. }), "{error:?}");
         let error = decode::<Input>(Some(b"{} trailing")).unwrap_err();
         assert!(matches!(error, ProtocolError::MalformedJson { .. }), "{error:?}");

@@ -18,7 +18,7 @@ use super::{
 
 /// A set of procedures over a context `C`. Build one per domain and merge them at the root.
 ///
-/// ```ignore
+/// ```text
 /// rpc::Router::new()
 ///     .query("posts.list", posts::list)
 ///     .mutation("posts.create", posts::create)

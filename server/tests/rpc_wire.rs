@@ -1,0 +1,473 @@
+//! The procedure layer over real HTTP on loopback: every kind of bad input gets a precise
+//! 4xx envelope, and the server keeps answering afterwards.
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::{
+    extract::{FromRequestParts, Request},
+    http::{StatusCode, request::Parts},
+    middleware::{self, Next},
+    response::Response,
+};
+use futures_util::{Stream, stream};
+use isthmus_server::rpc::{self, FieldErrors, Int64, Never, ProcedureError, ProcedureMeta, RpcConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use specta::Type;
+
+#[derive(Clone)]
+struct TestState;
+
+/// A context that reads the caller from a header, as an application's would from a cookie.
+struct Ctx {
+    user: Option<String>,
+}
+
+impl FromRequestParts<TestState> for Ctx {
+    type Rejection = Never;
+    async fn from_request_parts(parts: &mut Parts, _: &TestState) -> Result<Self, Never> {
+        let user = parts.headers.get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Ctx { user })
+    }
+}
+
+struct UserCtx {
+    user: String,
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+enum AuthError {
+    Unauthorized,
+}
+
+impl ProcedureError for AuthError {
+    fn status(&self) -> StatusCode {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+async fn require_user(ctx: Ctx, _meta: ProcedureMeta) -> Result<UserCtx, AuthError> {
+    ctx.user.map(|user| UserCtx { user }).ok_or(AuthError::Unauthorized)
+}
+
+#[derive(Debug, Deserialize, Type)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+enum TestError {
+    Validation { fields: FieldErrors },
+    Conflict,
+    Database { detail: String },
+}
+
+impl ProcedureError for TestError {
+    fn status(&self) -> StatusCode {
+        match self {
+            TestError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            TestError::Conflict => StatusCode::CONFLICT,
+            TestError::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+async fn health(_: Ctx) -> Result<&'static str, Never> {
+    Ok("ok")
+}
+
+async fn sum(_: Ctx, point: Point) -> Result<i32, Never> {
+    Ok(point.x + point.y)
+}
+
+async fn echo_big(_: Ctx, value: Int64) -> Result<Int64, Never> {
+    Ok(Int64(value.0 + 1))
+}
+
+async fn create(_: Ctx, name: String) -> Result<String, TestError> {
+    match name.as_str() {
+        "" => Err(TestError::Validation {
+            fields: FieldErrors::from([("name".into(), vec!["Required.".into()])]),
+        }),
+        "taken" => Err(TestError::Conflict),
+        "db" => Err(TestError::Database { detail: "SELECT secret FROM users".into() }),
+        _ => Ok(format!("created {name}")),
+    }
+}
+
+async fn boom(_: Ctx) -> Result<(), Never> {
+    panic!("handler bug")
+}
+
+async fn me(ctx: UserCtx, greeting: String) -> Result<String, Never> {
+    Ok(format!("{greeting}, {}", ctx.user))
+}
+
+async fn count_to(_: Ctx, n: u32) -> Result<impl Stream<Item = u32>, Never> {
+    Ok(stream::iter(1..=n))
+}
+
+async fn tag_procedure(request: Request, next: Next) -> Response {
+    let name = request.extensions().get::<ProcedureMeta>().map(|meta| meta.name);
+    let mut response = next.run(request).await;
+    if let Some(name) = name {
+        response.headers_mut().insert("x-procedure", name.parse().unwrap());
+    }
+    response
+}
+
+fn router() -> rpc::Router<Ctx> {
+    let authed = rpc::Router::new().query("me.greet", me).guard(require_user);
+    rpc::Router::new()
+        .query("health", health)
+        .query("math.sum", sum)
+        .query("math.next", echo_big)
+        .mutation("things.create", create)
+        .mutation("things.boom", boom)
+        .subscription("count.to", count_to)
+        .merge(authed)
+        .layer(middleware::from_fn(tag_procedure))
+}
+
+struct Server {
+    address: SocketAddr,
+    http: reqwest::Client,
+}
+
+async fn spawn(config: RpcConfig) -> Server {
+    let app = router().into_axum(TestState, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server { address, http: reqwest::Client::new() }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    async fn query(&self, name: &str, input: Option<&str>) -> (StatusCode, Value) {
+        let mut request = self.http.get(self.url(&format!("/rpc/{name}")));
+        if let Some(input) = input {
+            request = request.query(&[("input", input)]);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    async fn mutation(&self, name: &str, body: &str) -> (StatusCode, Value) {
+        self.post(&format!("/rpc/{name}"), body).await
+    }
+
+    async fn post(&self, path: &str, body: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    /// The server still serves after whatever the test sent before.
+    async fn assert_alive(&self) {
+        assert_eq!(self.query("health", None).await, (StatusCode::OK, json!("ok")));
+    }
+}
+
+async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, body)
+}
+
+fn protocol_code(body: &Value) -> &str {
+    assert_eq!(body["kind"], "protocol", "{body}");
+    assert!(body["requestId"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
+    body["error"]["code"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn queries_and_mutations_return_their_output() {
+    let server = spawn(RpcConfig::default()).await;
+    assert_eq!(server.query("math.sum", Some(r#"{"x":2,"y":3}"#)).await, (StatusCode::OK, json!(5)));
+    assert_eq!(
+        server.mutation("things.create", r#""lamp""#).await,
+        (StatusCode::OK, json!("created lamp"))
+    );
+    // 64-bit integers travel as strings, beyond JavaScript's 2^53.
+    assert_eq!(
+        server.query("math.next", Some(r#""9007199254740992""#)).await,
+        (StatusCode::OK, json!("9007199254740993"))
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_malformed_json() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.mutation("things.create", r#"{"name": "#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "MALFORMED_JSON");
+    let (status, body) = server.query("math.sum", Some("{x:1}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "MALFORMED_JSON");
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn wrong_types_are_400_invalid_input_with_the_path() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.query("math.sum", Some(r#"{"x":1,"y":"2"}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "INVALID_INPUT");
+    assert_eq!(body["error"]["path"], "y");
+    let (status, body) = server.query("math.sum", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a required input is missing: {body}");
+    assert_eq!(protocol_code(&body), "INVALID_INPUT");
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn unknown_procedure_is_404() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.query("math.divide", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(protocol_code(&body), "UNKNOWN_PROCEDURE");
+    assert_eq!(body["error"]["name"], "math.divide");
+    let (status, body) = server.mutation("nope", "{}").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(protocol_code(&body), "UNKNOWN_PROCEDURE");
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_with_allow() {
+    let server = spawn(RpcConfig::default()).await;
+    let response = server.http.get(server.url("/rpc/things.create")).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "POST");
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(protocol_code(&body), "METHOD_NOT_ALLOWED");
+    let (status, body) = server.mutation("math.sum", r#"{"x":1,"y":2}"#).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"]["allowed"], "GET");
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn mutations_require_a_json_content_type() {
+    let server = spawn(RpcConfig::default()).await;
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+        let mut request = server.http.post(server.url("/rpc/things.create")).body(r#""lamp""#);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let (status, body) = read(request.send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(protocol_code(&body), "UNSUPPORTED_MEDIA_TYPE");
+    }
+    let (status, _) = read(
+        server
+            .http
+            .post(server.url("/rpc/things.create"))
+            .header("content-type", "Application/JSON; charset=utf-8")
+            .body(r#""lamp""#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "media types compare case-insensitively, parameters aside");
+}
+
+#[tokio::test]
+async fn bodies_over_the_cap_are_413() {
+    let server = spawn(RpcConfig { body_limit: 1024, ..RpcConfig::default() }).await;
+    let big = format!("\"{}\"", "a".repeat(2048));
+    let (status, body) = server.mutation("things.create", &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(protocol_code(&body), "PAYLOAD_TOO_LARGE");
+    assert_eq!(body["error"]["limit"], 1024);
+
+    // Without a Content-Length the cap still holds while streaming.
+    let chunks = stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64])));
+    let response = server
+        .http
+        .post(server.url("/rpc/things.create"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(protocol_code(&body), "PAYLOAD_TOO_LARGE");
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn deeply_nested_input_is_400_too_deep() {
+    let server = spawn(RpcConfig::default()).await;
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let (status, body) = server.mutation("things.create", &nested).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "TOO_DEEP");
+    assert_eq!(body["error"]["limit"], 64);
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn typed_errors_keep_their_type_and_status() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.mutation("things.create", r#""""#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["kind"], "procedure");
+    assert_eq!(body["status"], 422);
+    assert_eq!(body["error"], json!({"code": "VALIDATION", "fields": {"name": ["Required."]}}));
+    let (status, body) = server.mutation("things.create", r#""taken""#).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"], json!({"code": "CONFLICT"}));
+}
+
+#[tokio::test]
+async fn internal_errors_and_panics_are_500_with_only_a_request_id() {
+    let server = spawn(RpcConfig::default()).await;
+    let response = server
+        .http
+        .post(server.url("/rpc/things.create"))
+        .header("content-type", "application/json")
+        .body(r#""db""#)
+        .send()
+        .await
+        .unwrap();
+    let header_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, json!({"kind": "internal", "status": 500, "requestId": header_id}));
+    assert!(!body.to_string().contains("SELECT"), "details never reach the client");
+
+    let (status, body) = server.mutation("things.boom", "").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body["kind"], "internal");
+    assert!(!body.to_string().contains("handler bug"));
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn guards_run_before_input_decoding() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.query("me.greet", Some("not json")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], json!({"code": "UNAUTHORIZED"}));
+    let response = server
+        .http
+        .get(server.url("/rpc/me.greet"))
+        .query(&[("input", r#""hello""#)])
+        .header("x-user", "ada")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await, (StatusCode::OK, json!("hello, ada")));
+}
+
+#[tokio::test]
+async fn tower_layers_see_the_procedure() {
+    let server = spawn(RpcConfig::default()).await;
+    let response = server.http.get(server.url("/rpc/health")).send().await.unwrap();
+    assert_eq!(response.headers()["x-procedure"], "health");
+}
+
+#[tokio::test]
+async fn batches_answer_each_call_in_order() {
+    let server = spawn(RpcConfig::default()).await;
+    let calls = json!([
+        {"path": "math.sum", "input": {"x": 1, "y": 2}},
+        {"path": "health"},
+        {"path": "nope"},
+        {"path": "things.create", "input": "lamp"},
+        {"path": "count.to", "input": 3},
+    ]);
+    let response = server
+        .http
+        .get(server.url("/rpc"))
+        .query(&[("batch", calls.to_string())])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::OK);
+    let results = body.as_array().unwrap();
+    assert_eq!(results[0], json!({"status": 200, "body": 3}));
+    assert_eq!(results[1], json!({"status": 200, "body": "ok"}));
+    assert_eq!(results[2]["status"], 404);
+    assert_eq!(results[3]["status"], 405, "a GET batch cannot carry mutations");
+    assert_eq!(results[4]["status"], 400);
+    assert_eq!(results[4]["body"]["error"]["code"], "NOT_BATCHABLE");
+
+    let (status, body) = server
+        .post("/rpc", &json!([{"path": "things.create", "input": "lamp"}, {"path": "things.create", "input": "taken"}]).to_string())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body[0], json!({"status": 200, "body": "created lamp"}));
+    assert_eq!(body[1]["status"], 409);
+    assert_eq!(body[1]["body"]["error"]["code"], "CONFLICT");
+}
+
+#[tokio::test]
+async fn batches_apply_guards_with_the_batch_headers() {
+    let server = spawn(RpcConfig::default()).await;
+    let calls = json!([{"path": "me.greet", "input": "hi"}]).to_string();
+    let anonymous = server.http.get(server.url("/rpc")).query(&[("batch", &calls)]).send().await.unwrap();
+    assert_eq!(read(anonymous).await.1[0]["status"], 401);
+    let signed_in = server
+        .http
+        .get(server.url("/rpc"))
+        .query(&[("batch", &calls)])
+        .header("x-user", "ada")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(signed_in).await.1[0], json!({"status": 200, "body": "hi, ada"}));
+}
+
+#[tokio::test]
+async fn malformed_batches_are_rejected_whole() {
+    let server = spawn(RpcConfig { max_batch: 2, ..RpcConfig::default() }).await;
+    let (status, body) = server.post("/rpc", r#"[{"path": 1}]"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "INVALID_INPUT");
+    let (status, body) = server.post("/rpc", r#"[{"path":"health"},{"path":"health"},{"path":"health"}]"#).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "BATCH_TOO_LARGE");
+    let response = server.http.post(server.url("/rpc")).body("[]").send().await.unwrap();
+    assert_eq!(read(response).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn subscriptions_stream_server_sent_events() {
+    let server = spawn(RpcConfig::default()).await;
+    let response = server.http.get(server.url("/rpc/count.to")).query(&[("input", "3")]).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let text = tokio::time::timeout(Duration::from_secs(10), response.text()).await.unwrap().unwrap();
+    let events: Vec<(&str, &str)> = text
+        .split("\n\n")
+        .filter_map(|event| {
+            let name = event.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = event.lines().find_map(|l| l.strip_prefix("data: ").or(l.strip_prefix("data:"))).unwrap_or("");
+            Some((name, data))
+        })
+        .collect();
+    assert_eq!(events, [("data", "1"), ("data", "2"), ("data", "3"), ("end", "")]);
+
+    let (status, body) = server.query("count.to", Some("\"three\"")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "errors before the stream are plain responses");
+    assert_eq!(protocol_code(&body), "INVALID_INPUT");
+}
