@@ -1,0 +1,12 @@
+import { tanstackRouter } from "@tanstack/router-plugin/vite";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  // The router plugin writes src/routeTree.gen.ts from the files in src/routes.
+  plugins: [tanstackRouter({ target: "react", autoCodeSplitting: true }), react()],
+  server: {
+    // In development the Rust server answers procedures; run it alongside `npm run dev`.
+    proxy: { "/rpc": process.env.ISTHMUS_SERVER ?? "http://127.0.0.1:3000" },
+  },
+});
