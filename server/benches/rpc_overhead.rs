@@ -1,1 +1,149 @@
-fn main() {}
+//! `cargo bench -p isthmus-server --bench rpc_overhead`
+//!
+//! The cost of the procedure layer: a trivial query through it against a plain axum handler
+//! returning the same JSON, measured in one run on loopback. The server gets one runtime
+//! thread and the load generator the other core; rounds alternate between the two targets
+//! and the median round of each is reported, with their ratio.
+
+use std::{net::SocketAddr, time::{Duration, Instant}};
+
+use axum::{Json, routing::get};
+use isthmus_server::rpc::{self, Never, RpcConfig};
+use serde::Serialize;
+use specta::Type;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+const CONNECTIONS: usize = 32;
+const REQUESTS_PER_ROUND: usize = 40_000;
+const ROUNDS: usize = 5;
+
+#[derive(Clone, Serialize, Type)]
+struct Greeting {
+    message: &'static str,
+    count: u32,
+}
+
+const GREETING: Greeting = Greeting { message: "hello", count: 1 };
+
+#[derive(Clone)]
+struct State;
+
+struct Ctx;
+
+impl axum::extract::FromRequestParts<State> for Ctx {
+    type Rejection = Never;
+    async fn from_request_parts(_: &mut axum::http::request::Parts, _: &State) -> Result<Self, Never> {
+        Ok(Ctx)
+    }
+}
+
+async fn greeting(_: Ctx) -> Result<Greeting, Never> {
+    Ok(GREETING)
+}
+
+fn serve() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let app = rpc::Router::<Ctx>::new()
+                .query("bench.greeting", greeting)
+                .into_axum(State, RpcConfig::default())
+                .route("/plain", get(|| async { Json(GREETING) }));
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    address
+}
+
+/// One keep-alive connection sending `count` GETs in sequence; returns each latency.
+async fn connection(address: SocketAddr, path: &'static str, count: usize) -> Vec<Duration> {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
+    let mut buffer = Vec::with_capacity(4096);
+    let mut latencies = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        buffer.clear();
+        loop {
+            let mut chunk = [0u8; 4096];
+            let read = stream.read(&mut chunk).await.unwrap();
+            assert!(read > 0, "server closed the connection");
+            buffer.extend_from_slice(&chunk[..read]);
+            if let Some(length) = complete_response_length(&buffer) {
+                assert!(buffer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buffer));
+                assert_eq!(buffer.len(), length, "one response per request");
+                break;
+            }
+        }
+        latencies.push(started.elapsed());
+    }
+    latencies
+}
+
+/// The full length of the response in `buffer` once it has all arrived.
+fn complete_response_length(buffer: &[u8]) -> Option<usize> {
+    let head_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = std::str::from_utf8(&buffer[..head_end]).ok()?;
+    let body_length: usize = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))?;
+    (buffer.len() >= head_end + body_length).then_some(head_end + body_length)
+}
+
+struct Round {
+    requests_per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn round(address: SocketAddr, path: &'static str) -> Round {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|_| tokio::spawn(connection(address, path, REQUESTS_PER_ROUND / CONNECTIONS)))
+        .collect();
+    let mut latencies = Vec::with_capacity(REQUESTS_PER_ROUND);
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Round { requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(), p50: at(0.50), p99: at(0.99) }
+}
+
+fn median(mut rounds: Vec<Round>) -> Round {
+    rounds.sort_by(|a, b| a.requests_per_second.total_cmp(&b.requests_per_second));
+    rounds.swap_remove(rounds.len() / 2)
+}
+
+fn main() {
+    tracing_subscriber::fmt().with_env_filter("warn").init();
+    let address = serve();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        // Warm-up: connections, allocator, caches.
+        round(address, "/plain").await;
+        round(address, "/rpc/bench.greeting").await;
+        let (mut plain, mut layer) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            plain.push(round(address, "/plain").await);
+            layer.push(round(address, "/rpc/bench.greeting").await);
+        }
+        let (plain, layer) = (median(plain), median(layer));
+        println!("{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, median of {ROUNDS} rounds");
+        println!("{:<28} {:>12} {:>10} {:>10}", "target", "requests/s", "p50", "p99");
+        for (name, r) in [("plain axum handler", &plain), ("query through rpc layer", &layer)] {
+            println!("{name:<28} {:>12.0} {:>10.1?} {:>10.1?}", r.requests_per_second, r.p50, r.p99);
+        }
+        println!("ratio (rpc / plain requests/s): {:.3}", layer.requests_per_second / plain.requests_per_second);
+    });
+}
