@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+// Browser tests: the production build served by the real server, driven in Debian's Chromium.
+export default defineConfig({
+  test: {
+    include: ["e2e/**/*.test.ts"],
+    globalSetup: ["./e2e/setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
