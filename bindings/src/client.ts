@@ -116,6 +116,7 @@ interface PendingCall {
   kind: "query" | "mutation";
   name: string;
   input: unknown;
+  signal: AbortSignal | undefined;
   resolve: (value: unknown) => void;
   reject: (error: RpcError) => void;
 }
@@ -137,11 +138,12 @@ export function createClient<P extends ProcedureMap>(options: ClientOptions = {}
     return new Promise<unknown>((resolve, reject) => {
       const signal = callOptions?.signal;
       if (signal?.aborted) return reject(signal.reason);
+      // Aborting settles the call at once; its request is cancelled only if it travels alone,
+      // since a batch still carries other calls.
       signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-      const pending: PendingCall = { kind, name, input, resolve, reject };
-      if (!batching || signal) {
-        // A call that may be aborted travels alone, so aborting it cancels its request.
-        void send([pending], signal);
+      const pending: PendingCall = { kind, name, input, signal, resolve, reject };
+      if (!batching) {
+        void send([pending]);
         return;
       }
       queue.push(pending);
@@ -160,9 +162,9 @@ export function createClient<P extends ProcedureMap>(options: ClientOptions = {}
     }
   }
 
-  async function send(calls: PendingCall[], signal?: AbortSignal) {
+  async function send(calls: PendingCall[]) {
     try {
-      const results = calls.length === 1 ? [await sendOne(calls[0]!, signal)] : await sendBatch(calls);
+      const results = calls.length === 1 ? [await sendOne(calls[0]!)] : await sendBatch(calls);
       calls.forEach((pending, i) => settle(pending, results[i]!));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -172,8 +174,9 @@ export function createClient<P extends ProcedureMap>(options: ClientOptions = {}
     }
   }
 
-  async function sendOne(pending: PendingCall, signal?: AbortSignal): Promise<WireResult> {
+  async function sendOne(pending: PendingCall): Promise<WireResult> {
     const target = `${url}/${pending.name}`;
+    const signal = pending.signal;
     const response =
       pending.kind === "query"
         ? await doFetch(withInput(target, "input", pending.input), { headers: headers(), signal })

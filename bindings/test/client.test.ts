@@ -118,6 +118,17 @@ describe("batching", () => {
     expect(unbatched.requests).toEqual(["GET /newsletter.stats", "GET /newsletter.stats"]);
   });
 
+  test("calls with an abort signal are batched too, and aborting settles only that call", async () => {
+    const { client, requests } = countingClient();
+    const controller = new AbortController();
+    const aborted = client.query("newsletter.stats", undefined, { signal: controller.signal });
+    const kept = client.query("newsletter.stats", undefined, { signal: new AbortController().signal });
+    controller.abort(new Error("navigated away"));
+    await expect(aborted).rejects.toThrow("navigated away");
+    expect((await kept).subscriberCount).toBeTypeOf("number");
+    expect(requests).toEqual([expect.stringMatching(/^GET \?batch=/)]);
+  });
+
   test("a batch too long for a URL is posted", async () => {
     const { client, requests } = countingClient({ batch: { maxUrlLength: 10 } });
     await Promise.all([client.query("newsletter.stats"), client.query("newsletter.stats")]);
@@ -157,6 +168,17 @@ describe("TanStack Query helpers", () => {
     const stats = await queryClient.fetchQuery(options);
     expect(stats.subscriberCount).toBeTypeOf("number");
     expect(queryClient.getQueryData(rq.queryKey("newsletter.stats"))).toEqual(stats);
+  });
+
+  test("queries a page starts together travel in one request", async () => {
+    const { client, requests } = countingClient();
+    const rq = createQueryHelpers(client);
+    const queryClient = new QueryClient();
+    await Promise.all([
+      queryClient.fetchQuery(rq.queryOptions("newsletter.stats")),
+      new QueryClient().fetchQuery(rq.queryOptions("newsletter.stats")),
+    ]);
+    expect(requests).toHaveLength(1);
   });
 
   test("mutation options carry the typed error", async () => {
