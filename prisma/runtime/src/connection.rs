@@ -1,0 +1,215 @@
+use std::{future::Future, pin::Pin, str::FromStr, sync::Arc, time::Duration};
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::{SqlxBinder, SqlxValues};
+// Statements come from sea-query with every value bound, hence `AssertSqlSafe`.
+use sqlx::{
+    AssertSqlSafe, PgPool, Postgres, Sqlite, SqlitePool, Transaction,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
+};
+use tokio::sync::Mutex;
+
+use crate::{DbError, DbRow};
+
+/// Which database a connection talks to; decides SQL dialect and value encodings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Provider {
+    Sqlite,
+    Postgresql,
+}
+
+impl Provider {
+    /// The name used in `schema.prisma` and in `prisma/migrations/<provider>`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Sqlite => "sqlite",
+            Provider::Postgresql => "postgresql",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A pool of connections to the database named by a URL: `sqlite:path/to/file.db` (or
+/// `file:…`, created when missing) or `postgres://…`.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub(crate) pool: Pool,
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where generated queries run: a [`Db`] or a [`Tx`].
+pub trait Conn: Send + Sync {
+    fn provider(&self) -> Provider;
+    #[doc(hidden)]
+    fn fetch(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<Vec<DbRow>, DbError>>;
+    #[doc(hidden)]
+    fn run(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<u64, DbError>>;
+}
+
+fn build(conn: &impl Conn, statement: &impl SqlxBinder) -> (String, SqlxValues) {
+    match conn.provider() {
+        Provider::Sqlite => statement.build_sqlx(SqliteQueryBuilder),
+        Provider::Postgresql => statement.build_sqlx(PostgresQueryBuilder),
+    }
+}
+
+pub async fn fetch_all(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<Vec<DbRow>, DbError> {
+    let (sql, values) = build(conn, statement);
+    conn.fetch(sql, values).await
+}
+
+pub async fn fetch_optional(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<Option<DbRow>, DbError> {
+    Ok(fetch_all(conn, statement).await?.into_iter().next())
+}
+
+/// Runs a statement; returns the number of rows it affected.
+pub async fn execute(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<u64, DbError> {
+    let (sql, values) = build(conn, statement);
+    conn.run(sql, values).await
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Pool::Postgres(
+                PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect(url).await?,
+            )
+        } else {
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("file:").trim_start_matches("//");
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10));
+            Pool::Sqlite(SqlitePoolOptions::new().connect_with(options).await?)
+        };
+        Ok(Db { pool })
+    }
+
+    /// Runs `work` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub async fn transaction<T, E, F, Fut>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(Tx) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<DbError>,
+    {
+        let inner = match &self.pool {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await.map_err(DbError::from)?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await.map_err(DbError::from)?),
+        };
+        let provider = self.provider();
+        let shared = Arc::new(Mutex::new(Some(inner)));
+        let result = work(Tx { provider, inner: shared.clone() }).await;
+        let inner = shared.lock().await.take().ok_or(DbError::Other(sqlx::Error::PoolClosed))?;
+        match (&result, inner) {
+            (Ok(_), TxInner::Sqlite(tx)) => tx.commit().await.map_err(DbError::from)?,
+            (Ok(_), TxInner::Postgres(tx)) => tx.commit().await.map_err(DbError::from)?,
+            (Err(_), TxInner::Sqlite(tx)) => tx.rollback().await.map_err(DbError::from)?,
+            (Err(_), TxInner::Postgres(tx)) => tx.rollback().await.map_err(DbError::from)?,
+        }
+        result
+    }
+
+    /// The raw-SQL escape hatch: the pool of the running backend.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Some(pool),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(pool) => Some(pool),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Conn for Db {
+    fn provider(&self) -> Provider {
+        match self.pool {
+            Pool::Sqlite(_) => Provider::Sqlite,
+            Pool::Postgres(_) => Provider::Postgresql,
+        }
+    }
+
+    fn fetch(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<Vec<DbRow>, DbError>> {
+        Box::pin(async move {
+            Ok(match &self.pool {
+                Pool::Sqlite(pool) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(pool).await?.into_iter().map(DbRow::Sqlite).collect()
+                }
+                Pool::Postgres(pool) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(pool).await?.into_iter().map(DbRow::Postgres).collect()
+                }
+            })
+        })
+    }
+
+    fn run(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<u64, DbError>> {
+        Box::pin(async move {
+            Ok(match &self.pool {
+                Pool::Sqlite(pool) => sqlx::query_with(AssertSqlSafe(sql), values).execute(pool).await?.rows_affected(),
+                Pool::Postgres(pool) => sqlx::query_with(AssertSqlSafe(sql), values).execute(pool).await?.rows_affected(),
+            })
+        })
+    }
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// An open transaction, handed to the closure of [`Db::transaction`]. Cheap to clone; its
+/// statements run one at a time.
+#[derive(Clone)]
+pub struct Tx {
+    provider: Provider,
+    inner: Arc<Mutex<Option<TxInner>>>,
+}
+
+impl Conn for Tx {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    fn fetch(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<Vec<DbRow>, DbError>> {
+        Box::pin(async move {
+            let mut guard = self.inner.lock().await;
+            Ok(match guard.as_mut().ok_or(DbError::Other(sqlx::Error::PoolClosed))? {
+                TxInner::Sqlite(tx) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Sqlite).collect()
+                }
+                TxInner::Postgres(tx) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Postgres).collect()
+                }
+            })
+        })
+    }
+
+    fn run(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<u64, DbError>> {
+        Box::pin(async move {
+            let mut guard = self.inner.lock().await;
+            Ok(match guard.as_mut().ok_or(DbError::Other(sqlx::Error::PoolClosed))? {
+                TxInner::Sqlite(tx) => sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await?.rows_affected(),
+                TxInner::Postgres(tx) => sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await?.rows_affected(),
+            })
+        })
+    }
+}

@@ -1,0 +1,50 @@
+use std::fmt;
+
+/// A database failure, classified. Procedures map the typed kinds to 404/409; `Other` is an
+/// internal error whose details (which may quote SQL) belong in logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("a unique constraint was violated ({target})")]
+    UniqueViolation { target: String },
+    #[error("a foreign key constraint was violated ({target})")]
+    ForeignKeyViolation { target: String },
+    #[error("a required value was missing ({target})")]
+    NotNullViolation { target: String },
+    /// The row an update, delete or `find_unique_or_fail` addressed does not exist.
+    #[error("no {model} matched")]
+    NotFound { model: &'static str },
+    /// A stored value does not fit the schema's type (a schema/database drift).
+    #[error("column {column} holds a value that does not decode: {message}")]
+    Decode { column: String, message: String },
+    #[error("database error")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        let sqlx::Error::Database(database) = &error else {
+            return DbError::Other(error);
+        };
+        let target = database
+            .constraint()
+            .map(str::to_owned)
+            .unwrap_or_else(|| sqlite_target(database.message()));
+        match database.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => DbError::UniqueViolation { target },
+            sqlx::error::ErrorKind::ForeignKeyViolation => DbError::ForeignKeyViolation { target },
+            sqlx::error::ErrorKind::NotNullViolation => DbError::NotNullViolation { target },
+            _ => DbError::Other(error),
+        }
+    }
+}
+
+/// SQLite names the columns in its message: `UNIQUE constraint failed: users.email`.
+fn sqlite_target(message: &str) -> String {
+    message.split_once(": ").map_or_else(|| message.to_owned(), |(_, columns)| columns.to_owned())
+}
+
+impl DbError {
+    pub(crate) fn decode(column: &str, error: impl fmt::Display) -> Self {
+        DbError::Decode { column: column.to_owned(), message: error.to_string() }
+    }
+}

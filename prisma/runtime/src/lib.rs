@@ -1,0 +1,21 @@
+//! The runtime of the database client that `cargo prisma generate` writes from
+//! `schema.prisma`: connections to SQLite or PostgreSQL chosen at run time, migrations in
+//! Prisma's layout, typed rows and values, filters, and database errors as types.
+//!
+//! Generated code builds statements with sea-query and runs them here; every value is bound,
+//! never interpolated. Nothing in this crate knows the application's models.
+
+mod connection;
+mod error;
+pub mod filter;
+pub mod migrate;
+mod row;
+mod value;
+
+pub use connection::{Conn, Db, Provider, Tx, fetch_all, fetch_optional, execute};
+pub use error::DbError;
+pub use row::DbRow;
+pub use value::{DbEnum, DbValue, now};
+
+/// Re-exported for generated code, so the client crate pins nothing of its own.
+pub use {chrono, rust_decimal, sea_query, serde_json, uuid};

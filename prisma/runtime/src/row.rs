@@ -1,0 +1,33 @@
+use sqlx::{Decode, Postgres, Row, Sqlite, Type, postgres::PgRow, sqlite::SqliteRow};
+
+use crate::DbError;
+
+/// A result row from either backend.
+pub enum DbRow {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+impl DbRow {
+    /// Decodes a column whose Rust type both drivers understand as is.
+    pub fn get<T>(&self, column: &str) -> Result<T, DbError>
+    where
+        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
+    {
+        match self {
+            DbRow::Sqlite(row) => row.try_get(column),
+            DbRow::Postgres(row) => row.try_get(column),
+        }
+        .map_err(|error| DbError::decode(column, error))
+    }
+
+    /// Decodes a text representation whatever the declared column type (SQLite's NUMERIC
+    /// affinity, PostgreSQL enum types).
+    pub fn get_text(&self, column: &str) -> Result<Option<String>, DbError> {
+        match self {
+            DbRow::Sqlite(row) => row.try_get_unchecked::<Option<String>, _>(column),
+            DbRow::Postgres(row) => row.try_get_unchecked::<Option<String>, _>(column),
+        }
+        .map_err(|error| DbError::decode(column, error))
+    }
+}

@@ -1,0 +1,199 @@
+//! How each Prisma scalar is bound and decoded on each backend.
+//!
+//! | Prisma   | Rust                  | SQLite storage       | PostgreSQL      |
+//! |----------|-----------------------|----------------------|-----------------|
+//! | Int      | i32                   | INTEGER              | INTEGER         |
+//! | BigInt   | i64                   | INTEGER              | BIGINT          |
+//! | Float    | f64                   | REAL                 | DOUBLE PRECISION|
+//! | Decimal  | rust_decimal::Decimal | DECIMAL (as text)    | DECIMAL(65,30)  |
+//! | Boolean  | bool                  | BOOLEAN (0/1)        | BOOLEAN         |
+//! | String   | String                | TEXT                 | TEXT            |
+//! | DateTime | DateTime<Utc>         | DATETIME (UTC text)  | TIMESTAMP(3)    |
+//! | Json     | serde_json::Value     | JSONB/TEXT (as text) | JSONB           |
+//! | Bytes    | Vec<u8>               | BLOB                 | BYTEA           |
+//! | enum     | generated enum        | TEXT                 | the enum type   |
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use sea_query::{Expr, ExprTrait, Value};
+use sqlx::Row;
+
+use crate::{DbError, DbRow, Provider};
+
+/// A value that can be bound as a parameter and decoded from a row.
+pub trait DbValue: Sized {
+    /// The value as a bound parameter expression.
+    fn to_expr(&self, provider: Provider) -> Expr;
+    /// SQL NULL of this type.
+    fn null_expr(provider: Provider) -> Expr;
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError>;
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError>;
+    /// Whether this is SQL NULL (only `None` is).
+    fn is_null(&self) -> bool {
+        false
+    }
+}
+
+macro_rules! plain_value {
+    ($rust:ty, $variant:ident) => {
+        impl DbValue for $rust {
+            fn to_expr(&self, _: Provider) -> Expr {
+                Expr::val(Value::$variant(Some(self.clone())))
+            }
+            fn null_expr(_: Provider) -> Expr {
+                Expr::val(Value::$variant(None))
+            }
+            fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+                row.get(column)
+            }
+            fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+                row.get(column)
+            }
+        }
+    };
+}
+
+plain_value!(i32, Int);
+plain_value!(i64, BigInt);
+plain_value!(f64, Double);
+plain_value!(bool, Bool);
+plain_value!(String, String);
+plain_value!(Vec<u8>, Bytes);
+
+/// Stored as naive UTC on both backends: PostgreSQL's `TIMESTAMP(3)` has no zone, and SQLite
+/// keeps text. Precision is milliseconds, as Prisma's.
+impl DbValue for DateTime<Utc> {
+    fn to_expr(&self, _: Provider) -> Expr {
+        Expr::val(Value::ChronoDateTime(Some(truncate_to_millis(self).naive_utc())))
+    }
+    fn null_expr(_: Provider) -> Expr {
+        Expr::val(Value::ChronoDateTime(None))
+    }
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+        Ok(row.get::<NaiveDateTime>(column)?.and_utc())
+    }
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+        Ok(row.get::<Option<NaiveDateTime>>(column)?.map(|naive| naive.and_utc()))
+    }
+}
+
+/// The current time at the precision the databases keep.
+pub fn now() -> DateTime<Utc> {
+    truncate_to_millis(&Utc::now())
+}
+
+fn truncate_to_millis(time: &DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(time.timestamp_millis()).unwrap_or(*time)
+}
+
+/// SQLite has no decimal type: the value travels as text so no digit is lost in transit.
+impl DbValue for Decimal {
+    fn to_expr(&self, provider: Provider) -> Expr {
+        match provider {
+            Provider::Sqlite => Expr::val(Value::String(Some(self.to_string()))),
+            Provider::Postgresql => Expr::val(Value::Decimal(Some(*self))),
+        }
+    }
+    fn null_expr(provider: Provider) -> Expr {
+        match provider {
+            Provider::Sqlite => Expr::val(Value::String(None)),
+            Provider::Postgresql => Expr::val(Value::Decimal(None)),
+        }
+    }
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+        Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
+    }
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+        match row {
+            DbRow::Postgres(pg) => pg.try_get(column).map_err(|error| DbError::decode(column, error)),
+            DbRow::Sqlite(_) => row
+                .get_text(column)?
+                .map(|text| text.parse().or_else(|_| Decimal::from_scientific(&text)))
+                .transpose()
+                .map_err(|error| DbError::decode(column, error)),
+        }
+    }
+}
+
+impl DbValue for serde_json::Value {
+    fn to_expr(&self, provider: Provider) -> Expr {
+        match provider {
+            Provider::Sqlite => Expr::val(Value::String(Some(self.to_string()))),
+            Provider::Postgresql => Expr::val(Value::Json(Some(Box::new(self.clone())))),
+        }
+    }
+    fn null_expr(provider: Provider) -> Expr {
+        match provider {
+            Provider::Sqlite => Expr::val(Value::String(None)),
+            Provider::Postgresql => Expr::val(Value::Json(None)),
+        }
+    }
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+        Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
+    }
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+        match row {
+            DbRow::Postgres(_) => row.get(column),
+            DbRow::Sqlite(_) => row
+                .get_text(column)?
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|error| DbError::decode(column, error)),
+        }
+    }
+}
+
+impl<T: DbValue> DbValue for Option<T> {
+    fn to_expr(&self, provider: Provider) -> Expr {
+        match self {
+            Some(value) => value.to_expr(provider),
+            None => T::null_expr(provider),
+        }
+    }
+    fn null_expr(provider: Provider) -> Expr {
+        T::null_expr(provider)
+    }
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+        T::decode_nullable(row, column)
+    }
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+        T::decode_nullable(row, column).map(Some)
+    }
+    fn is_null(&self) -> bool {
+        self.is_none()
+    }
+}
+
+/// A Prisma enum: stored as its variant name, as text on SQLite and as the enum type
+/// (`CAST($1 AS "Role")`) on PostgreSQL. Generated enums implement this; `DbValue` follows.
+pub trait DbEnum: Sized + Copy {
+    /// The enum's database type name.
+    const TYPE_NAME: &'static str;
+    fn as_str(self) -> &'static str;
+    fn parse(text: &str) -> Option<Self>;
+}
+
+impl<E: DbEnum> DbValue for E {
+    fn to_expr(&self, provider: Provider) -> Expr {
+        let text = Expr::val(Value::String(Some(self.as_str().to_owned())));
+        match provider {
+            Provider::Sqlite => text,
+            Provider::Postgresql => text.cast_as(E::TYPE_NAME),
+        }
+    }
+    fn null_expr(provider: Provider) -> Expr {
+        let null = Expr::val(Value::String(None));
+        match provider {
+            Provider::Sqlite => null,
+            Provider::Postgresql => null.cast_as(E::TYPE_NAME),
+        }
+    }
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+        Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
+    }
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+        row.get_text(column)?
+            .map(|text| E::parse(&text).ok_or_else(|| DbError::decode(column, format!("unknown variant {text}"))))
+            .transpose()
+    }
+}
