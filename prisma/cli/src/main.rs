@@ -1,1 +1,144 @@
-fn main() {}
+//! `cargo prisma <command>`; run `cargo prisma help` for the list.
+
+use std::process::ExitCode;
+
+use isthmus_db_runtime::Db;
+use isthmus_prisma::commands::{CommandError, DEFAULT_DATABASE_URL, Repo};
+
+const USAGE: &str = "usage: cargo prisma <command>
+
+  generate                 write the Rust client (prisma/client/src) from schema.prisma
+  format [--check]         format schema.prisma (--check: fail if it is not formatted)
+  validate                 check schema.prisma; errors as file:line:column
+  migrate dev --name NAME  write migrations for both providers, regenerate, apply them
+  migrate deploy           apply pending migrations to DATABASE_URL
+  migrate status           list applied and pending migrations (exit 1 if any is pending)
+  migrate check            exit 1 if the migrations do not reproduce schema.prisma
+  db seed                  run the seed command (PRISMA_SEED, default: the server's seed binary)
+
+DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository).";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let repo = Repo::here();
+    match run(&repo, &args).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
+    match args {
+        ["generate"] => {
+            let count = repo.generate()?;
+            println!("generated {count} files in prisma/client/src");
+        }
+        ["format"] => {
+            let formatted = repo.engine().format()?;
+            let path = repo.engine().schema_path();
+            std::fs::write(path, formatted).map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
+            println!("formatted schema.prisma");
+        }
+        ["format", "--check"] => {
+            let path = repo.engine().schema_path();
+            let current = std::fs::read_to_string(path).map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
+            if current != repo.engine().format()? {
+                eprintln!("schema.prisma is not formatted: run `cargo prisma format`");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ["validate"] => {
+            let diagnostics = repo.engine().validate()?;
+            for diagnostic in &diagnostics {
+                eprintln!("schema.prisma:{}:{}: {}", diagnostic.line, diagnostic.column, diagnostic.message);
+            }
+            if !diagnostics.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("schema.prisma is valid");
+        }
+        ["migrate", "dev", "--name", name] => {
+            let timestamp = isthmus_db_runtime::chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
+            let written = repo.migrate_dev(name, &timestamp)?;
+            if written.is_empty() {
+                println!("the migrations already reproduce schema.prisma");
+            }
+            for folder in &written {
+                println!("wrote {}", folder.strip_prefix(repo.root()).unwrap_or(folder).display());
+            }
+            repo.generate()?;
+            let db = connect(repo).await?;
+            for name in repo.migrate_deploy(&db).await? {
+                println!("applied {name}");
+            }
+        }
+        ["migrate", "deploy"] => {
+            let db = connect(repo).await?;
+            let applied = repo.migrate_deploy(&db).await?;
+            if applied.is_empty() {
+                println!("no pending migrations");
+            }
+            for name in applied {
+                println!("applied {name}");
+            }
+        }
+        ["migrate", "status"] => {
+            let db = connect(repo).await?;
+            let status = repo.migrate_status(&db).await?;
+            for name in &status.applied {
+                println!("applied  {name}");
+            }
+            for name in &status.pending {
+                println!("pending  {name}");
+            }
+            if !status.pending.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        ["migrate", "check"] => {
+            let behind = repo.migrate_check()?;
+            for provider in &behind {
+                eprintln!(
+                    "prisma/migrations/{} does not reproduce schema.prisma: run `cargo prisma migrate dev --name <change>`",
+                    provider.as_str()
+                );
+            }
+            if !behind.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("the migrations of every provider reproduce schema.prisma");
+        }
+        ["db", "seed"] => {
+            let command = std::env::var("PRISMA_SEED").unwrap_or_else(|_| "cargo run --quiet -p isthmus-server --bin seed".into());
+            let status = std::process::Command::new("sh")
+                .args(["-c", &command])
+                .current_dir(repo.root())
+                .status()
+                .map_err(|source| CommandError::Io { path: command.clone(), source })?;
+            return Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        ["help" | "--help" | "-h"] => println!("{USAGE}"),
+        _ => {
+            eprintln!("{USAGE}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connect(repo: &Repo) -> Result<Db, CommandError> {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = repo.root().join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| CommandError::Io { path: parent.display().to_string(), source })?;
+        }
+        return Ok(Db::connect(&format!("sqlite:{}", path.display())).await?);
+    }
+    Ok(Db::connect(&url).await?)
+}

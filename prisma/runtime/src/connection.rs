@@ -1,4 +1,4 @@
-use std::{future::Future, pin::Pin, str::FromStr, sync::Arc, time::Duration};
+use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
@@ -83,7 +83,8 @@ impl Db {
             )
         } else {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("file:").trim_start_matches("//");
-            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            let options = SqliteConnectOptions::new()
+                .filename(path)
                 .create_if_missing(true)
                 .foreign_keys(true)
                 .journal_mode(SqliteJournalMode::Wal)

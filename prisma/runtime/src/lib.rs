@@ -9,8 +9,10 @@ mod connection;
 mod error;
 pub mod filter;
 pub mod migrate;
+pub mod model;
 mod row;
 mod value;
+pub mod wire;
 
 pub use connection::{Conn, Db, Provider, Tx, fetch_all, fetch_optional, execute};
 pub use error::DbError;

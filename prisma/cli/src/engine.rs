@@ -1,0 +1,91 @@
+//! Prisma's own schema parser and migration engine, compiled to WebAssembly and run by Node
+//! (`prisma/engine/engine.mjs`). Only developer commands use it; the server never does.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot run node ({0}); `cargo prisma` needs Node 20+ and `npm ci` at the repository root")]
+    Spawn(std::io::Error),
+    #[error("the Prisma engine failed: {0}")]
+    Failed(String),
+    #[error("the Prisma engine answered something unexpected: {0}")]
+    Output(String),
+}
+
+/// A schema problem, located.
+#[derive(Debug, serde::Deserialize)]
+pub struct Diagnostic {
+    pub message: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Validation {
+    #[serde(default)]
+    errors: Vec<Diagnostic>,
+}
+
+pub struct Engine {
+    script: PathBuf,
+    schema: PathBuf,
+}
+
+impl Engine {
+    pub fn new(root: &Path) -> Engine {
+        Engine { script: root.join("prisma/engine/engine.mjs"), schema: root.join("schema.prisma") }
+    }
+
+    pub fn schema_path(&self) -> &Path {
+        &self.schema
+    }
+
+    fn run(&self, command: &str, args: &[&str]) -> Result<String, EngineError> {
+        let output = Command::new("node")
+            .arg(&self.script)
+            .arg(command)
+            .arg("--schema")
+            .arg(&self.schema)
+            .args(args)
+            .output()
+            .map_err(EngineError::Spawn)?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            return Err(EngineError::Failed(format!("{}{}", stdout.trim(), stderr.trim())));
+        }
+        String::from_utf8(output.stdout).map_err(|e| EngineError::Output(e.to_string()))
+    }
+
+    fn json<T: DeserializeOwned>(&self, command: &str, args: &[&str]) -> Result<T, EngineError> {
+        let text = self.run(command, args)?;
+        serde_json::from_str(&text).map_err(|e| EngineError::Output(format!("{e}: {}", text.chars().take(200).collect::<String>())))
+    }
+
+    /// Problems in the schema; empty when it is valid.
+    pub fn validate(&self) -> Result<Vec<Diagnostic>, EngineError> {
+        Ok(self.json::<Validation>("validate", &[])?.errors)
+    }
+
+    /// The schema formatted as `prisma format` would.
+    pub fn format(&self) -> Result<String, EngineError> {
+        self.run("format", &["--raw"])
+    }
+
+    pub fn dmmf(&self) -> Result<crate::dmmf::Document, EngineError> {
+        self.json("dmmf", &[])
+    }
+
+    /// SQL that takes a database built by the migrations in `migrations` to the schema, for
+    /// `provider`; empty when they already agree.
+    pub fn diff(&self, provider: &str, migrations: &Path) -> Result<String, EngineError> {
+        let migrations = migrations.to_string_lossy();
+        self.run("diff-sql", &["--provider", provider, "--migrations", &migrations, "--raw"])
+    }
+}
