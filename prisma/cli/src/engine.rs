@@ -22,8 +22,9 @@ pub enum EngineError {
 #[derive(Debug, serde::Deserialize)]
 pub struct Diagnostic {
     pub message: String,
-    pub line: u32,
-    pub column: u32,
+    /// Absent when the engine reports an error without a position.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
 }
 
 #[derive(Debug, serde::Deserialize)]

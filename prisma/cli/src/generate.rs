@@ -218,7 +218,8 @@ impl Schema {
         if !model.relations.is_empty() {
             out.push_str("use std::collections::HashMap;\n\n");
         }
-        out.push_str("use isthmus_db_runtime::{\n    Conn, DbError, DbRow, DbValue, Provider,\n");
+        let conn = if model.relations.is_empty() { "" } else { "Conn, " };
+        writeln!(out, "use isthmus_db_runtime::{{\n    {conn}DbError, DbRow, DbValue, Provider,").unwrap();
         if uses(Scalar::DateTime) {
             out.push_str("    chrono::{DateTime, Utc},\n");
         }
@@ -227,7 +228,7 @@ impl Schema {
         if uses(Scalar::Decimal) {
             out.push_str("    rust_decimal::Decimal,\n");
         }
-        out.push_str("    sea_query::{Expr, ExprTrait, Order},\n});\nuse serde::Serialize;\nuse specta::Type;\n");
+        out.push_str("    sea_query::{Expr, ExprTrait, Order},\n};\nuse serde::Serialize;\nuse specta::Type;\n");
         if uses(Scalar::Enum) {
             out.push_str("\nuse crate::enums::*;\n");
         }

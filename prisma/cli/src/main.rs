@@ -55,7 +55,10 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
         ["validate"] => {
             let diagnostics = repo.engine().validate()?;
             for diagnostic in &diagnostics {
-                eprintln!("schema.prisma:{}:{}: {}", diagnostic.line, diagnostic.column, diagnostic.message);
+                match (diagnostic.line, diagnostic.column) {
+                    (Some(line), Some(column)) => eprintln!("schema.prisma:{line}:{column}: {}", diagnostic.message),
+                    _ => eprintln!("schema.prisma: {}", diagnostic.message),
+                }
             }
             if !diagnostics.is_empty() {
                 return Ok(ExitCode::FAILURE);
