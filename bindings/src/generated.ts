@@ -3,9 +3,9 @@
 
 /** Every procedure of the server: its kind, input (`void`: called without one), output and error. */
 export type Procedures = {
-	"newsletter.stats": { kind: "query"; input: void; output: NewsletterStats; error: never };
+	"newsletter.stats": { kind: "query"; input: void; output: NewsletterStats; error: StatsError };
 	"newsletter.subscribe": { kind: "mutation"; input: Subscribe; output: Subscriber; error: SubscribeError };
-	"newsletter.watchStats": { kind: "subscription"; input: void; output: NewsletterStats; error: never };
+	"newsletter.watchStats": { kind: "subscription"; input: void; output: NewsletterStats; error: StatsError };
 };
 
 /**  The error type of procedures that cannot fail and of contexts that never reject. */
@@ -31,6 +31,9 @@ export type ProtocolError =
 /**  Subscriptions stream over their own connection and cannot be part of a batch. */
 { code: "NOT_BATCHABLE"; name: string };
 
+/**  Counting failed: an internal error, details logged. */
+export type StatsError = Never;
+
 export type Subscribe = {
 	email: string,
 	name: string,
@@ -38,8 +41,10 @@ export type Subscribe = {
 
 export type SubscribeError = { code: "VALIDATION"; fields: { [key in string]: string[] } } | { code: "ALREADY_SUBSCRIBED"; email: string };
 
+/**  A reader who signed up for the newsletter. */
 export type Subscriber = {
-	id: string,
+	id: number,
 	email: string,
 	name: string,
+	subscribedAt: string,
 };

@@ -39,8 +39,10 @@ describe("calls", () => {
     const subscriber = await client.mutation("newsletter.subscribe", { email, name: "Ada" });
     expectTypeOf(subscriber).toEqualTypeOf<Subscriber>();
     expect(subscriber).toMatchObject({ email, name: "Ada" });
-    // 64-bit ids arrive as strings: no precision is lost in JavaScript.
-    expect(subscriber.id).toMatch(/^\d+$/);
+    expect(subscriber.id).toBeTypeOf("number");
+    // DateTime fields arrive as ISO 8601 strings in UTC.
+    expect(subscriber.subscribedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(Date.now() - Date.parse(subscriber.subscribedAt)).toBeLessThan(60_000);
   });
 
   test("a procedure's typed error arrives as that type with its status", async () => {

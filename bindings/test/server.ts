@@ -19,7 +19,8 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Serves `webDir` at `/` (default: an empty directory) and the procedures under `/rpc`. */
+/** Serves `webDir` at `/` (default: an empty directory) and the procedures under `/rpc`,
+ * on a fresh SQLite database in a temporary directory. */
 export async function startServer(options: { webDir?: string } = {}): Promise<RunningServer> {
   const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(import.meta.dirname, "../../target");
   const binary = join(targetDir, "debug", "isthmus-server");
@@ -32,6 +33,7 @@ export async function startServer(options: { webDir?: string } = {}): Promise<Ru
       ...process.env,
       ISTHMUS_ADDRESS: "127.0.0.1:0",
       ISTHMUS_WEB_DIR: options.webDir ?? scratch,
+      DATABASE_URL: `sqlite:${join(scratch, "test.db")}`,
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
     stdio: ["ignore", "pipe", "inherit"],

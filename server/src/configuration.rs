@@ -10,6 +10,9 @@ pub struct Settings {
     pub address: SocketAddr,
     /// The web build served at `/` (`ISTHMUS_WEB_DIR`, default `web/dist`).
     pub web_dir: PathBuf,
+    /// The database (`DATABASE_URL`): `sqlite:path` (default `sqlite:data/isthmus.db`, created
+    /// on first run) or `postgres://…`.
+    pub database_url: String,
     /// Procedure-layer limits (`ISTHMUS_BODY_LIMIT` in bytes, default 1 MiB).
     pub rpc: RpcConfig,
 }
@@ -32,6 +35,7 @@ impl Settings {
         Ok(Settings {
             address: parse(&lookup, "ISTHMUS_ADDRESS", "a socket address")?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            database_url: lookup("DATABASE_URL").unwrap_or_else(|| "sqlite:data/isthmus.db".to_owned()),
             web_dir: lookup("ISTHMUS_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
             rpc: RpcConfig {
                 body_limit: parse(&lookup, "ISTHMUS_BODY_LIMIT", "a size in bytes")?

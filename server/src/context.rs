@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use crate::{procedures::newsletter::Subscribers, rpc::Never};
+use crate::{procedures::newsletter::NewsletterEvents, rpc::Never};
 
 /// Shared by all requests; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct AppState {
-    pub subscribers: Arc<Subscribers>,
+    pub db: db::Db,
+    pub newsletter: Arc<NewsletterEvents>,
 }
 
 /// The context of one call.

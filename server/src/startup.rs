@@ -1,11 +1,23 @@
-//! Assembling the application: procedures under `/rpc`, the web build everywhere else.
+//! Assembling the application: the database (migrated), procedures under `/rpc`, the web
+//! build everywhere else.
 
-use std::{io, net::SocketAddr};
+use std::{io, net::SocketAddr, sync::Arc};
 
+use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::{configuration::Settings, context::AppState, procedures};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] DbError),
+    #[error("cannot migrate the database, which is left as it was: {0}")]
+    Migrate(#[from] MigrateError),
+    #[error("cannot listen: {0}")]
+    Listen(#[from] io::Error),
+}
 
 pub struct Application {
     listener: TcpListener,
@@ -13,10 +25,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds the listener; nothing is served until [`Application::run_until_stopped`].
-    pub async fn build(settings: Settings) -> io::Result<Self> {
+    /// Opens and migrates the database and binds the listener; nothing is served until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = connect(&settings.database_url).await?;
+        let applied = db.migrate(MIGRATIONS.for_provider(db.provider())).await?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied migrations");
+        }
         let listener = TcpListener::bind(settings.address).await?;
-        Ok(Application { listener, router: router(&settings, AppState::default()) })
+        let state = AppState { db, newsletter: Arc::default() };
+        Ok(Application { listener, router: router(&settings, state) })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -27,6 +46,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> io::Result<()> {
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
     }
+}
+
+/// Connects, creating the directory of a SQLite file when needed.
+async fn connect(url: &str) -> Result<Db, StartupError> {
+    if let Some(path) = url.strip_prefix("sqlite:")
+        && let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(Db::connect(url).await?)
 }
 
 pub fn router(settings: &Settings, state: AppState) -> axum::Router {

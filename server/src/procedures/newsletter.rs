@@ -1,8 +1,8 @@
-//! Newsletter sign-up: a query, a mutation with typed errors, and a subscription.
-
-use std::sync::Mutex;
+//! Newsletter sign-up: a query, a mutation with typed errors, and a subscription, over the
+//! `Subscriber` model of schema.prisma.
 
 use axum::http::StatusCode;
+use db::{Client, DbError, Subscriber, subscriber};
 use futures_util::{Stream, stream};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::{
     context::Ctx,
-    rpc::{self, FieldErrors, Int64, Never, ProcedureError},
+    rpc::{self, FieldErrors, Internal, ProcedureError},
 };
 
 pub fn router() -> rpc::Router<Ctx> {
@@ -33,19 +33,13 @@ pub struct Subscribe {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct Subscriber {
-    pub id: Int64,
-    pub email: String,
-    pub name: String,
-}
-
 #[derive(Debug, Serialize, Type)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubscribeError {
     Validation { fields: FieldErrors },
     AlreadySubscribed { email: String },
+    #[serde(skip)]
+    Internal(Internal),
 }
 
 impl ProcedureError for SubscribeError {
@@ -53,28 +47,56 @@ impl ProcedureError for SubscribeError {
         match self {
             SubscribeError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SubscribeError::AlreadySubscribed { .. } => StatusCode::CONFLICT,
+            SubscribeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-async fn stats(ctx: Ctx) -> Result<NewsletterStats, Never> {
-    Ok(*ctx.state.subscribers.stats.borrow())
+/// Counting failed: an internal error, details logged.
+#[derive(Debug, Serialize, Type)]
+pub struct StatsError(#[serde(skip)] Internal);
+
+impl ProcedureError for StatsError {
+    fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+async fn stats(ctx: Ctx) -> Result<NewsletterStats, StatsError> {
+    count(&ctx.state.db).await.map_err(|error| StatsError(error.into()))
 }
 
 async fn subscribe(ctx: Ctx, input: Subscribe) -> Result<Subscriber, SubscribeError> {
     let (email, name) = validate(input)?;
-    ctx.state.subscribers.add(email, name)
+    let db = &ctx.state.db;
+    let created = db.subscriber().create(subscriber::Create::new(email.clone(), name)).await;
+    let subscriber = created.map_err(|error| match error {
+        DbError::UniqueViolation { .. } => SubscribeError::AlreadySubscribed { email },
+        other => SubscribeError::Internal(other.into()),
+    })?;
+    // The sign-up succeeded; a failed recount only delays the live figure.
+    match count(db).await {
+        Ok(stats) => ctx.state.newsletter.publish(stats),
+        Err(error) => tracing::warn!(%error, "could not recount subscribers"),
+    }
+    Ok(subscriber)
 }
 
 /// The current figures, then each change.
-async fn watch_stats(ctx: Ctx) -> Result<impl Stream<Item = NewsletterStats>, Never> {
-    let mut changes = ctx.state.subscribers.stats.subscribe();
-    changes.mark_changed();
-    Ok(stream::unfold(changes, |mut changes| async move {
+async fn watch_stats(ctx: Ctx) -> Result<impl Stream<Item = NewsletterStats>, StatsError> {
+    let current = count(&ctx.state.db).await.map_err(|error| StatsError(error.into()))?;
+    let changes = ctx.state.newsletter.stats.subscribe();
+    let later = stream::unfold(changes, |mut changes| async move {
         changes.changed().await.ok()?;
         let stats = *changes.borrow_and_update();
         Some((stats, changes))
-    }))
+    });
+    Ok(futures_util::StreamExt::chain(stream::iter([current]), later))
+}
+
+async fn count(db: &db::Db) -> Result<NewsletterStats, DbError> {
+    let count = db.subscriber().count(vec![]).await?;
+    Ok(NewsletterStats { subscriber_count: u32::try_from(count).unwrap_or(u32::MAX) })
 }
 
 fn validate(input: Subscribe) -> Result<(String, String), SubscribeError> {
@@ -90,31 +112,19 @@ fn validate(input: Subscribe) -> Result<(String, String), SubscribeError> {
     if fields.is_empty() { Ok((email, name)) } else { Err(SubscribeError::Validation { fields }) }
 }
 
-/// Subscribers, kept in memory until the database arrives (issue 3).
-pub struct Subscribers {
-    list: Mutex<Vec<Subscriber>>,
+/// Live newsletter figures for subscriptions in this process.
+pub struct NewsletterEvents {
     stats: watch::Sender<NewsletterStats>,
 }
 
-impl Default for Subscribers {
+impl Default for NewsletterEvents {
     fn default() -> Self {
-        Subscribers {
-            list: Mutex::default(),
-            stats: watch::Sender::new(NewsletterStats { subscriber_count: 0 }),
-        }
+        NewsletterEvents { stats: watch::Sender::new(NewsletterStats { subscriber_count: 0 }) }
     }
 }
 
-impl Subscribers {
-    fn add(&self, email: String, name: String) -> Result<Subscriber, SubscribeError> {
-        let mut list = self.list.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if list.iter().any(|s| s.email == email) {
-            return Err(SubscribeError::AlreadySubscribed { email });
-        }
-        let subscriber = Subscriber { id: Int64(list.len() as i64 + 1), email, name };
-        list.push(subscriber.clone());
-        let subscriber_count = u32::try_from(list.len()).unwrap_or(u32::MAX);
-        self.stats.send_replace(NewsletterStats { subscriber_count });
-        Ok(subscriber)
+impl NewsletterEvents {
+    fn publish(&self, stats: NewsletterStats) {
+        self.stats.send_replace(stats);
     }
 }

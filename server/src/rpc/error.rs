@@ -165,3 +165,33 @@ impl From<ProtocolError> for Failure {
         Failure::Protocol(error)
     }
 }
+
+/// A failure whose details stay on the server: give it a 5xx status in the procedure's
+/// error type (as a `#[serde(skip)]` variant) and the layer logs it with the request id and
+/// answers only that id. Converts from any error.
+#[derive(Debug)]
+pub struct Internal(Box<dyn std::error::Error + Send + Sync>);
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for Internal {
+    fn from(error: E) -> Self {
+        Internal(Box::new(error))
+    }
+}
+
+impl fmt::Display for Internal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Internal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl Type for Internal {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        <Never as Type>::definition(types)
+    }
+}

@@ -15,7 +15,7 @@ mod int64;
 mod procedure;
 mod router;
 
-pub use error::{FieldErrors, Never, ProcedureError, ProtocolError};
+pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
 pub use export::{ExportError, typescript};
 pub use handler::Handler;
 pub use http::RpcConfig;
