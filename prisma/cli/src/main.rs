@@ -7,7 +7,8 @@ use isthmus_prisma::commands::{CommandError, DEFAULT_DATABASE_URL, Repo};
 
 const USAGE: &str = "usage: cargo prisma <command>
 
-  generate                 write the Rust client (prisma/client/src) from schema.prisma
+  generate [--check]       write the Rust client (prisma/client/src) from schema.prisma
+                           (--check: fail if the committed client differs)
   format [--check]         format schema.prisma (--check: fail if it is not formatted)
   validate                 check schema.prisma; errors as file:line:column
   migrate dev --name NAME  write migrations for both providers, regenerate, apply them
@@ -37,6 +38,14 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
         ["generate"] => {
             let count = repo.generate()?;
             println!("generated {count} files in prisma/client/src");
+        }
+        ["generate", "--check"] => {
+            let drifted = repo.client_drift()?;
+            if !drifted.is_empty() {
+                eprintln!("prisma/client/src is out of date ({}): run `cargo prisma generate`", drifted.join(", "));
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("prisma/client/src matches schema.prisma");
         }
         ["format"] => {
             let formatted = repo.engine().format()?;
