@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
-use sea_query::{Expr, ExprTrait, Value};
+use sea_query::{Expr, Value};
 use sqlx::Row;
 
 use crate::{DbError, DbRow, Provider};
@@ -164,6 +164,17 @@ impl<T: DbValue> DbValue for Option<T> {
     }
 }
 
+/// The bound text, cast to the quoted enum type on PostgreSQL (sea-query's `cast_as` does not
+/// quote, and PostgreSQL would fold `Role` to `role`).
+fn enum_value<E: DbEnum>(text: Value, provider: Provider) -> Expr {
+    match provider {
+        Provider::Sqlite => Expr::val(text),
+        Provider::Postgresql => {
+            Expr::cust_with_expr(format!("CAST($1 AS \"{}\")", E::TYPE_NAME.replace('"', "\"\"")), Expr::val(text))
+        }
+    }
+}
+
 /// A Prisma enum: stored as its variant name, as text on SQLite and as the enum type
 /// (`CAST($1 AS "Role")`) on PostgreSQL. Generated enums implement this; `DbValue` follows.
 pub trait DbEnum: Sized + Copy {
@@ -175,18 +186,10 @@ pub trait DbEnum: Sized + Copy {
 
 impl<E: DbEnum> DbValue for E {
     fn to_expr(&self, provider: Provider) -> Expr {
-        let text = Expr::val(Value::String(Some(self.as_str().to_owned())));
-        match provider {
-            Provider::Sqlite => text,
-            Provider::Postgresql => text.cast_as(E::TYPE_NAME),
-        }
+        enum_value::<E>(Value::String(Some(self.as_str().to_owned())), provider)
     }
     fn null_expr(provider: Provider) -> Expr {
-        let null = Expr::val(Value::String(None));
-        match provider {
-            Provider::Sqlite => null,
-            Provider::Postgresql => null.cast_as(E::TYPE_NAME),
-        }
+        enum_value::<E>(Value::String(None), provider)
     }
     fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
