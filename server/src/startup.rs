@@ -15,8 +15,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error("cannot migrate the database, which is left as it was: {0}")]
     Migrate(#[from] MigrateError),
-    #[error("cannot listen: {0}")]
-    Listen(#[from] io::Error),
+    #[error("cannot listen or create the data directory: {0}")]
+    Io(#[from] io::Error),
 }
 
 pub struct Application {
@@ -28,11 +28,7 @@ impl Application {
     /// Opens and migrates the database and binds the listener; nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let db = connect(&settings.database_url).await?;
-        let applied = db.migrate(MIGRATIONS.for_provider(db.provider())).await?;
-        if !applied.is_empty() {
-            tracing::info!(?applied, "applied migrations");
-        }
+        let db = open_database(&settings.database_url).await?;
         let listener = TcpListener::bind(settings.address).await?;
         let state = AppState { db, newsletter: Arc::default() };
         Ok(Application { listener, router: router(&settings, state) })
@@ -48,15 +44,21 @@ impl Application {
     }
 }
 
-/// Connects, creating the directory of a SQLite file when needed.
-async fn connect(url: &str) -> Result<Db, StartupError> {
+/// Connects (creating the directory of a SQLite file when needed) and applies pending
+/// migrations; a failed migration leaves the database as it was and stops start-up.
+pub async fn open_database(url: &str) -> Result<Db, StartupError> {
     if let Some(path) = url.strip_prefix("sqlite:")
         && let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
         std::fs::create_dir_all(parent)?;
     }
-    Ok(Db::connect(url).await?)
+    let db = Db::connect(url).await?;
+    let applied = db.migrate(MIGRATIONS.for_provider(db.provider())).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(db)
 }
 
 pub fn router(settings: &Settings, state: AppState) -> axum::Router {

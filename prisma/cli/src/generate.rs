@@ -148,6 +148,7 @@ struct ModelGen {
 
 struct Schema {
     models: Vec<ModelGen>,
+    enums: Vec<String>,
 }
 
 impl Schema {
@@ -157,7 +158,7 @@ impl Schema {
             let relations = relations(index, model, datamodel, &models)?;
             models[index].relations = relations;
         }
-        Ok(Schema { models })
+        Ok(Schema { models, enums: datamodel.enums.iter().map(|e| enum_type_name(&e.name)).collect() })
     }
 
     fn lib(&self) -> String {
@@ -166,13 +167,19 @@ impl Schema {
         out.push_str("//! `db.user().find_many(vec![user::email::contains(\"@\")]).exec().await?`: see the runtime\n");
         out.push_str("//! crate `isthmus-db-runtime` for the queries every model has.\n\n");
         let mut modules: Vec<&str> = self.models.iter().map(|m| m.module.as_str()).collect();
+        if !self.enums.is_empty() {
+            modules.push("enums");
+        }
         modules.sort_unstable();
         for module in &modules {
             writeln!(out, "pub mod {module};").unwrap();
         }
         out.push_str("mod migrations;\n");
-        out.push_str("\npub use isthmus_db_runtime::{\n    Conn, Db, DbError, Provider, Tx,\n    filter::SortOrder,\n    migrate::{MigrateError, Migrations},\n    model::Actions,\n};\n");
+        out.push_str("\npub use isthmus_db_runtime::{\n    Conn, Db, DbError, Provider, Tx, now,\n    filter::SortOrder,\n    migrate::{MigrateError, Migrations},\n    model::Actions,\n};\n");
         out.push_str("pub use migrations::MIGRATIONS;\n");
+        for name in &self.enums {
+            writeln!(out, "pub use enums::{name};").unwrap();
+        }
         for model in &self.models {
             writeln!(out, "pub use {}::{};", model.module, model.name).unwrap();
         }

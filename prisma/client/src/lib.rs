@@ -4,18 +4,20 @@
 //! `db.user().find_many(vec![user::email::contains("@")]).exec().await?`: see the runtime
 //! crate `isthmus-db-runtime` for the queries every model has.
 
+pub mod enums;
 pub mod post;
 pub mod subscriber;
 pub mod user;
 mod migrations;
 
 pub use isthmus_db_runtime::{
-    Conn, Db, DbError, Provider, Tx,
+    Conn, Db, DbError, Provider, Tx, now,
     filter::SortOrder,
     migrate::{MigrateError, Migrations},
     model::Actions,
 };
 pub use migrations::MIGRATIONS;
+pub use enums::Role;
 pub use subscriber::Subscriber;
 pub use user::User;
 pub use post::Post;

@@ -11,11 +11,19 @@ pub static MIGRATIONS: Migrations = Migrations {
             name: Cow::Borrowed("20261121141250_init"),
             sql: Cow::Borrowed(include_str!("../../migrations/sqlite/20261121141250_init/migration.sql")),
         },
+        Migration {
+            name: Cow::Borrowed("20261121144230_add_user_role"),
+            sql: Cow::Borrowed(include_str!("../../migrations/sqlite/20261121144230_add_user_role/migration.sql")),
+        },
     ],
     postgresql: &[
         Migration {
             name: Cow::Borrowed("20261121141250_init"),
             sql: Cow::Borrowed(include_str!("../../migrations/postgresql/20261121141250_init/migration.sql")),
+        },
+        Migration {
+            name: Cow::Borrowed("20261121144230_add_user_role"),
+            sql: Cow::Borrowed(include_str!("../../migrations/postgresql/20261121144230_add_user_role/migration.sql")),
         },
     ],
 };

@@ -13,6 +13,8 @@ use isthmus_db_runtime::{
 use serde::Serialize;
 use specta::Type;
 
+use crate::enums::*;
+
 pub const TABLE: &str = "users";
 
 /// An author, who signs in to write posts.
@@ -25,6 +27,7 @@ pub struct User {
     /// @server-only
     #[serde(skip)]
     pub password_hash: String,
+    pub role: Role,
     #[specta(type = String)]
     pub created_at: DateTime<Utc>,
 }
@@ -45,6 +48,7 @@ impl Model for User {
             email: DbValue::decode(row, "email")?,
             name: DbValue::decode(row, "name")?,
             password_hash: DbValue::decode(row, "password_hash")?,
+            role: DbValue::decode(row, "role")?,
             created_at: DbValue::decode(row, "created_at")?,
         })
     }
@@ -62,6 +66,7 @@ pub struct Create {
     pub email: String,
     pub name: String,
     pub password_hash: String,
+    pub role: Option<Role>,
     pub created_at: Option<DateTime<Utc>>,
 }
 
@@ -72,6 +77,7 @@ impl Create {
             email: email.into(),
             name: name.into(),
             password_hash: password_hash.into(),
+            role: None,
             created_at: None,
         }
     }
@@ -86,6 +92,7 @@ impl Insertion for Create {
         values.push(("email", self.email.to_expr(provider)));
         values.push(("name", self.name.to_expr(provider)));
         values.push(("password_hash", self.password_hash.to_expr(provider)));
+        values.push(("role", self.role.unwrap_or_else(|| Role::Author).to_expr(provider)));
         values.push(("created_at", self.created_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)));
         values
     }
@@ -98,6 +105,7 @@ pub enum WhereParam {
     Email(StringFilter<String>),
     Name(StringFilter<String>),
     PasswordHash(StringFilter<String>),
+    Role(ScalarFilter<Role>),
     CreatedAt(ScalarFilter<DateTime<Utc>>),
     PostsSome(Vec<crate::post::WhereParam>),
     PostsEvery(Vec<crate::post::WhereParam>),
@@ -114,6 +122,7 @@ impl Condition for WhereParam {
             WhereParam::Email(filter) => filter.into_expr(Expr::col((TABLE, "email")), provider),
             WhereParam::Name(filter) => filter.into_expr(Expr::col((TABLE, "name")), provider),
             WhereParam::PasswordHash(filter) => filter.into_expr(Expr::col((TABLE, "password_hash")), provider),
+            WhereParam::Role(filter) => filter.into_expr(Expr::col((TABLE, "role")), provider),
             WhereParam::CreatedAt(filter) => filter.into_expr(Expr::col((TABLE, "created_at")), provider),
             WhereParam::PostsSome(filters) => model::exists::<crate::post::Post>(Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")), filters, provider),
             WhereParam::PostsEvery(filters) => model::exists::<crate::post::Post>(Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")), vec![crate::post::WhereParam::Not(filters)], provider).not(),
@@ -147,6 +156,7 @@ pub enum OrderByParam {
     Email(SortOrder),
     Name(SortOrder),
     PasswordHash(SortOrder),
+    Role(SortOrder),
     CreatedAt(SortOrder),
 }
 
@@ -157,6 +167,7 @@ impl Ordering for OrderByParam {
             OrderByParam::Email(order) => ("email", order.into()),
             OrderByParam::Name(order) => ("name", order.into()),
             OrderByParam::PasswordHash(order) => ("password_hash", order.into()),
+            OrderByParam::Role(order) => ("role", order.into()),
             OrderByParam::CreatedAt(order) => ("created_at", order.into()),
         }
     }
@@ -170,6 +181,7 @@ pub enum SetParam {
     Email(String),
     Name(String),
     PasswordHash(String),
+    Role(Role),
     CreatedAt(DateTime<Utc>),
 }
 
@@ -182,6 +194,7 @@ impl Assignment for SetParam {
             SetParam::Email(value) => ("email", value.to_expr(provider)),
             SetParam::Name(value) => ("name", value.to_expr(provider)),
             SetParam::PasswordHash(value) => ("password_hash", value.to_expr(provider)),
+            SetParam::Role(value) => ("role", value.to_expr(provider)),
             SetParam::CreatedAt(value) => ("created_at", value.to_expr(provider)),
         }
     }
@@ -408,6 +421,51 @@ pub mod password_hash {
 
     pub fn order(order: SortOrder) -> OrderByParam {
         OrderByParam::PasswordHash(order)
+    }
+}
+
+/// The `role` field of `User`.
+pub mod role {
+    use super::*;
+
+    pub fn equals(value: impl Into<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::Equals(value.into()))
+    }
+
+    pub fn not(value: impl Into<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::Not(value.into()))
+    }
+
+    pub fn in_vec(values: Vec<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::In(values))
+    }
+
+    pub fn not_in_vec(values: Vec<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::NotIn(values))
+    }
+
+    pub fn lt(value: impl Into<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::Lt(value.into()))
+    }
+
+    pub fn lte(value: impl Into<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::Lte(value.into()))
+    }
+
+    pub fn gt(value: impl Into<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::Gt(value.into()))
+    }
+
+    pub fn gte(value: impl Into<Role>) -> WhereParam {
+        WhereParam::Role(ScalarFilter::Gte(value.into()))
+    }
+
+    pub fn set(value: impl Into<Role>) -> SetParam {
+        SetParam::Role(value.into())
+    }
+
+    pub fn order(order: SortOrder) -> OrderByParam {
+        OrderByParam::Role(order)
     }
 }
 

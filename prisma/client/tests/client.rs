@@ -117,6 +117,10 @@ on_both_backends! {
         let updated = db.user().upsert(user::UniqueWhere::Email("new@example.com".into()), user::Create::new("new@example.com", "New", "h"), vec![user::name::set("Updated")]).await.unwrap();
         assert_eq!((updated.id, updated.name.as_str()), (created.id, "Updated"));
 
+        let unchanged = db.user().update(user::UniqueWhere::Id(ada.id), vec![]).await.unwrap();
+        assert_eq!(unchanged, ada, "an empty update returns the row");
+        assert_eq!(db.user().update_many(vec![], vec![]).await.unwrap(), 2, "an empty update_many counts the matches");
+
         let deleted = db.user().delete(user::UniqueWhere::Id(ada.id)).await.unwrap();
         assert_eq!(deleted.id, ada.id);
         assert_eq!(db.post().count(vec![]).await.unwrap(), 0, "onDelete: Cascade removed the posts");
@@ -181,6 +185,19 @@ on_both_backends! {
         assert!(json.get("passwordHash").is_none() && !json.to_string().contains("argon2-hash"), "{json}");
         assert_eq!(json["email"], "ada@example.com");
         assert!(json["createdAt"].as_str().is_some_and(|t| t.ends_with('Z')), "DateTime is an ISO string in UTC: {json}");
+    }
+
+    enums_default_filter_update_and_serialize(test) {
+        let db = &test.db;
+        let ada = author(db, "ada@example.com").await;
+        assert_eq!(ada.role, db::Role::Author, "@default(AUTHOR)");
+        let admin = db.user().create(user::Create { role: Some(db::Role::Admin), ..user::Create::new("root@example.com", "Root", "h") }).await.unwrap();
+        let admins = db.user().find_many(vec![user::role::equals(db::Role::Admin)]).exec().await.unwrap();
+        assert_eq!(admins, [admin.clone()]);
+        let promoted = db.user().update(user::UniqueWhere::Id(ada.id), vec![user::role::set(db::Role::Admin)]).await.unwrap();
+        assert_eq!(promoted.role, db::Role::Admin);
+        assert_eq!(db.user().count(vec![user::role::in_vec(vec![db::Role::Admin])]).await.unwrap(), 2);
+        assert_eq!(serde_json::to_value(&promoted).unwrap()["role"], "ADMIN");
     }
 
     migrations_are_recorded_and_not_rerun(test) {

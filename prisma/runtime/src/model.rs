@@ -121,16 +121,25 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
     /// Updates the row `unique` names; `NotFound` when there is none.
     pub async fn update(&self, unique: M::Unique, set: Vec<M::Set>) -> Result<M, DbError> {
         let provider = self.conn.provider();
+        let values = assignments::<M>(set, provider);
+        if values.is_empty() {
+            // Nothing to write (SQL has no empty SET): the row as it is.
+            return self.find_unique(unique).first_or_not_found().await;
+        }
         let mut update = Query::update();
-        update.table(M::TABLE).values(assignments::<M>(set, provider)).and_where(unique.into_expr(provider)).returning_all();
+        update.table(M::TABLE).values(values).and_where(unique.into_expr(provider)).returning_all();
         let row = fetch_optional(self.conn, &update).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         M::from_row(&row)
     }
 
     pub async fn update_many(&self, filters: Vec<M::Where>, set: Vec<M::Set>) -> Result<u64, DbError> {
         let provider = self.conn.provider();
+        let values = assignments::<M>(set, provider);
+        if values.is_empty() {
+            return Ok(u64::try_from(self.count(filters).await?).unwrap_or_default());
+        }
         let mut update = Query::update();
-        update.table(M::TABLE).values(assignments::<M>(set, provider)).and_where(all_of(filters, provider));
+        update.table(M::TABLE).values(values).and_where(all_of(filters, provider));
         execute(self.conn, &update).await
     }
 
