@@ -104,3 +104,16 @@ fn plain_64_bit_integers_are_refused() {
 fn duplicate_names_are_refused() {
     let _ = router().merge(rpc::Router::new().query("ping", ping));
 }
+
+#[test]
+fn models_reach_the_bindings_without_server_only_fields() {
+    async fn authors(_: Ctx) -> Result<Vec<db::user::UserWithPosts>, Never> {
+        Ok(Vec::new())
+    }
+    let ts = rpc::typescript::<State, _>(&rpc::Router::new().query("authors", authors)).unwrap();
+    assert!(ts.contains("export type User = "), "{ts}");
+    assert!(ts.contains("role: Role"), "enums are exported: {ts}");
+    assert!(ts.contains(r#"export type Role = "AUTHOR" | "ADMIN""#), "{ts}");
+    assert!(ts.contains("posts: Post[]"), "includes are exported: {ts}");
+    assert!(!ts.contains("passwordHash") && !ts.contains("password_hash"), "server-only fields never reach TypeScript: {ts}");
+}

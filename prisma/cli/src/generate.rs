@@ -166,6 +166,8 @@ impl Schema {
         out.push_str("//! The database client for the models of `schema.prisma`.\n//!\n");
         out.push_str("//! `db.user().find_many(vec![user::email::contains(\"@\")]).exec().await?`: see the runtime\n");
         out.push_str("//! crate `isthmus-db-runtime` for the queries every model has.\n\n");
+        out.push_str("// Generated code keeps one shape for every default, literal or not.\n");
+        out.push_str("#![allow(clippy::redundant_closure, clippy::unnecessary_lazy_evaluations)]\n\n");
         let mut modules: Vec<&str> = self.models.iter().map(|m| m.module.as_str()).collect();
         if !self.enums.is_empty() {
             modules.push("enums");
@@ -292,10 +294,11 @@ impl Schema {
                 writeln!(out, "        let related: Vec<crate::{}::{}> = model::related(conn, {:?}, keys).await?;", target.module, target.name, foreign.column).unwrap();
                 writeln!(out, "        let mut by_key: HashMap<{}, Vec<crate::{}::{}>> = HashMap::new();", key.rust_type, target.module, target.name).unwrap();
                 out.push_str("        for item in related {\n");
+                let clone = if foreign.scalar == Scalar::String { ".clone()" } else { "" };
                 if foreign.required {
-                    writeln!(out, "            by_key.entry(item.{}.clone()).or_default().push(item);", foreign.rust).unwrap();
+                    writeln!(out, "            by_key.entry(item.{}{clone}).or_default().push(item);", foreign.rust).unwrap();
                 } else {
-                    writeln!(out, "            if let Some(key) = item.{}.clone() {{\n                by_key.entry(key).or_default().push(item);\n            }}", foreign.rust).unwrap();
+                    writeln!(out, "            if let Some(key) = item.{}{clone} {{\n                by_key.entry(key).or_default().push(item);\n            }}", foreign.rust).unwrap();
                 }
                 out.push_str("        }\n");
                 writeln!(
@@ -320,7 +323,8 @@ impl Schema {
                 writeln!(out, "        let provider = conn.provider();").unwrap();
                 writeln!(out, "        let keys = rows.iter().map(|row| row.{}.to_expr(provider)).collect();", foreign.rust).unwrap();
                 writeln!(out, "        let related: Vec<{related_type}> = model::related(conn, {:?}, keys).await?;", key.column).unwrap();
-                writeln!(out, "        let by_key: HashMap<{}, {related_type}> = related.into_iter().map(|item| (item.{}.clone(), item)).collect();", key.rust_type, key.rust).unwrap();
+                let clone = if key.scalar == Scalar::String { ".clone()" } else { "" };
+                writeln!(out, "        let by_key: HashMap<{}, {related_type}> = related.into_iter().map(|item| (item.{}{clone}, item)).collect();", key.rust_type, key.rust).unwrap();
                 out.push_str("        rows.into_iter()\n");
                 writeln!(out, "            .map(|{own}| {{").unwrap();
                 if relation.optional {
@@ -438,7 +442,7 @@ fn relations(
         if target == index {
             return Err(unsupported("self-relations are not supported yet"));
         }
-        let field_index = |model: &ModelGen, name: &str| model.fields.iter().position(|f| &f.name == name);
+        let field_index = |model: &ModelGen, name: &str| model.fields.iter().position(|f| f.name == name);
         let from = field.relation_from_fields.clone().unwrap_or_default();
         let kind = if !from.is_empty() {
             let to = field.relation_to_fields.clone().unwrap_or_default();

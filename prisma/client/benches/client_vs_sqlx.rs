@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use db::{Client, Db, MIGRATIONS, SortOrder, User, user};
-use isthmus_db_runtime::{Conn, Provider};
+use isthmus_db_runtime::{Conn, DbEnum, Provider};
 use sqlx::{AssertSqlSafe, Row};
 
 const CREATES: usize = 2_000;
@@ -26,6 +26,8 @@ where
         email: row.get("email"),
         name: row.get("name"),
         password_hash: row.get("password_hash"),
+        // Text on SQLite, the `Role` type on PostgreSQL: read its text either way.
+        role: db::Role::parse(&row.try_get_unchecked::<String, _>("role").unwrap()).unwrap(),
         created_at: row.get::<sqlx::types::chrono::NaiveDateTime, _>("created_at").and_utc(),
     }
 }

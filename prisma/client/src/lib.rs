@@ -4,6 +4,9 @@
 //! `db.user().find_many(vec![user::email::contains("@")]).exec().await?`: see the runtime
 //! crate `isthmus-db-runtime` for the queries every model has.
 
+// Generated code keeps one shape for every default, literal or not.
+#![allow(clippy::redundant_closure, clippy::unnecessary_lazy_evaluations)]
+
 pub mod enums;
 pub mod post;
 pub mod subscriber;

@@ -721,7 +721,7 @@ impl Post {
         let provider = conn.provider();
         let keys = rows.iter().map(|row| row.author_id.to_expr(provider)).collect();
         let related: Vec<crate::user::User> = model::related(conn, "id", keys).await?;
-        let by_key: HashMap<i32, crate::user::User> = related.into_iter().map(|item| (item.id.clone(), item)).collect();
+        let by_key: HashMap<i32, crate::user::User> = related.into_iter().map(|item| (item.id, item)).collect();
         rows.into_iter()
             .map(|post| {
                 let author = by_key.get(&post.author_id).cloned().ok_or(DbError::NotFound { model: "User" })?;

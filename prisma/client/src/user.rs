@@ -552,7 +552,7 @@ impl User {
         let related: Vec<crate::post::Post> = model::related(conn, "author_id", keys).await?;
         let mut by_key: HashMap<i32, Vec<crate::post::Post>> = HashMap::new();
         for item in related {
-            by_key.entry(item.author_id.clone()).or_default().push(item);
+            by_key.entry(item.author_id).or_default().push(item);
         }
         Ok(rows
             .into_iter()

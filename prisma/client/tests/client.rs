@@ -193,7 +193,7 @@ on_both_backends! {
         assert_eq!(ada.role, db::Role::Author, "@default(AUTHOR)");
         let admin = db.user().create(user::Create { role: Some(db::Role::Admin), ..user::Create::new("root@example.com", "Root", "h") }).await.unwrap();
         let admins = db.user().find_many(vec![user::role::equals(db::Role::Admin)]).exec().await.unwrap();
-        assert_eq!(admins, [admin.clone()]);
+        assert_eq!(admins, std::slice::from_ref(&admin));
         let promoted = db.user().update(user::UniqueWhere::Id(ada.id), vec![user::role::set(db::Role::Admin)]).await.unwrap();
         assert_eq!(promoted.role, db::Role::Admin);
         assert_eq!(db.user().count(vec![user::role::in_vec(vec![db::Role::Admin])]).await.unwrap(), 2);

@@ -26,9 +26,9 @@ impl<T: DbValue> ScalarFilter<T> {
             ScalarFilter::Not(value) if value.is_null() => column.is_not_null(),
             ScalarFilter::Not(value) => column.ne(value.to_expr(provider)),
             // `IN ()` is not valid SQL: an empty list matches nothing (and `NOT IN` everything).
-            ScalarFilter::In(values) if values.is_empty() => Expr::val(false).into(),
+            ScalarFilter::In(values) if values.is_empty() => Expr::val(false),
             ScalarFilter::In(values) => column.is_in(values.iter().map(|v| v.to_expr(provider))),
-            ScalarFilter::NotIn(values) if values.is_empty() => Expr::val(true).into(),
+            ScalarFilter::NotIn(values) if values.is_empty() => Expr::val(true),
             ScalarFilter::NotIn(values) => column.is_not_in(values.iter().map(|v| v.to_expr(provider))),
             ScalarFilter::Lt(value) => column.lt(value.to_expr(provider)),
             ScalarFilter::Lte(value) => column.lte(value.to_expr(provider)),

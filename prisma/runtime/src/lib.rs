@@ -17,7 +17,7 @@ pub mod wire;
 pub use connection::{Conn, Db, Provider, Tx, fetch_all, fetch_optional, execute};
 pub use error::DbError;
 pub use row::DbRow;
-pub use value::{DbEnum, DbValue, now};
+pub use value::{DbEnum, DbValue, cuid, now};
 
 /// Re-exported for generated code, so the client crate pins nothing of its own.
 pub use {chrono, rust_decimal, sea_query, serde_json, uuid};

@@ -48,7 +48,7 @@ pub fn all_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
         .into_iter()
         .map(|filter| filter.into_expr(provider))
         .reduce(|a, b| a.and(b))
-        .unwrap_or_else(|| Expr::val(true).into())
+        .unwrap_or_else(|| Expr::val(true))
 }
 
 pub fn any_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
@@ -56,7 +56,7 @@ pub fn any_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
         .into_iter()
         .map(|filter| filter.into_expr(provider))
         .reduce(|a, b| a.or(b))
-        .unwrap_or_else(|| Expr::val(false).into())
+        .unwrap_or_else(|| Expr::val(false))
 }
 
 /// `EXISTS (SELECT 1 FROM child WHERE child.fk = parent.key AND filters)`: relation filters.

@@ -200,3 +200,8 @@ impl<E: DbEnum> DbValue for E {
             .transpose()
     }
 }
+
+/// A new CUID (version 1, as Prisma's `@default(cuid())`).
+pub fn cuid() -> String {
+    cuid::cuid1()
+}

@@ -32,7 +32,7 @@ async fn failed_migration_leaves_the_database_as_it_was(provider: Provider) {
     let broken = migration("2_broken", r#"CREATE TABLE "half" ("id" INTEGER); SELECT * FROM "missing_table";"#);
     let error = test.db.migrate(&[first.clone(), broken]).await.unwrap_err();
     assert!(matches!(&error, MigrateError::Failed { name, .. } if name == "2_broken"), "{error}");
-    let status = test.db.migration_status(&[first.clone()]).await.unwrap();
+    let status = test.db.migration_status(std::slice::from_ref(&first)).await.unwrap();
     assert_eq!(status.applied, ["1_parents"]);
     let half = match provider {
         Provider::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'",

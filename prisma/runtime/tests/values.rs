@@ -81,7 +81,7 @@ async fn round_trip(provider: Provider) {
     assert_eq!(i32::decode(row, "int").unwrap(), i32::MIN);
     assert_eq!(i64::decode(row, "big").unwrap(), 9_007_199_254_740_993);
     assert_eq!(f64::decode(row, "float").unwrap(), 0.1);
-    assert_eq!(bool::decode(row, "flag").unwrap(), true);
+    assert!(bool::decode(row, "flag").unwrap());
     assert_eq!(String::decode(row, "text").unwrap(), "naïve ✓");
     assert_eq!(DateTime::<Utc>::decode(row, "at").unwrap(), at);
     assert_eq!(serde_json::Value::decode(row, "json").unwrap(), json);
