@@ -28,6 +28,10 @@ export type ProtocolError =
 { code: "TOO_DEEP"; limit: number } | { code: "UNKNOWN_PROCEDURE"; name: string } | 
 /**  A query or subscription was posted, or a mutation was fetched with GET. */
 { code: "METHOD_NOT_ALLOWED"; name: string; kind: string; allowed: string } | { code: "UNSUPPORTED_MEDIA_TYPE"; expected: string } | { code: "PAYLOAD_TOO_LARGE"; limit: number } | { code: "BATCH_TOO_LARGE"; limit: number } | 
+/**  A mutation posted from an origin that may not post (or, for a form, from no origin). */
+{ code: "CROSS_ORIGIN"; origin: string } | 
+/**  Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header). */
+{ code: "RATE_LIMITED"; retryAfter: number } | 
 /**  Subscriptions stream over their own connection and cannot be part of a batch. */
 { code: "NOT_BATCHABLE"; name: string };
 

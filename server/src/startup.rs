@@ -7,7 +7,7 @@ use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::{configuration::Settings, context::AppState, procedures};
+use crate::{configuration::Settings, context::AppState, procedures, rpc::InvalidOrigin};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -17,6 +17,8 @@ pub enum StartupError {
     Migrate(#[from] MigrateError),
     #[error("cannot listen or create the data directory: {0}")]
     Io(#[from] io::Error),
+    #[error("invalid origin configuration: {0}")]
+    Origin(#[from] InvalidOrigin),
 }
 
 pub struct Application {
@@ -30,6 +32,8 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = open_database(&settings.database_url).await?;
         let listener = TcpListener::bind(settings.address).await?;
+        let mut settings = settings;
+        settings.rpc.origins = settings.origin_policy(listener.local_addr()?)?;
         let state = AppState { db, newsletter: Arc::default() };
         Ok(Application { listener, router: router(&settings, state) })
     }
@@ -40,7 +44,9 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        // Connection addresses key the rate limits.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
     }
 }
 

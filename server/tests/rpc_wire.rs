@@ -1,7 +1,15 @@
 //! The procedure layer over real HTTP on loopback: every kind of bad input gets a precise
 //! 4xx envelope, and the server keeps answering afterwards.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::SocketAddr,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     extract::{FromRequestParts, Request},
@@ -10,24 +18,30 @@ use axum::{
     response::Response,
 };
 use futures_util::{Stream, stream};
-use isthmus_server::rpc::{self, FieldErrors, Int64, Never, ProcedureError, ProcedureMeta, RpcConfig};
+use isthmus_server::rpc::{
+    self, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, RpcConfig,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use specta::Type;
 
-#[derive(Clone)]
-struct TestState;
+/// Counts executed `counter.bump` mutations, to prove that rejected calls ran nothing.
+#[derive(Clone, Default)]
+struct TestState {
+    bumps: Arc<AtomicUsize>,
+}
 
 /// A context that reads the caller from a header, as an application's would from a cookie.
 struct Ctx {
     user: Option<String>,
+    bumps: Arc<AtomicUsize>,
 }
 
 impl FromRequestParts<TestState> for Ctx {
     type Rejection = Never;
-    async fn from_request_parts(parts: &mut Parts, _: &TestState) -> Result<Self, Never> {
+    async fn from_request_parts(parts: &mut Parts, state: &TestState) -> Result<Self, Never> {
         let user = parts.headers.get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Ctx { user })
+        Ok(Ctx { user, bumps: state.bumps.clone() })
     }
 }
 
@@ -98,6 +112,10 @@ async fn create(_: Ctx, name: String) -> Result<String, TestError> {
     }
 }
 
+async fn bump(ctx: Ctx) -> Result<usize, Never> {
+    Ok(ctx.bumps.fetch_add(1, Ordering::SeqCst) + 1)
+}
+
 async fn boom(_: Ctx) -> Result<(), Never> {
     panic!("handler bug")
 }
@@ -128,21 +146,36 @@ fn router() -> rpc::Router<Ctx> {
         .mutation("things.create", create)
         .mutation("things.boom", boom)
         .subscription("count.to", count_to)
+        .mutation("counter.bump", bump)
         .merge(authed)
+        .merge(rpc::Router::new().query("limited.ping", health).rate_limit(RateLimit::per_minute(NonZeroU32::new(3).unwrap())))
+        .merge(
+            rpc::Router::new()
+                .query("limited.byKey", health)
+                .rate_limit(RateLimit::per_minute(NonZeroU32::new(1).unwrap()).keyed_by(|parts| {
+                    parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned)
+                })),
+        )
         .layer(middleware::from_fn(tag_procedure))
 }
+
+const APP_ORIGIN: &str = "http://app.test";
 
 struct Server {
     address: SocketAddr,
     http: reqwest::Client,
+    state: TestState,
 }
 
 async fn spawn(config: RpcConfig) -> Server {
-    let app = router().into_axum(TestState, config);
+    let state = TestState::default();
+    let config = RpcConfig { origins: OriginPolicy::new(APP_ORIGIN, []).unwrap(), ..config };
+    let app = router().into_axum(state.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { address, http: reqwest::Client::new() }
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    Server { address, http: reqwest::Client::new(), state }
 }
 
 impl Server {
@@ -263,8 +296,8 @@ async fn wrong_method_is_405_with_allow() {
 #[tokio::test]
 async fn mutations_require_a_json_content_type() {
     let server = spawn(RpcConfig::default()).await;
-    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
-        let mut request = server.http.post(server.url("/rpc/things.create")).body(r#""lamp""#);
+    for content_type in [None, Some("text/plain"), Some("application/xml")] {
+        let mut request = server.http.post(server.url("/rpc/things.create")).header("origin", APP_ORIGIN).body(r#""lamp""#);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
@@ -470,4 +503,77 @@ async fn subscriptions_stream_server_sent_events() {
     let (status, body) = server.query("count.to", Some("\"three\"")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "errors before the stream are plain responses");
     assert_eq!(protocol_code(&body), "INVALID_INPUT");
+}
+
+/// Posts to `counter.bump` with the given headers; returns status and error code.
+async fn post_bump(server: &Server, content_type: &str, origin: Option<&str>, body: &str) -> (StatusCode, Value) {
+    let mut request = server.http.post(server.url("/rpc/counter.bump")).header("content-type", content_type).body(body.to_owned());
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    read(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn cross_site_requests_are_refused_before_anything_runs() {
+    let server = spawn(RpcConfig::default()).await;
+    let form = "application/x-www-form-urlencoded";
+    for (content_type, origin, expected) in [
+        (form, Some("http://evil.test"), StatusCode::FORBIDDEN),
+        (form, Some("null"), StatusCode::FORBIDDEN),
+        (form, None, StatusCode::FORBIDDEN),
+        ("multipart/form-data; boundary=x", Some("https://app.test"), StatusCode::FORBIDDEN),
+        ("application/json", Some("http://evil.test"), StatusCode::FORBIDDEN),
+        ("application/json", Some("null"), StatusCode::FORBIDDEN),
+        ("text/plain", Some(APP_ORIGIN), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+    ] {
+        let (status, body) = post_bump(&server, content_type, origin, "").await;
+        assert_eq!(status, expected, "{content_type} from {origin:?}: {body}");
+        let code = protocol_code(&body);
+        assert_eq!(code, if status == StatusCode::FORBIDDEN { "CROSS_ORIGIN" } else { "UNSUPPORTED_MEDIA_TYPE" });
+    }
+    let response = server.http.get(server.url("/rpc/counter.bump")).header("origin", APP_ORIGIN).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    let batch = server
+        .http
+        .post(server.url("/rpc"))
+        .header("content-type", "application/json")
+        .header("origin", "http://evil.test")
+        .body(r#"[{"path":"counter.bump"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.status(), 403, "a posted batch follows the same rule");
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 0, "no rejected call ran");
+
+    let (status, body) = post_bump(&server, "application/json", Some("HTTP://APP.test:80"), "").await;
+    assert_eq!((status, body), (StatusCode::OK, json!(1)), "same origin, normalised");
+    let (status, _) = post_bump(&server, "application/json", None, "").await;
+    assert_eq!(status, StatusCode::OK, "non-browser JSON clients send no Origin");
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn the_call_after_the_limit_gets_429_with_retry_after() {
+    let server = spawn(RpcConfig::default()).await;
+    for _ in 0..3 {
+        assert_eq!(server.query("limited.ping", None).await.0, StatusCode::OK);
+    }
+    let response = server.http.get(server.url("/rpc/limited.ping")).send().await.unwrap();
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(protocol_code(&body), "RATE_LIMITED");
+    assert_eq!(body["error"]["retryAfter"].as_u64(), Some(retry_after));
+    assert_eq!(server.query("health", None).await.0, StatusCode::OK, "limits are per procedure");
+
+    let calls = json!([{"path": "limited.ping"}]).to_string();
+    let batched = server.http.get(server.url("/rpc")).query(&[("batch", &calls)]).send().await.unwrap();
+    assert_eq!(read(batched).await.1[0]["status"], 429, "batched calls count against the same limit");
+
+    let keyed = |key: &'static str| server.http.get(server.url("/rpc/limited.byKey")).header("x-api-key", key).send();
+    assert_eq!(keyed("a").await.unwrap().status(), 200);
+    assert_eq!(keyed("a").await.unwrap().status(), 429);
+    assert_eq!(keyed("b").await.unwrap().status(), 200, "another key has its own budget");
 }

@@ -1,6 +1,8 @@
 //! Newsletter sign-up: a query, a mutation with typed errors, and a subscription, over the
 //! `Subscriber` model of schema.prisma.
 
+use std::num::NonZeroU32;
+
 use axum::http::StatusCode;
 use db::{Client, DbError, Subscriber, subscriber};
 use futures_util::{Stream, stream};
@@ -10,13 +12,17 @@ use tokio::sync::watch;
 
 use crate::{
     context::Ctx,
-    rpc::{self, FieldErrors, Internal, ProcedureError},
+    rpc::{self, FieldErrors, Internal, ProcedureError, RateLimit},
 };
+
+/// Sign-ups per client address and minute: enough for people, not for scripts.
+const SIGN_UPS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(20).unwrap();
 
 pub fn router() -> rpc::Router<Ctx> {
     rpc::Router::new()
-        .query("newsletter.stats", stats)
         .mutation("newsletter.subscribe", subscribe)
+        .rate_limit(RateLimit::per_minute(SIGN_UPS_PER_MINUTE))
+        .query("newsletter.stats", stats)
         .subscription("newsletter.watchStats", watch_stats)
 }
 

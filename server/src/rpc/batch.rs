@@ -12,11 +12,11 @@
 //!   headers, so context, guards and tower layers behave as for a single call.
 //! - Subscriptions cannot be batched. A malformed batch fails as a whole with a protocol error.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
 use axum::{
     body::{Body, Bytes},
-    extract::Request,
+    extract::{ConnectInfo, Request},
     http::{Method, StatusCode, header},
     response::Response,
     routing::{MethodRouter, get},
@@ -29,7 +29,7 @@ use tracing::Instrument;
 
 use super::{
     error::{Failure, ProtocolError},
-    http::{BatchedInput, RequestId, RpcConfig, failure_response, json_response, query_param, read_json_body},
+    http::{BatchedInput, RequestId, RpcConfig, failure_response, is_form, json_response, query_param, read_json_body},
     input,
     procedure::{Kind, is_valid_name},
 };
@@ -86,6 +86,8 @@ impl Batch {
         let raw = if via_get {
             query_param(&parts, "batch")
         } else {
+            // A posted batch may carry mutations: the same origin rule as a single mutation.
+            self.config.origins.check(&parts.headers, is_form(&parts.headers))?;
             read_json_body(&parts.headers, body, self.config.body_limit).await?
         };
         let raw = raw.ok_or_else(|| ProtocolError::MalformedJson {
@@ -102,11 +104,19 @@ impl Batch {
         tracing::Span::current().record("calls", calls.len());
         let mut headers = parts.headers;
         headers.remove(header::CONTENT_LENGTH);
-        let results = join_all(calls.into_iter().map(|call| self.call(call, via_get, &headers))).await;
+        // Rate limits key on the caller's address: each call of the batch carries it too.
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
+        let results = join_all(calls.into_iter().map(|call| self.call(call, via_get, &headers, peer.clone()))).await;
         Ok(serde_json::to_string(&results).expect("batch results are JSON"))
     }
 
-    async fn call(&self, call: BatchCall, via_get: bool, headers: &header::HeaderMap) -> BatchResult {
+    async fn call(
+        &self,
+        call: BatchCall,
+        via_get: bool,
+        headers: &header::HeaderMap,
+        peer: Option<ConnectInfo<SocketAddr>>,
+    ) -> BatchResult {
         let kind = self.kinds.get(call.path.as_str()).copied();
         if !is_valid_name(&call.path) || kind.is_none() {
             return local_failure(ProtocolError::UnknownProcedure { name: call.path });
@@ -124,6 +134,9 @@ impl Batch {
         *request.uri_mut() = format!("/rpc/{}", call.path).parse().expect("procedure names are valid paths");
         *request.headers_mut() = headers.clone();
         request.extensions_mut().insert(BatchedInput(input));
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
         let response = self.procedures.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
         let status = response.status().as_u16();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();

@@ -63,6 +63,15 @@ pub enum ProtocolError {
     PayloadTooLarge { limit: u32 },
     #[error("a batch holds at most {limit} calls")]
     BatchTooLarge { limit: u32 },
+    /// A mutation posted from an origin that may not post (or, for a form, from no origin).
+    #[error("requests from origin `{origin}` may not call mutations")]
+    CrossOrigin { origin: String },
+    /// Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header).
+    #[error("too many calls; retry after {retry_after} s")]
+    RateLimited {
+        #[serde(rename = "retryAfter")]
+        retry_after: u32,
+    },
     /// Subscriptions stream over their own connection and cannot be part of a batch.
     #[error("{name} is a subscription and cannot be batched")]
     NotBatchable { name: String },
@@ -80,6 +89,8 @@ impl ProtocolError {
             ProtocolError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ProtocolError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProtocolError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ProtocolError::CrossOrigin { .. } => StatusCode::FORBIDDEN,
+            ProtocolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }

@@ -30,7 +30,7 @@ use axum::{
     Extension,
     body::{Body, Bytes},
     extract::{FromRequestParts, Request},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header, request::Parts},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -45,7 +45,9 @@ use super::{
     error::{Failure, ProcedureError, ProtocolError},
     handler::{Call, Reply},
     input,
+    origin::OriginPolicy,
     procedure::{Kind, ProcedureMeta},
+    rate_limit::Limiter,
 };
 
 /// Limits applied to every call.
@@ -57,11 +59,22 @@ pub struct RpcConfig {
     pub max_depth: u32,
     /// Most calls accepted in one batch.
     pub max_batch: usize,
+    /// Origins allowed to call mutations from a browser (default: none).
+    pub origins: OriginPolicy,
+    /// The header a trusted reverse proxy puts the client address in (`x-forwarded-for`);
+    /// `None` trusts only the connection's address.
+    pub client_ip_header: Option<HeaderName>,
 }
 
 impl Default for RpcConfig {
     fn default() -> Self {
-        RpcConfig { body_limit: 1024 * 1024, max_depth: 64, max_batch: 32 }
+        RpcConfig {
+            body_limit: 1024 * 1024,
+            max_depth: 64,
+            max_batch: 32,
+            origins: OriginPolicy::none(),
+            client_ip_header: None,
+        }
     }
 }
 
@@ -84,9 +97,10 @@ impl<C: Send + 'static> Router<C> {
         for procedure in self.procedures {
             let meta = procedure.meta;
             let call = procedure.call;
+            let limiters: Arc<[Arc<Limiter>]> = procedure.limiters.into();
             let (state, config) = (state.clone(), config.clone());
             let handler = move |request: Request| {
-                serve(call.clone(), meta, state.clone(), config.clone(), request)
+                serve(Target { call: call.clone(), meta, limiters: limiters.clone() }, state.clone(), config.clone(), request)
             };
             let route: MethodRouter = match meta.kind {
                 Kind::Query | Kind::Subscription => get(handler),
@@ -108,18 +122,20 @@ impl<C: Send + 'static> Router<C> {
     }
 }
 
-async fn serve<C, S>(
+/// What one procedure route calls.
+struct Target<C> {
     call: Call<C>,
     meta: ProcedureMeta,
-    state: S,
-    config: Arc<RpcConfig>,
-    request: Request,
-) -> Response
+    limiters: Arc<[Arc<Limiter>]>,
+}
+
+async fn serve<C, S>(target: Target<C>, state: S, config: Arc<RpcConfig>, request: Request) -> Response
 where
     C: FromRequestParts<S> + Send + 'static,
     C::Rejection: ProcedureError,
     S: Send + Sync,
 {
+    let meta = target.meta;
     let request_id = RequestId::next();
     let span = tracing::info_span!(
         "rpc",
@@ -131,7 +147,7 @@ where
         duration_us = field::Empty,
     );
     let started = Instant::now();
-    let outcome = AssertUnwindSafe(execute(call, meta, &state, &config, request))
+    let outcome = AssertUnwindSafe(execute(target, &state, &config, request))
         .catch_unwind()
         .instrument(span.clone())
         .await
@@ -163,29 +179,30 @@ where
     response
 }
 
-async fn execute<C, S>(
-    call: Call<C>,
-    meta: ProcedureMeta,
-    state: &S,
-    config: &RpcConfig,
-    request: Request,
-) -> Result<Reply, Failure>
+async fn execute<C, S>(target: Target<C>, state: &S, config: &RpcConfig, request: Request) -> Result<Reply, Failure>
 where
     C: FromRequestParts<S> + Send + 'static,
     C::Rejection: ProcedureError,
     S: Send + Sync,
 {
     let (mut parts, body) = request.into_parts();
-    let raw = match parts.extensions.remove::<BatchedInput>() {
+    let batched = parts.extensions.remove::<BatchedInput>();
+    if batched.is_none() && target.meta.kind == Kind::Mutation {
+        config.origins.check(&parts.headers, is_form(&parts.headers))?;
+    }
+    for limiter in target.limiters.iter() {
+        limiter.check(&parts, config.client_ip_header.as_ref())?;
+    }
+    let raw = match batched {
         Some(BatchedInput(raw)) => raw,
-        None if meta.kind == Kind::Mutation => read_json_body(&parts.headers, body, config.body_limit).await?,
+        None if target.meta.kind == Kind::Mutation => read_json_body(&parts.headers, body, config.body_limit).await?,
         None => query_param(&parts, "input"),
     };
     if let Some(raw) = &raw {
         input::check_depth(raw, config.max_depth)?;
     }
     let ctx = C::from_request_parts(&mut parts, state).await.map_err(Failure::from_error)?;
-    call(ctx, raw).await
+    (target.call)(ctx, raw).await
 }
 
 /// The value of `key` in the query string, URL-decoded.
@@ -224,12 +241,19 @@ pub(crate) async fn read_json_body(
     Ok((!bytes.is_empty()).then_some(bytes))
 }
 
+fn media_type(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(str::trim)
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+    media_type(headers).is_some_and(|media| media.eq_ignore_ascii_case("application/json"))
+}
+
+/// What an HTML form posts.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|media| {
+        media.eq_ignore_ascii_case("application/x-www-form-urlencoded") || media.eq_ignore_ascii_case("multipart/form-data")
+    })
 }
 
 fn method_not_allowed(meta: ProcedureMeta) -> Response {
@@ -270,6 +294,9 @@ pub(crate) fn failure_response(failure: &Failure, request_id: &RequestId) -> Res
     let mut response = json_response(failure.status(), failure.envelope(&request_id));
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
+    }
+    if let Failure::Protocol(ProtocolError::RateLimited { retry_after }) = failure {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
     }
     response
 }

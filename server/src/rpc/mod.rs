@@ -12,7 +12,9 @@ mod handler;
 mod http;
 mod input;
 mod int64;
+mod origin;
 mod procedure;
+mod rate_limit;
 mod router;
 
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
@@ -20,5 +22,7 @@ pub use export::{ExportError, typescript};
 pub use handler::Handler;
 pub use http::RpcConfig;
 pub use int64::Int64;
+pub use origin::{InvalidOrigin, OriginPolicy};
 pub use procedure::{Kind, ProcedureMeta};
+pub use rate_limit::RateLimit;
 pub use router::Router;

@@ -14,6 +14,7 @@ use super::{
     error::{Failure, ProcedureError},
     handler::{self, Call, Handler},
     procedure::{Kind, ProcedureMeta, is_valid_name},
+    rate_limit::{Limiter, RateLimit},
 };
 
 /// A set of procedures over a context `C`. Build one per domain and merge them at the root.
@@ -32,6 +33,7 @@ pub(crate) struct Procedure<C> {
     pub(crate) signature: Signature,
     pub(crate) call: Call<C>,
     pub(crate) layers: Vec<RouteLayer>,
+    pub(crate) limiters: Vec<Arc<Limiter>>,
 }
 
 /// How to describe a procedure's types; evaluated only when bindings are exported.
@@ -123,7 +125,7 @@ impl<C: Send + 'static> Router<C> {
                     })
                 });
                 procedure.signature.errors.push(<E as Type>::definition);
-                Procedure { meta, signature: procedure.signature, call, layers: procedure.layers }
+                Procedure { meta, signature: procedure.signature, call, layers: procedure.layers, limiters: procedure.limiters }
             })
             .collect();
         Router { procedures }
@@ -147,6 +149,15 @@ impl<C: Send + 'static> Router<C> {
         self
     }
 
+    /// Limits calls to each procedure added so far, separately per procedure and per key
+    /// (client IP by default); the call after the limit gets 429 with `Retry-After`.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        for procedure in &mut self.procedures {
+            procedure.limiters.push(Arc::new(Limiter::new(&limit)));
+        }
+        self
+    }
+
     /// The procedures' names and kinds.
     pub fn procedures(&self) -> impl Iterator<Item = ProcedureMeta> + '_ {
         self.procedures.iter().map(|p| p.meta)
@@ -155,7 +166,7 @@ impl<C: Send + 'static> Router<C> {
     fn add(self, name: &'static str, kind: Kind, signature: Signature, call: Call<C>) -> Self {
         let meta = ProcedureMeta { name, kind };
         let mut router = self;
-        router.push(Procedure { meta, signature, call, layers: Vec::new() });
+        router.push(Procedure { meta, signature, call, layers: Vec::new(), limiters: Vec::new() });
         router
     }
 
