@@ -19,7 +19,7 @@ use axum::{
 };
 use futures_util::{Stream, stream};
 use isthmus_server::rpc::{
-    self, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, RpcConfig,
+    self, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, RpcConfig, Upload,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -112,6 +112,34 @@ async fn create(_: Ctx, name: String) -> Result<String, TestError> {
     }
 }
 
+#[derive(Debug, Deserialize, Serialize, Type)]
+struct Signup {
+    email: String,
+    age: u8,
+    #[serde(default)]
+    newsletter: bool,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+async fn signup(ctx: Ctx, input: Signup) -> Result<Signup, TestError> {
+    if !input.email.contains('@') {
+        return Err(TestError::Validation { fields: FieldErrors::from([("email".into(), vec!["Enter an email address.".into()])]) });
+    }
+    ctx.bumps.fetch_add(1, Ordering::SeqCst);
+    Ok(input)
+}
+
+#[derive(Debug, Deserialize, Type)]
+struct Attachment {
+    title: String,
+    file: Upload,
+}
+
+async fn attach(_: Ctx, input: Attachment) -> Result<String, Never> {
+    Ok(format!("{}: {} ({}, {} bytes)", input.title, input.file.file_name, input.file.content_type, input.file.data.len()))
+}
+
 async fn bump(ctx: Ctx) -> Result<usize, Never> {
     Ok(ctx.bumps.fetch_add(1, Ordering::SeqCst) + 1)
 }
@@ -147,6 +175,8 @@ fn router() -> rpc::Router<Ctx> {
         .mutation("things.boom", boom)
         .subscription("count.to", count_to)
         .mutation("counter.bump", bump)
+        .mutation("signup.create", signup)
+        .mutation("files.attach", attach)
         .merge(authed)
         .merge(rpc::Router::new().query("limited.ping", health).rate_limit(RateLimit::per_minute(NonZeroU32::new(3).unwrap())))
         .merge(
@@ -170,7 +200,9 @@ struct Server {
 async fn spawn(config: RpcConfig) -> Server {
     let state = TestState::default();
     let config = RpcConfig { origins: OriginPolicy::new(APP_ORIGIN, []).unwrap(), ..config };
-    let app = router().into_axum(state.clone(), config);
+    let app = router()
+        .into_axum(state.clone(), config)
+        .route("/signup", axum::routing::get(|| async { axum::response::Html("the signup page") }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
@@ -507,7 +539,12 @@ async fn subscriptions_stream_server_sent_events() {
 
 /// Posts to `counter.bump` with the given headers; returns status and error code.
 async fn post_bump(server: &Server, content_type: &str, origin: Option<&str>, body: &str) -> (StatusCode, Value) {
-    let mut request = server.http.post(server.url("/rpc/counter.bump")).header("content-type", content_type).body(body.to_owned());
+    let mut request = server
+        .http
+        .post(server.url("/rpc/counter.bump"))
+        .header("content-type", content_type)
+        .header("accept", "application/json")
+        .body(body.to_owned());
     if let Some(origin) = origin {
         request = request.header("origin", origin);
     }
@@ -534,6 +571,9 @@ async fn cross_site_requests_are_refused_before_anything_runs() {
     }
     let response = server.http.get(server.url("/rpc/counter.bump")).header("origin", APP_ORIGIN).send().await.unwrap();
     assert_eq!(response.status(), 405);
+    let navigation = server.http.post(server.url("/rpc/counter.bump")).header("content-type", form).header("origin", "http://evil.test").send().await.unwrap();
+    assert_eq!(navigation.status(), 403, "a browser navigation gets the same refusal, as a page");
+    assert!(navigation.text().await.unwrap().contains("may not call mutations"));
     let batch = server
         .http
         .post(server.url("/rpc"))
@@ -576,4 +616,120 @@ async fn the_call_after_the_limit_gets_429_with_retry_after() {
     assert_eq!(keyed("a").await.unwrap().status(), 200);
     assert_eq!(keyed("a").await.unwrap().status(), 429);
     assert_eq!(keyed("b").await.unwrap().status(), 200, "another key has its own budget");
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+#[tokio::test]
+async fn a_form_post_runs_the_mutation_and_redirects_back() {
+    let server = spawn(RpcConfig::default()).await;
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = browser
+        .post(server.url("/rpc/signup.create"))
+        .header("content-type", FORM)
+        .header("origin", APP_ORIGIN)
+        .header("referer", format!("{APP_ORIGIN}/signup?step=1"))
+        .body("email=ada%40example.com&age=36&newsletter=true&tags=math&tags=engines")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/signup?step=1");
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 1, "the mutation ran");
+    // Follow the 303 as a browser does: GET the page again.
+    let page = server.http.get(server.url(response.headers()["location"].to_str().unwrap())).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.text().await.unwrap(), "the signup page");
+
+    let elsewhere = browser
+        .post(server.url("/rpc/signup.create"))
+        .header("content-type", FORM)
+        .header("origin", APP_ORIGIN)
+        .header("referer", "https://evil.test/phish")
+        .body("email=b%40example.com&age=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.headers()["location"], "/", "never redirects off the site");
+}
+
+#[tokio::test]
+async fn validation_errors_are_422_with_field_messages_on_both_paths() {
+    let server = spawn(RpcConfig::default()).await;
+    let navigation = server
+        .http
+        .post(server.url("/rpc/signup.create"))
+        .header("content-type", FORM)
+        .header("origin", APP_ORIGIN)
+        .header("accept", "text/html")
+        .body("email=nope&age=3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(navigation.status(), 422);
+    assert!(navigation.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = navigation.text().await.unwrap();
+    assert!(page.contains("<strong>email</strong>: Enter an email address."), "{page}");
+
+    let enhanced = server
+        .http
+        .post(server.url("/rpc/signup.create"))
+        .header("content-type", FORM)
+        .header("origin", APP_ORIGIN)
+        .header("accept", "application/json")
+        .body("email=nope&age=3")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(enhanced).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"]["email"][0], "Enter an email address.");
+
+    let (status, body) = server.mutation("signup.create", r#"{"email":"nope","age":3}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], json!({"code": "VALIDATION", "fields": {"email": ["Enter an email address."]}}));
+
+    let wrong_type = server
+        .http
+        .post(server.url("/rpc/signup.create"))
+        .header("content-type", FORM)
+        .header("origin", APP_ORIGIN)
+        .header("accept", "application/json")
+        .body("email=a%40b.c&age=old")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(wrong_type).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(protocol_code(&body), "INVALID_INPUT");
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 0);
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn multipart_forms_carry_files() {
+    let server = spawn(RpcConfig::default()).await;
+    let form = reqwest::multipart::Form::new().text("title", "Report").part(
+        "file",
+        reqwest::multipart::Part::bytes(vec![1_u8, 2, 3, 4]).file_name("report.bin").mime_str("application/octet-stream").unwrap(),
+    );
+    let response = server
+        .http
+        .post(server.url("/rpc/files.attach"))
+        .header("origin", APP_ORIGIN)
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await, (StatusCode::OK, json!("Report: report.bin (application/octet-stream, 4 bytes)")));
+
+    let capped = spawn(RpcConfig { body_limit: 512, ..RpcConfig::default() }).await;
+    let big = reqwest::multipart::Form::new()
+        .text("title", "Big")
+        .part("file", reqwest::multipart::Part::bytes(vec![0_u8; 4096]).file_name("big.bin"));
+    let response = capped.http.post(capped.url("/rpc/files.attach")).header("origin", APP_ORIGIN).header("accept", "application/json").multipart(big).send().await.unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(protocol_code(&body), "PAYLOAD_TOO_LARGE");
 }

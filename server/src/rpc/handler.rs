@@ -71,9 +71,26 @@ pub(crate) enum Reply {
     Stream(BoxStream<'static, Bytes>),
 }
 
-/// Every procedure after erasure: context and raw JSON input in, reply or failure out.
+/// A call's input before decoding.
+pub(crate) enum RawInput {
+    /// JSON text; `None` when the call has no input.
+    Json(Option<Bytes>),
+    /// An urlencoded form (multipart forms are converted to it), decoded with `max_depth`.
+    Form { pairs: Bytes, max_depth: u32 },
+}
+
+impl RawInput {
+    fn decode<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        Ok(match self {
+            RawInput::Json(raw) => input::decode(raw.as_deref())?,
+            RawInput::Form { pairs, max_depth } => input::decode_form(pairs, *max_depth)?,
+        })
+    }
+}
+
+/// Every procedure after erasure: context and raw input in, reply or failure out.
 pub(crate) type Call<C> =
-    Arc<dyn Fn(C, Option<Bytes>) -> BoxFuture<'static, Result<Reply, Failure>> + Send + Sync>;
+    Arc<dyn Fn(C, RawInput) -> BoxFuture<'static, Result<Reply, Failure>> + Send + Sync>;
 
 pub(crate) fn erase_json<C, M, H>(handler: H) -> Call<C>
 where
@@ -84,7 +101,7 @@ where
     Arc::new(move |ctx, raw| {
         let handler = handler.clone();
         Box::pin(async move {
-            let input = input::decode::<H::Input>(raw.as_deref())?;
+            let input = raw.decode::<H::Input>()?;
             let output = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             Ok(Reply::Json(to_json(&output)?))
         })
@@ -101,7 +118,7 @@ where
     Arc::new(move |ctx, raw| {
         let handler = handler.clone();
         Box::pin(async move {
-            let input = input::decode::<H::Input>(raw.as_deref())?;
+            let input = raw.decode::<H::Input>()?;
             let stream = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             // An item that cannot be serialized is a bug in the output type: end the
             // stream there rather than send something the client's types do not describe.

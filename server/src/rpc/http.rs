@@ -4,7 +4,8 @@
 //!
 //! - Query: `GET /rpc/{name}?input=<url-encoded JSON>`; omit `input` for procedures without one.
 //! - Mutation: `POST /rpc/{name}`, `Content-Type: application/json`, the input as the body
-//!   (an empty body means no input).
+//!   (an empty body means no input); or an HTML form post (see `form.rs`). Browsers must
+//!   send an allowed `Origin` (see `origin.rs`).
 //! - Subscription: `GET /rpc/{name}?input=…`, answered with `text/event-stream`: one
 //!   `event: data` per item (its JSON in `data:`), then `event: end` when the stream ends.
 //!   Errors before the stream starts are ordinary error responses.
@@ -43,7 +44,8 @@ use tracing::{Instrument, field};
 use super::{
     Router, batch,
     error::{Failure, ProcedureError, ProtocolError},
-    handler::{Call, Reply},
+    form::{self, FormReply},
+    handler::{Call, RawInput, Reply},
     input,
     origin::OriginPolicy,
     procedure::{Kind, ProcedureMeta},
@@ -147,6 +149,8 @@ where
         duration_us = field::Empty,
     );
     let started = Instant::now();
+    let form_reply = (meta.kind == Kind::Mutation && is_form(request.headers()))
+        .then(|| FormReply::of(request.headers(), &config.origins));
     let outcome = AssertUnwindSafe(execute(target, &state, &config, request))
         .catch_unwind()
         .instrument(span.clone())
@@ -156,10 +160,14 @@ where
             span.in_scope(|| tracing::error!(panic = message, "procedure panicked"));
             Err(Failure::Internal)
         });
-    let response = match outcome {
-        Ok(Reply::Json(body)) => json_response(StatusCode::OK, body),
-        Ok(Reply::Stream(items)) => event_stream(items),
-        Err(failure) => failure_response(&failure, &request_id),
+    let response = match (outcome, form_reply) {
+        (Ok(Reply::Json(_)), Some(FormReply::Navigation { back_to })) => form::redirect(&back_to),
+        (Err(failure), Some(FormReply::Navigation { back_to })) => {
+            form::error_page(&failure, &request_id.to_string(), &back_to)
+        }
+        (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
+        (Ok(Reply::Stream(items)), _) => event_stream(items),
+        (Err(failure), _) => failure_response(&failure, &request_id),
     };
     let status = response.status();
     let _entered = span.enter();
@@ -194,11 +202,17 @@ where
         limiter.check(&parts, config.client_ip_header.as_ref())?;
     }
     let raw = match batched {
-        Some(BatchedInput(raw)) => raw,
-        None if target.meta.kind == Kind::Mutation => read_json_body(&parts.headers, body, config.body_limit).await?,
-        None => query_param(&parts, "input"),
+        Some(BatchedInput(raw)) => RawInput::Json(raw),
+        None if target.meta.kind == Kind::Mutation && is_form(&parts.headers) => RawInput::Form {
+            pairs: form::read(&parts.headers, body, config.body_limit).await?,
+            max_depth: config.max_depth,
+        },
+        None if target.meta.kind == Kind::Mutation => {
+            RawInput::Json(read_json_body(&parts.headers, body, config.body_limit).await?)
+        }
+        None => RawInput::Json(query_param(&parts, "input")),
     };
-    if let Some(raw) = &raw {
+    if let RawInput::Json(Some(raw)) = &raw {
         input::check_depth(raw, config.max_depth)?;
     }
     let ctx = C::from_request_parts(&mut parts, state).await.map_err(Failure::from_error)?;

@@ -8,6 +8,7 @@
 mod batch;
 mod error;
 mod export;
+mod form;
 mod handler;
 mod http;
 mod input;
@@ -19,6 +20,7 @@ mod router;
 
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
 pub use export::{ExportError, typescript};
+pub use form::Upload;
 pub use handler::Handler;
 pub use http::RpcConfig;
 pub use int64::Int64;

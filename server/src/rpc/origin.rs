@@ -45,15 +45,18 @@ impl OriginPolicy {
         self.public().is_some_and(|origin| origin.starts_with("https://"))
     }
 
+    /// Whether `origin` (`scheme://host[:port]`) is allowed.
+    pub(crate) fn allows(&self, origin: &str) -> bool {
+        normalize(origin).is_some_and(|normal| self.allowed.contains(&normal))
+    }
+
     pub(crate) fn check(&self, headers: &HeaderMap, is_form: bool) -> Result<(), ProtocolError> {
         let cross = |origin: &str| ProtocolError::CrossOrigin { origin: origin.to_owned() };
         match headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("")) {
             None if is_form => Err(cross("")),
             None => Ok(()),
-            Some(origin) => match normalize(origin) {
-                Some(normal) if self.allowed.contains(&normal) => Ok(()),
-                _ => Err(cross(origin)),
-            },
+            Some(origin) if self.allows(origin) => Ok(()),
+            Some(origin) => Err(cross(origin)),
         }
     }
 }
