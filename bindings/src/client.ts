@@ -108,6 +108,13 @@ export interface Client<P extends ProcedureMap> {
     name: N,
     ...args: SubscribeArgs<InputOf<P, N>, OutputOf<P, N>, ErrorOf<P, N>>
   ): () => void;
+  /**
+   * Posts a form to a mutation as the browser would without JavaScript (urlencoded, or
+   * multipart when it holds files), answered in JSON instead of a redirect.
+   */
+  submitForm<N extends NamesOf<P, "mutation">>(name: N, data: FormData): Promise<OutputOf<P, N>>;
+  /** The URL a `<form method="post">` posts to for mutation `name`. */
+  actionUrl(name: NamesOf<P, "mutation">): string;
   /** Untyped form of `query` and `mutation`, for helpers that are generic over names. */
   call(kind: "query" | "mutation", name: string, input: unknown, options?: CallOptions): Promise<unknown>;
 }
@@ -237,7 +244,31 @@ export function createClient<P extends ProcedureMap>(options: ClientOptions = {}
     return () => controller.abort();
   }
 
-  return { query: call.bind(null, "query"), mutation: call.bind(null, "mutation"), subscribe, call } as Client<P>;
+  async function submitForm(name: string, data: FormData): Promise<unknown> {
+    const hasFile = [...data.values()].some((value) => typeof value !== "string");
+    const body = hasFile ? data : new URLSearchParams(data as unknown as Record<string, string>);
+    let result: WireResult;
+    try {
+      const response = await doFetch(`${url}/${name}`, { method: "POST", headers: headers({ accept: "application/json" }), body });
+      result = { status: response.status, body: await readJson(response) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new RpcError(name, { kind: "transport", status: 0, message });
+    }
+    if (result.status >= 200 && result.status < 300) return result.body;
+    throw new RpcError(name, toFailure(result));
+  }
+
+  const actionUrl = (name: string) => `${url}/${name}`;
+
+  return {
+    query: call.bind(null, "query"),
+    mutation: call.bind(null, "mutation"),
+    subscribe,
+    submitForm,
+    actionUrl,
+    call,
+  } as Client<P>;
 }
 
 function withInput(target: string, key: string, value: unknown, encode = true): string {

@@ -160,6 +160,41 @@ describe("subscriptions", () => {
   });
 });
 
+describe("forms", () => {
+  const serverUrl = inject("serverUrl");
+  // Node's fetch sends no Origin; a browser always does, and form posts require it.
+  const browserLike = createClient<Procedures>({ url, headers: () => ({ origin: serverUrl }) });
+
+  test("a form posts to a mutation and gets the typed result", async () => {
+    const data = new FormData();
+    const email = freshEmail();
+    data.set("email", email);
+    data.set("name", "Form Reader");
+    const subscriber = await browserLike.submitForm("newsletter.subscribe", data);
+    expect(subscriber).toMatchObject({ email, name: "Form Reader" });
+    expect(browserLike.actionUrl("newsletter.subscribe")).toBe(`${url}/newsletter.subscribe`);
+  });
+
+  test("field errors of a form post arrive typed, as for a JSON call", async () => {
+    const data = new FormData();
+    data.set("email", "nope");
+    data.set("name", "");
+    const error = (await browserLike.submitForm("newsletter.subscribe", data).catch((e) => e)) as RpcError<SubscribeError>;
+    expect(error.status).toBe(422);
+    expect(error.procedureError).toMatchObject({ code: "VALIDATION", fields: { email: ["Enter a valid email address."] } });
+  });
+
+  test("a form post without an Origin is refused", async () => {
+    const { client } = countingClient();
+    const data = new FormData();
+    data.set("email", freshEmail());
+    data.set("name", "No Origin");
+    const error = (await client.submitForm("newsletter.subscribe", data).catch((e) => e)) as RpcError;
+    expect(error.status).toBe(403);
+    expect(error.failure).toMatchObject({ kind: "protocol", error: { code: "CROSS_ORIGIN" } });
+  });
+});
+
 describe("TanStack Query helpers", () => {
   test("query options fetch through the client, keyed by procedure and input", async () => {
     const { client } = countingClient();

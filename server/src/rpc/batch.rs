@@ -105,8 +105,8 @@ impl Batch {
         let mut headers = parts.headers;
         headers.remove(header::CONTENT_LENGTH);
         // Rate limits key on the caller's address: each call of the batch carries it too.
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned();
-        let results = join_all(calls.into_iter().map(|call| self.call(call, via_get, &headers, peer.clone()))).await;
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied();
+        let results = join_all(calls.into_iter().map(|call| self.call(call, via_get, &headers, peer))).await;
         Ok(serde_json::to_string(&results).expect("batch results are JSON"))
     }
 

@@ -11,11 +11,14 @@ use governor::{DefaultKeyedRateLimiter, Quota, clock::{Clock, DefaultClock}};
 
 use super::ProtocolError;
 
+/// Reads the rate-limit key from a request; `None` falls back to the client IP.
+type KeyFn = Arc<dyn Fn(&Parts) -> Option<String> + Send + Sync>;
+
 /// How many calls a key may make: `RateLimit::per_minute(10)`.
 #[derive(Clone)]
 pub struct RateLimit {
     quota: Quota,
-    key: Option<Arc<dyn Fn(&Parts) -> Option<String> + Send + Sync>>,
+    key: Option<KeyFn>,
 }
 
 impl RateLimit {
@@ -39,7 +42,7 @@ impl RateLimit {
 /// One procedure's limiter.
 pub(crate) struct Limiter {
     limiter: DefaultKeyedRateLimiter<String>,
-    key: Option<Arc<dyn Fn(&Parts) -> Option<String> + Send + Sync>>,
+    key: Option<KeyFn>,
 }
 
 impl Limiter {

@@ -1,6 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createFileRoute } from "@tanstack/react-router";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect } from "react";
+
+import { useFormAction } from "@isthmus/bindings/react-form";
 
 import { client, rq } from "../rpc";
 
@@ -12,8 +14,8 @@ export const Route = createFileRoute("/")({
 function Newsletter() {
   const queryClient = useQueryClient();
   const stats = useQuery(rq.queryOptions("newsletter.stats"));
-  const subscribe = useMutation({
-    ...rq.mutationOptions("newsletter.subscribe"),
+  // A plain form posting to the mutation; the hook keeps the page when JavaScript runs.
+  const subscribe = useFormAction(client, "newsletter.subscribe", {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: rq.queryKey("newsletter.stats") }),
   });
 
@@ -26,15 +28,7 @@ function Newsletter() {
     [queryClient],
   );
 
-  const [email, setEmail] = useState("");
-  const [name, setName] = useState("");
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    subscribe.mutate({ email, name });
-  };
-
   const failure = subscribe.error?.procedureError;
-  const fieldErrors = failure?.code === "VALIDATION" ? failure.fields : {};
 
   return (
     <section>
@@ -42,22 +36,22 @@ function Newsletter() {
       <p data-testid="subscriber-count">
         {stats.data ? `${stats.data.subscriberCount} readers subscribed` : "Loading…"}
       </p>
-      <form onSubmit={onSubmit} noValidate style={{ display: "grid", gap: "0.5rem" }}>
+      <form {...subscribe.formProps} noValidate style={{ display: "grid", gap: "0.5rem" }}>
         <label>
-          Name <input name="name" value={name} onChange={(e) => setName(e.target.value)} />
+          Name <input {...subscribe.field("name")} />
         </label>
-        {fieldErrors.name?.map((message) => <small key={message} role="alert">{message}</small>)}
+        {subscribe.fieldErrors.name?.map((message) => <small key={message} role="alert">{message}</small>)}
         <label>
-          Email <input name="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          Email <input {...subscribe.field("email")} type="email" />
         </label>
-        {fieldErrors.email?.map((message) => <small key={message} role="alert">{message}</small>)}
-        <button type="submit" disabled={subscribe.isPending}>
+        {subscribe.fieldErrors.email?.map((message) => <small key={message} role="alert">{message}</small>)}
+        <button type="submit" disabled={subscribe.pending}>
           Subscribe
         </button>
       </form>
       {failure?.code === "ALREADY_SUBSCRIBED" && <p role="alert">{failure.email} is already subscribed.</p>}
       {subscribe.error && !failure && <p role="alert">Something went wrong: {subscribe.error.message}</p>}
-      {subscribe.data && <p role="status">Welcome, {subscribe.data.name}!</p>}
+      {subscribe.result && <p role="status">Welcome, {subscribe.result.name}!</p>}
     </section>
   );
 }
