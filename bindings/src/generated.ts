@@ -6,6 +6,17 @@ export type Procedures = {
 	"newsletter.stats": { kind: "query"; input: void; output: NewsletterStats; error: StatsError };
 	"newsletter.subscribe": { kind: "mutation"; input: Subscribe; output: Subscriber; error: SubscribeError };
 	"newsletter.watchStats": { kind: "subscription"; input: void; output: NewsletterStats; error: StatsError };
+	"system.cacheStats": { kind: "query"; input: void; output: CacheStats; error: never };
+};
+
+/**  Hit and miss counts since start-up. */
+export type CacheStats = {
+	/**  Reads answered from a stored result (fresh or stale) or a shared computation. */
+	hits: number,
+	/**  Reads that ran the procedure. */
+	misses: number,
+	/**  Background refreshes of stale results. */
+	refreshes: number,
 };
 
 /**  The error type of procedures that cannot fail and of contexts that never reject. */

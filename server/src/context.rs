@@ -5,12 +5,17 @@ use std::sync::Arc;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
-use crate::{procedures::newsletter::NewsletterEvents, rpc::Never};
+use crate::{
+    procedures::newsletter::NewsletterEvents,
+    rpc::{CacheScope, Never, ResponseCache},
+};
 
 /// Shared by all requests; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub db: db::Db,
+    /// Cached query results; mutations call `revalidate_tag`.
+    pub cache: ResponseCache,
     pub newsletter: Arc<NewsletterEvents>,
 }
 
@@ -25,5 +30,12 @@ impl FromRequestParts<AppState> for Ctx {
 
     async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(Ctx { state: state.clone() })
+    }
+}
+
+/// No sessions yet: every caller is anonymous, so per-viewer results share one scope.
+impl CacheScope for Ctx {
+    fn cache_scope(&self) -> Option<String> {
+        None
     }
 }

@@ -7,7 +7,14 @@ use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::{configuration::Settings, context::AppState, procedures, rpc::InvalidOrigin};
+use futures_util::StreamExt;
+
+use crate::{
+    configuration::Settings,
+    context::AppState,
+    procedures,
+    rpc::{InvalidOrigin, ResponseCache},
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -34,7 +41,10 @@ impl Application {
         let listener = TcpListener::bind(settings.address).await?;
         let mut settings = settings;
         settings.rpc.origins = settings.origin_policy(listener.local_addr()?)?;
-        let state = AppState { db, newsletter: Arc::default() };
+        let cache = ResponseCache::new(CACHE_ENTRIES);
+        share_invalidations(&db, &cache).await?;
+        settings.rpc.cache = Some(cache.clone());
+        let state = AppState { db, cache, newsletter: Arc::default() };
         Ok(Application { listener, router: router(&settings, state) })
     }
 
@@ -48,6 +58,34 @@ impl Application {
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
     }
+}
+
+/// Bound of the query result cache, in entries.
+const CACHE_ENTRIES: u64 = 10_000;
+
+/// The PostgreSQL channel on which processes tell each other which cache tags to drop.
+const REVALIDATE_CHANNEL: &str = "isthmus_revalidate";
+
+/// Several processes on one PostgreSQL: a tag revalidated in one is dropped in all. (SQLite
+/// belongs to one process; nothing to share.)
+async fn share_invalidations(db: &Db, cache: &ResponseCache) -> Result<(), StartupError> {
+    let Some(mut tags) = db.listen(REVALIDATE_CHANNEL).await? else { return Ok(()) };
+    let receiver = cache.clone();
+    tokio::spawn(async move {
+        while let Some(tag) = tags.next().await {
+            receiver.invalidate_local(&tag);
+        }
+    });
+    let db = db.clone();
+    cache.on_revalidate(move |tag| {
+        let (db, tag) = (db.clone(), tag.to_owned());
+        tokio::spawn(async move {
+            if let Err(error) = db.notify(REVALIDATE_CHANNEL, &tag).await {
+                tracing::warn!(%error, tag, "could not tell other processes to revalidate");
+            }
+        });
+    });
+    Ok(())
 }
 
 /// Connects (creating the directory of a SQLite file when needed) and applies pending

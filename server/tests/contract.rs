@@ -5,12 +5,16 @@
 //! Slow: each copy is built in one shared target directory (`target/contract-copy`), one
 //! scenario at a time.
 
+mod support;
+
 use std::{
     fs,
     path::{Path, PathBuf},
     process::{Command, Output},
     sync::Mutex,
 };
+
+use support::TestPostgres;
 
 /// The scenarios share the copy's target directory: run them one after another.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -164,29 +168,4 @@ fn schema_changes_flow_to_the_frontend_and_the_databases() {
     assert!(text(&deploy).contains("_add_referrer"), "both migrations applied");
     let status = cargo_with_database(copy, &["prisma", "migrate", "status"], Some(&sqlite_url));
     assert!(status.status.success(), "the SQLite database is up to date: {}", text(&status));
-}
-
-/// A fresh PostgreSQL database for one test, dropped afterwards (psql against the machine's
-/// server; `ISTHMUS_TEST_POSTGRES_URL` overrides the default).
-struct TestPostgres {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl TestPostgres {
-    fn create() -> TestPostgres {
-        let admin = std::env::var("ISTHMUS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("isthmus_contract_{}", std::process::id());
-        let created = run(Command::new("psql").args([admin.as_str(), "-c", &format!("CREATE DATABASE \"{name}\"")]));
-        assert!(created.status.success(), "PostgreSQL at {admin} is required: {}", text(&created));
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        TestPostgres { admin, name, url }
-    }
-}
-
-impl Drop for TestPostgres {
-    fn drop(&mut self) {
-        run(Command::new("psql").args([self.admin.as_str(), "-c", &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)]));
-    }
 }

@@ -19,29 +19,39 @@ use axum::{
 };
 use futures_util::{Stream, stream};
 use isthmus_server::rpc::{
-    self, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, RpcConfig, Upload,
+    self, CacheScope, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, ResponseCache,
+    Revalidate, RpcConfig, Upload,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use specta::Type;
 
 /// Counts executed `counter.bump` mutations, to prove that rejected calls ran nothing.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct TestState {
     bumps: Arc<AtomicUsize>,
+    cache: ResponseCache,
 }
 
 /// A context that reads the caller from a header, as an application's would from a cookie.
+#[derive(Clone)]
 struct Ctx {
     user: Option<String>,
     bumps: Arc<AtomicUsize>,
+    cache: ResponseCache,
+}
+
+impl CacheScope for Ctx {
+    fn cache_scope(&self) -> Option<String> {
+        self.user.clone()
+    }
 }
 
 impl FromRequestParts<TestState> for Ctx {
     type Rejection = Never;
     async fn from_request_parts(parts: &mut Parts, state: &TestState) -> Result<Self, Never> {
         let user = parts.headers.get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Ctx { user, bumps: state.bumps.clone() })
+        Ok(Ctx { user, bumps: state.bumps.clone(), cache: state.cache.clone() })
     }
 }
 
@@ -141,7 +151,17 @@ async fn attach(_: Ctx, input: Attachment) -> Result<String, Never> {
 }
 
 async fn bump(ctx: Ctx) -> Result<usize, Never> {
-    Ok(ctx.bumps.fetch_add(1, Ordering::SeqCst) + 1)
+    let bumps = ctx.bumps.fetch_add(1, Ordering::SeqCst) + 1;
+    ctx.cache.revalidate_tag("counter");
+    Ok(bumps)
+}
+
+async fn bumps(ctx: Ctx) -> Result<usize, Never> {
+    Ok(ctx.bumps.load(Ordering::SeqCst))
+}
+
+async fn whoami(ctx: Ctx) -> Result<String, Never> {
+    Ok(ctx.user.unwrap_or_else(|| "anonymous".into()))
 }
 
 async fn boom(_: Ctx) -> Result<(), Never> {
@@ -175,6 +195,8 @@ fn router() -> rpc::Router<Ctx> {
         .mutation("things.boom", boom)
         .subscription("count.to", count_to)
         .mutation("counter.bump", bump)
+        .cached_query("counter.value", bumps, Revalidate::every(Duration::from_secs(60)).tags(|()| vec!["counter".into()]))
+        .cached_query("viewer.whoami", whoami, Revalidate::every(Duration::from_secs(60)).per_viewer())
         .mutation("signup.create", signup)
         .mutation("files.attach", attach)
         .merge(authed)
@@ -198,8 +220,8 @@ struct Server {
 }
 
 async fn spawn(config: RpcConfig) -> Server {
-    let state = TestState::default();
-    let config = RpcConfig { origins: OriginPolicy::new(APP_ORIGIN, []).unwrap(), ..config };
+    let state = TestState { bumps: Arc::default(), cache: ResponseCache::new(1_000) };
+    let config = RpcConfig { origins: OriginPolicy::new(APP_ORIGIN, []).unwrap(), cache: Some(state.cache.clone()), ..config };
     let app = router()
         .into_axum(state.clone(), config)
         .route("/signup", axum::routing::get(|| async { axum::response::Html("the signup page") }));
@@ -732,4 +754,47 @@ async fn multipart_forms_carry_files() {
     let (status, body) = read(response).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(protocol_code(&body), "PAYLOAD_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn cached_queries_answer_304_and_see_writes_at_once() {
+    let server = spawn(RpcConfig::default()).await;
+    let first = server.http.get(server.url("/rpc/counter.value")).send().await.unwrap();
+    assert_eq!(first.headers()["cache-control"], "public, no-cache");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(read(first).await, (StatusCode::OK, json!(0)));
+
+    let revalidation = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(revalidation.status(), 304);
+    assert_eq!(revalidation.headers()["etag"], etag.as_str());
+    assert!(revalidation.bytes().await.unwrap().is_empty());
+    let hits_before = server.state.cache.stats().hits;
+
+    let (status, _) = post_bump(&server, "application/json", Some(APP_ORIGIN), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let after = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(after.status(), 200, "the mutation revalidated the tag: a new body and ETag");
+    assert_ne!(after.headers()["etag"], etag.as_str());
+    assert_eq!(read(after).await.1, json!(1), "read-your-writes");
+    let stats = server.state.cache.stats();
+    assert_eq!((stats.hits, stats.misses), (hits_before, 2), "one miss before and one after the write");
+}
+
+#[tokio::test]
+async fn per_viewer_results_are_never_shared() {
+    let server = spawn(RpcConfig::default()).await;
+    let ask = |user: Option<&'static str>| {
+        let mut request = server.http.get(server.url("/rpc/viewer.whoami"));
+        if let Some(user) = user {
+            request = request.header("x-user", user);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let ada = ask(Some("ada")).await;
+    assert_eq!(ada.headers()["cache-control"], "private, no-cache");
+    assert_eq!(read(ada).await.1, json!("ada"));
+    assert_eq!(read(ask(Some("grace")).await).await.1, json!("grace"));
+    assert_eq!(read(ask(None).await).await.1, json!("anonymous"));
+    assert_eq!(read(ask(Some("ada")).await).await.1, json!("ada"));
+    assert_eq!(server.state.cache.stats().misses, 3, "one entry per viewer, the fourth read a hit");
 }

@@ -10,6 +10,7 @@ mod error;
 pub mod filter;
 pub mod migrate;
 pub mod model;
+mod notify;
 mod row;
 mod value;
 pub mod wire;

@@ -1,7 +1,7 @@
 //! Newsletter sign-up: a query, a mutation with typed errors, and a subscription, over the
 //! `Subscriber` model of schema.prisma.
 
-use std::num::NonZeroU32;
+use std::{num::NonZeroU32, time::Duration};
 
 use axum::http::StatusCode;
 use db::{Client, DbError, Subscriber, subscriber};
@@ -12,8 +12,14 @@ use tokio::sync::watch;
 
 use crate::{
     context::Ctx,
-    rpc::{self, FieldErrors, Internal, ProcedureError, RateLimit},
+    rpc::{self, FieldErrors, Internal, ProcedureError, RateLimit, Revalidate},
 };
+
+/// Cache tag of everything derived from the subscriber list.
+const TAG: &str = "newsletter";
+
+/// The count is served from the cache for this long, and revalidated at once by a sign-up.
+const STATS_FRESH_FOR: Duration = Duration::from_secs(60);
 
 /// Sign-ups per client address and minute: enough for people, not for scripts.
 const SIGN_UPS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(20).unwrap();
@@ -22,7 +28,7 @@ pub fn router() -> rpc::Router<Ctx> {
     rpc::Router::new()
         .mutation("newsletter.subscribe", subscribe)
         .rate_limit(RateLimit::per_minute(SIGN_UPS_PER_MINUTE))
-        .query("newsletter.stats", stats)
+        .cached_query("newsletter.stats", stats, Revalidate::every(STATS_FRESH_FOR).tags(|()| vec![TAG.into()]))
         .subscription("newsletter.watchStats", watch_stats)
 }
 
@@ -80,6 +86,7 @@ async fn subscribe(ctx: Ctx, input: Subscribe) -> Result<Subscriber, SubscribeEr
         DbError::UniqueViolation { .. } => SubscribeError::AlreadySubscribed { email },
         other => SubscribeError::Internal(other.into()),
     })?;
+    ctx.state.cache.revalidate_tag(TAG);
     // The sign-up succeeded; a failed recount only delays the live figure.
     match count(db).await {
         Ok(stats) => ctx.state.newsletter.publish(stats),

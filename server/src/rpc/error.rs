@@ -97,7 +97,7 @@ impl ProtocolError {
 
 /// A failed call, with the typed error already serialized: everything past the typed
 /// handler is generic.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Failure {
     /// The procedure's, guard's or context's own error, as JSON.
     Procedure { status: StatusCode, error: Box<RawValue> },

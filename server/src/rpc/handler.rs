@@ -8,6 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use specta::Type;
 
 use super::{
+    cache::{CacheScope, Key, ResponseCache, Revalidate},
     error::{Failure, ProcedureError},
     input,
 };
@@ -67,6 +68,8 @@ where
 pub(crate) enum Reply {
     /// One JSON value (queries and mutations).
     Json(Bytes),
+    /// A query's JSON from the result cache, with its validator.
+    Cached { body: Bytes, etag: String, per_viewer: bool },
     /// JSON values, one per event (subscriptions).
     Stream(BoxStream<'static, Bytes>),
 }
@@ -80,6 +83,14 @@ pub(crate) enum RawInput {
 }
 
 impl RawInput {
+    /// The input as sent, to key cached results.
+    fn cache_key(&self) -> Bytes {
+        match self {
+            RawInput::Json(raw) => raw.clone().unwrap_or_default(),
+            RawInput::Form { pairs, .. } => pairs.clone(),
+        }
+    }
+
     fn decode<T: DeserializeOwned>(&self) -> Result<T, Failure> {
         Ok(match self {
             RawInput::Json(raw) => input::decode(raw.as_deref())?,
@@ -88,9 +99,15 @@ impl RawInput {
     }
 }
 
+/// What the HTTP layer hands every call besides its input.
+#[derive(Clone, Default)]
+pub(crate) struct CallEnv {
+    pub(crate) cache: Option<ResponseCache>,
+}
+
 /// Every procedure after erasure: context and raw input in, reply or failure out.
 pub(crate) type Call<C> =
-    Arc<dyn Fn(C, RawInput) -> BoxFuture<'static, Result<Reply, Failure>> + Send + Sync>;
+    Arc<dyn Fn(C, RawInput, CallEnv) -> BoxFuture<'static, Result<Reply, Failure>> + Send + Sync>;
 
 pub(crate) fn erase_json<C, M, H>(handler: H) -> Call<C>
 where
@@ -98,12 +115,46 @@ where
     H: Handler<C, M>,
     H::Output: Serialize,
 {
-    Arc::new(move |ctx, raw| {
+    Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
         Box::pin(async move {
             let input = raw.decode::<H::Input>()?;
             let output = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             Ok(Reply::Json(to_json(&output)?))
+        })
+    })
+}
+
+/// A query answered through the result cache when one is configured (see `cache.rs`).
+pub(crate) fn erase_cached<C, M, H>(name: &'static str, handler: H, policy: Revalidate<H::Input>) -> Call<C>
+where
+    C: CacheScope + Clone + Send + Sync + 'static,
+    H: Handler<C, M>,
+    H::Input: Clone + Sync,
+    H::Output: Serialize,
+{
+    let policy = Arc::new(policy);
+    Arc::new(move |ctx, raw, env| {
+        let (handler, policy) = (handler.clone(), policy.clone());
+        Box::pin(async move {
+            let input = raw.decode::<H::Input>()?;
+            let key = Key {
+                procedure: name,
+                input: raw.cache_key(),
+                scope: if policy.per_viewer { ctx.cache_scope() } else { None },
+            };
+            let tags = (policy.tags)(&input);
+            // Callable again for background refreshes, with the context of the first reader
+            // (same scope by construction of the key).
+            let run = move || {
+                let (handler, ctx, input) = (handler.clone(), ctx.clone(), input.clone());
+                async move { to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?) }
+            };
+            let Some(cache) = env.cache else {
+                return Ok(Reply::Json(run().await?));
+            };
+            let entry = cache.get_or_compute(key, policy.every, tags, run).await?;
+            Ok(Reply::Cached { body: entry.body.clone(), etag: entry.etag.clone(), per_viewer: policy.per_viewer })
         })
     })
 }
@@ -115,7 +166,7 @@ where
     H::Output: futures_util::Stream<Item = T> + Send,
     T: Serialize + Send + 'static,
 {
-    Arc::new(move |ctx, raw| {
+    Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
         Box::pin(async move {
             let input = raw.decode::<H::Input>()?;

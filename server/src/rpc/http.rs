@@ -45,7 +45,8 @@ use super::{
     Router, batch,
     error::{Failure, ProcedureError, ProtocolError},
     form::{self, FormReply},
-    handler::{Call, RawInput, Reply},
+    cache::ResponseCache,
+    handler::{Call, CallEnv, RawInput, Reply},
     input,
     origin::OriginPolicy,
     procedure::{Kind, ProcedureMeta},
@@ -66,6 +67,8 @@ pub struct RpcConfig {
     /// The header a trusted reverse proxy puts the client address in (`x-forwarded-for`);
     /// `None` trusts only the connection's address.
     pub client_ip_header: Option<HeaderName>,
+    /// Where `cached_query` results are kept; `None` runs them every time.
+    pub cache: Option<ResponseCache>,
 }
 
 impl Default for RpcConfig {
@@ -76,6 +79,7 @@ impl Default for RpcConfig {
             max_batch: 32,
             origins: OriginPolicy::none(),
             client_ip_header: None,
+            cache: None,
         }
     }
 }
@@ -151,6 +155,7 @@ where
     let started = Instant::now();
     let form_reply = (meta.kind == Kind::Mutation && is_form(request.headers()))
         .then(|| FormReply::of(request.headers(), &config.origins));
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     let outcome = AssertUnwindSafe(execute(target, &state, &config, request))
         .catch_unwind()
         .instrument(span.clone())
@@ -166,6 +171,7 @@ where
             form::error_page(&failure, &request_id.to_string(), &back_to)
         }
         (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
+        (Ok(Reply::Cached { body, etag, per_viewer }), _) => cached_response(body, &etag, per_viewer, if_none_match.as_ref()),
         (Ok(Reply::Stream(items)), _) => event_stream(items),
         (Err(failure), _) => failure_response(&failure, &request_id),
     };
@@ -216,7 +222,23 @@ where
         input::check_depth(raw, config.max_depth)?;
     }
     let ctx = C::from_request_parts(&mut parts, state).await.map_err(Failure::from_error)?;
-    (target.call)(ctx, raw).await
+    (target.call)(ctx, raw, CallEnv { cache: config.cache.clone() }).await
+}
+
+/// A cached result with its `ETag`; 304 when the client already has it. `no-cache`: HTTP
+/// caches must revalidate every time, so a mutation's effect is never hidden by them.
+fn cached_response(body: Bytes, etag: &str, per_viewer: bool, if_none_match: Option<&HeaderValue>) -> Response {
+    let unchanged = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let mut response = if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { json_response(StatusCode::OK, body) };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, value);
+    }
+    let policy = if per_viewer { "private, no-cache" } else { "public, no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
 }
 
 /// The value of `key` in the query string, URL-decoded.

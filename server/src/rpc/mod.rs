@@ -6,6 +6,7 @@
 //! an ordinary axum extractor, and the procedures.
 
 mod batch;
+mod cache;
 mod error;
 mod export;
 mod form;
@@ -18,6 +19,7 @@ mod procedure;
 mod rate_limit;
 mod router;
 
+pub use cache::{CacheScope, CacheStats, ResponseCache, Revalidate};
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
 pub use export::{ExportError, typescript};
 pub use form::Upload;

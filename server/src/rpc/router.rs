@@ -11,6 +11,7 @@ use specta::{Type, Types, datatype::DataType};
 use tower::{Layer, Service};
 
 use super::{
+    cache::{CacheScope, Revalidate},
     error::{Failure, ProcedureError},
     handler::{self, Call, Handler},
     procedure::{Kind, ProcedureMeta, is_valid_name},
@@ -69,6 +70,22 @@ impl<C: Send + 'static> Router<C> {
         self.add(name, Kind::Query, signature, handler::erase_json(handler))
     }
 
+    /// Adds a query whose results are cached on the server (see [`Revalidate`]), answered
+    /// with an `ETag` and 304 on `If-None-Match`. Without a cache in the [`RpcConfig`] it
+    /// runs every time.
+    ///
+    /// [`RpcConfig`]: super::RpcConfig
+    pub fn cached_query<M, H>(self, name: &'static str, handler: H, policy: Revalidate<H::Input>) -> Self
+    where
+        C: CacheScope + Clone + Sync,
+        H: Handler<C, M>,
+        H::Input: Clone + Sync,
+        H::Output: Serialize + Type,
+    {
+        let signature = signature::<C, M, H, H::Output>();
+        self.add(name, Kind::Query, signature, handler::erase_cached(name, handler, policy))
+    }
+
     /// Adds a mutation: a write, called with POST.
     pub fn mutation<M, H>(self, name: &'static str, handler: H) -> Self
     where
@@ -116,12 +133,12 @@ impl<C: Send + 'static> Router<C> {
                 let meta = procedure.meta;
                 let inner = procedure.call;
                 let guard = guard.clone();
-                let call: Call<P> = Arc::new(move |ctx, raw| {
+                let call: Call<P> = Arc::new(move |ctx, raw, env| {
                     let inner = inner.clone();
                     let guarded = guard(ctx, meta);
                     Box::pin(async move {
                         let ctx = guarded.await.map_err(Failure::from_error)?;
-                        inner(ctx, raw).await
+                        inner(ctx, raw, env).await
                     })
                 });
                 procedure.signature.errors.push(<E as Type>::definition);

@@ -1,0 +1,15 @@
+//! Operational figures of this server process.
+
+use crate::{
+    context::Ctx,
+    rpc::{self, CacheStats, Never},
+};
+
+pub fn router() -> rpc::Router<Ctx> {
+    rpc::Router::new().query("system.cacheStats", cache_stats)
+}
+
+/// Hits, misses and background refreshes of the query result cache.
+async fn cache_stats(ctx: Ctx) -> Result<CacheStats, Never> {
+    Ok(ctx.state.cache.stats())
+}
