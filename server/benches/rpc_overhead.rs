@@ -1,14 +1,15 @@
 //! `cargo bench -p isthmus-server --bench rpc_overhead`
 //!
-//! The cost of the procedure layer: a trivial query through it against a plain axum handler
-//! returning the same JSON, measured in one run on loopback. The server gets one runtime
+//! The cost of the procedure layer: a trivial query through it, the same query served from
+//! the result cache, and a plain axum handler returning the same JSON, measured in one run
+//! on loopback. The server gets one runtime
 //! thread and the load generator the other core; rounds alternate between the two targets
 //! and the median round of each is reported, with their ratio.
 
 use std::{net::SocketAddr, time::{Duration, Instant}};
 
 use axum::{Json, routing::get};
-use isthmus_server::rpc::{self, Never, RpcConfig};
+use isthmus_server::rpc::{self, CacheScope, Never, ResponseCache, Revalidate, RpcConfig};
 use serde::Serialize;
 use specta::Type;
 use tokio::{
@@ -31,7 +32,14 @@ const GREETING: Greeting = Greeting { message: "hello", count: 1 };
 #[derive(Clone)]
 struct State;
 
+#[derive(Clone)]
 struct Ctx;
+
+impl CacheScope for Ctx {
+    fn cache_scope(&self) -> Option<String> {
+        None
+    }
+}
 
 impl axum::extract::FromRequestParts<State> for Ctx {
     type Rejection = Never;
@@ -51,9 +59,11 @@ fn serve() -> SocketAddr {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         runtime.block_on(async move {
+            let config = RpcConfig { cache: Some(ResponseCache::new(100)), ..RpcConfig::default() };
             let app = rpc::Router::<Ctx>::new()
                 .query("bench.greeting", greeting)
-                .into_axum(State, RpcConfig::default())
+                .cached_query("bench.cached", greeting, Revalidate::every(Duration::from_secs(3600)))
+                .into_axum(State, config)
                 .route("/plain", get(|| async { Json(GREETING) }));
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, app).await.unwrap();
@@ -133,17 +143,21 @@ fn main() {
         // Warm-up: connections, allocator, caches.
         round(address, "/plain").await;
         round(address, "/rpc/bench.greeting").await;
-        let (mut plain, mut layer) = (Vec::new(), Vec::new());
+        round(address, "/rpc/bench.cached").await;
+        let (mut plain, mut layer, mut cached) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             plain.push(round(address, "/plain").await);
             layer.push(round(address, "/rpc/bench.greeting").await);
+            cached.push(round(address, "/rpc/bench.cached").await);
         }
-        let (plain, layer) = (median(plain), median(layer));
+        let (plain, layer, cached) = (median(plain), median(layer), median(cached));
         println!("{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, median of {ROUNDS} rounds");
         println!("{:<28} {:>12} {:>10} {:>10}", "target", "requests/s", "p50", "p99");
-        for (name, r) in [("plain axum handler", &plain), ("query through rpc layer", &layer)] {
+        for (name, r) in [("plain axum handler", &plain), ("query through rpc layer", &layer), ("cached query", &cached)] {
             println!("{name:<28} {:>12.0} {:>10.1?} {:>10.1?}", r.requests_per_second, r.p50, r.p99);
         }
         println!("ratio (rpc / plain requests/s): {:.3}", layer.requests_per_second / plain.requests_per_second);
+        println!("ratio (cached / plain requests/s): {:.3}", cached.requests_per_second / plain.requests_per_second);
+        println!("ratio (cached / uncached requests/s): {:.3}", cached.requests_per_second / layer.requests_per_second);
     });
 }

@@ -161,6 +161,10 @@ impl ResponseCache {
 
     /// Whether an invalidation of one of its tags happened after `entry` started computing.
     fn is_outdated(&self, entry: &Entry) -> bool {
+        // The common case, without the lock: no invalidation at all since it was computed.
+        if entry.tags.is_empty() || entry.generation == self.inner.generation.load(Ordering::SeqCst) {
+            return false;
+        }
         let invalidated = self.inner.invalidated.lock().unwrap_or_else(|p| p.into_inner());
         entry.tags.iter().any(|tag| invalidated.get(tag).is_some_and(|&at| at > entry.generation))
     }
