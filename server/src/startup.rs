@@ -22,7 +22,7 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error("cannot migrate the database, which is left as it was: {0}")]
     Migrate(#[from] MigrateError),
-    #[error("cannot listen or create the data directory: {0}")]
+    #[error("cannot listen: {0}")]
     Io(#[from] io::Error),
     #[error("invalid origin configuration: {0}")]
     Origin(#[from] InvalidOrigin),
@@ -88,15 +88,9 @@ async fn share_invalidations(db: &Db, cache: &ResponseCache) -> Result<(), Start
     Ok(())
 }
 
-/// Connects (creating the directory of a SQLite file when needed) and applies pending
-/// migrations; a failed migration leaves the database as it was and stops start-up.
+/// Connects and applies pending migrations; a failed migration leaves the database as it
+/// was and stops start-up.
 pub async fn open_database(url: &str) -> Result<Db, StartupError> {
-    if let Some(path) = url.strip_prefix("sqlite:")
-        && let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)?;
-    }
     let db = Db::connect(url).await?;
     let applied = db.migrate(MIGRATIONS.for_provider(db.provider())).await?;
     if !applied.is_empty() {

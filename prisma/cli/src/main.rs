@@ -145,12 +145,9 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
 
 async fn connect(repo: &Repo) -> Result<Db, CommandError> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    // Relative SQLite paths are relative to the repository, as for the server run from it.
     if let Some(path) = url.strip_prefix("sqlite:") {
-        let path = repo.root().join(path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| CommandError::Io { path: parent.display().to_string(), source })?;
-        }
-        return Ok(Db::connect(&format!("sqlite:{}", path.display())).await?);
+        return Ok(Db::connect(&format!("sqlite:{}", repo.root().join(path).display())).await?);
     }
     Ok(Db::connect(&url).await?)
 }

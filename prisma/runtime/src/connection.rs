@@ -36,7 +36,7 @@ pub(crate) enum Pool {
 }
 
 /// A pool of connections to the database named by a URL: `sqlite:path/to/file.db` (or
-/// `file:…`, created when missing) or `postgres://…`.
+/// `file:…`; the file and its directory are created when missing) or `postgres://…`.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub(crate) pool: Pool,
@@ -83,6 +83,9 @@ impl Db {
             )
         } else {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("file:").trim_start_matches("//");
+            if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| DbError::Other(sqlx::Error::Io(e)))?;
+            }
             let options = SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)

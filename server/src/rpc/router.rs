@@ -175,11 +175,6 @@ impl<C: Send + 'static> Router<C> {
         self
     }
 
-    /// The procedures' names and kinds.
-    pub fn procedures(&self) -> impl Iterator<Item = ProcedureMeta> + '_ {
-        self.procedures.iter().map(|p| p.meta)
-    }
-
     fn add(self, name: &'static str, kind: Kind, signature: Signature, call: Call<C>) -> Self {
         let meta = ProcedureMeta { name, kind };
         let mut router = self;

@@ -14,7 +14,8 @@ pub struct TestDb {
 }
 
 enum Cleanup {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// Holds the directory of the database file until the test ends.
+    Sqlite { _dir: tempfile::TempDir },
     Postgres { admin_url: String, name: String },
 }
 
@@ -41,7 +42,7 @@ impl TestDb {
             Provider::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let db = Db::connect(&format!("sqlite:{}", dir.path().join("test.db").display())).await.unwrap();
-                TestDb { db, cleanup: Cleanup::Sqlite(dir) }
+                TestDb { db, cleanup: Cleanup::Sqlite { _dir: dir } }
             }
             Provider::Postgresql => {
                 let admin_url = admin_url();
