@@ -75,6 +75,23 @@ export class RpcError<E = unknown> extends Error {
   get procedureError(): E | undefined {
     return this.failure.kind === "procedure" ? this.failure.error : undefined;
   }
+
+  /**
+   * Messages per input field (`{ email: ["…"] }`): from the validation rules declared on the
+   * input type (protocol `VALIDATION`, 422), or from a procedure error that carries `fields`.
+   * Empty for every other failure.
+   */
+  get fieldErrors(): Record<string, string[]> {
+    if (this.failure.kind === "protocol" && this.failure.error.code === "VALIDATION") {
+      return this.failure.error.fields;
+    }
+    const error = this.procedureError as { fields?: unknown } | undefined;
+    return isFieldErrors(error?.fields) ? error.fields : {};
+  }
+}
+
+function isFieldErrors(value: unknown): value is Record<string, string[]> {
+  return typeof value === "object" && value !== null && Object.values(value).every(Array.isArray);
 }
 
 function describe(procedure: string, failure: RpcFailure<unknown>): string {

@@ -43,18 +43,27 @@ export type ProtocolError =
 { code: "CROSS_ORIGIN"; origin: string } | 
 /**  Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header). */
 { code: "RATE_LIMITED"; retryAfter: number } | 
+/**
+ *  The input has the right type but breaks the validation rules declared on it
+ *  (`rpc::Valid`): messages per field path.
+ */
+{ code: "VALIDATION"; fields: { [key in string]: string[] } } | 
 /**  Subscriptions stream over their own connection and cannot be part of a batch. */
 { code: "NOT_BATCHABLE"; name: string };
 
 /**  Counting failed: an internal error, details logged. */
 export type StatsError = Never;
 
+/**
+ *  Checked by the procedure layer before `subscribe` runs (`rpc::Valid`): a failed rule
+ *  answers 422 with its message under the field's name, for JSON calls and form posts alike.
+ */
 export type Subscribe = {
 	email: string,
 	name: string,
 };
 
-export type SubscribeError = { code: "VALIDATION"; fields: { [key in string]: string[] } } | { code: "ALREADY_SUBSCRIBED"; email: string };
+export type SubscribeError = { code: "ALREADY_SUBSCRIBED"; email: string };
 
 /**  A reader who signed up for the newsletter. */
 export type Subscriber = {

@@ -35,7 +35,6 @@ export function useFormAction<P extends ProcedureMap, N extends NamesOf<P, "muta
   };
 
   const error = state.status === "error" ? state.error : undefined;
-  const failure = error?.procedureError as { fields?: Record<string, string[]> } | undefined;
   return {
     /** Spread on the `<form>`: works with and without JavaScript. */
     formProps: { action: client.actionUrl(name), method: "post", onSubmit } as const,
@@ -44,7 +43,7 @@ export function useFormAction<P extends ProcedureMap, N extends NamesOf<P, "muta
     pending: state.status === "pending",
     result: state.status === "success" ? state.result : undefined,
     error,
-    /** Per-field messages of a 422 (`{ fields: { email: ["…"] } }`), if that is what failed. */
-    fieldErrors: failure?.fields ?? {},
+    /** Per-field messages of a 422 (`{ email: ["…"] }`), if that is what failed. */
+    fieldErrors: error?.fieldErrors ?? {},
   };
 }

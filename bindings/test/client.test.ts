@@ -45,18 +45,23 @@ describe("calls", () => {
     expect(Date.now() - Date.parse(subscriber.subscribedAt)).toBeLessThan(60_000);
   });
 
-  test("a procedure's typed error arrives as that type with its status", async () => {
+  test("input breaking the rules declared on its type is a 422 with messages per field", async () => {
     const { client } = countingClient();
     const error = await client.mutation("newsletter.subscribe", { email: "not an email", name: "" }).catch((e) => e);
     expect(error).toBeInstanceOf(RpcError);
     const rpcError = error as RpcError<SubscribeError>;
     expect(rpcError.status).toBe(422);
-    expect(rpcError.failure.kind).toBe("procedure");
-    expect(rpcError.procedureError).toEqual({
-      code: "VALIDATION",
-      fields: { email: ["Enter a valid email address."], name: ["Enter a name of 1 to 100 characters."] },
+    expect(rpcError.failure).toMatchObject({ kind: "protocol", error: { code: "VALIDATION" } });
+    expect(rpcError.fieldErrors).toEqual({
+      email: ["Enter a valid email address."],
+      name: ["Enter a name of 1 to 100 characters."],
     });
+    const blank = (await client.mutation("newsletter.subscribe", { email: freshEmail(), name: "   " }).catch((e) => e)) as RpcError;
+    expect(blank.fieldErrors).toEqual({ name: ["Enter a name, not only spaces."] });
+  });
 
+  test("a procedure's typed error arrives as that type with its status", async () => {
+    const { client } = countingClient();
     const email = freshEmail();
     await client.mutation("newsletter.subscribe", { email, name: "Ada" });
     const conflict = (await client.mutation("newsletter.subscribe", { email, name: "Ada" }).catch((e) => e)) as RpcError<SubscribeError>;
@@ -181,7 +186,7 @@ describe("forms", () => {
     data.set("name", "");
     const error = (await browserLike.submitForm("newsletter.subscribe", data).catch((e) => e)) as RpcError<SubscribeError>;
     expect(error.status).toBe(422);
-    expect(error.procedureError).toMatchObject({ code: "VALIDATION", fields: { email: ["Enter a valid email address."] } });
+    expect(error.fieldErrors).toEqual({ email: ["Enter a valid email address."], name: ["Enter a name of 1 to 100 characters."] });
   });
 
   test("a form post without an Origin is refused", async () => {
@@ -224,6 +229,6 @@ describe("TanStack Query helpers", () => {
     const options = rq.mutationOptions("newsletter.subscribe");
     expectTypeOf(options.mutationFn!).parameter(0).toEqualTypeOf<{ email: string; name: string }>();
     const error = (await options.mutationFn!({ email: "x", name: "Ada" }, {} as never).catch((e) => e)) as RpcError<SubscribeError>;
-    expect(error.procedureError?.code).toBe("VALIDATION");
+    expect(error.fieldErrors).toEqual({ email: ["Enter a valid email address."] });
   });
 });

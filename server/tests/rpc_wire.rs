@@ -20,11 +20,12 @@ use axum::{
 use futures_util::{Stream, stream};
 use isthmus_server::rpc::{
     self, CacheScope, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, ResponseCache,
-    Revalidate, RpcConfig, Upload,
+    Revalidate, RpcConfig, Upload, Valid,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use specta::Type;
+use validator::Validate;
 
 /// Counts executed `counter.bump` mutations, to prove that rejected calls ran nothing.
 #[derive(Clone)]
@@ -122,9 +123,11 @@ async fn create(_: Ctx, name: String) -> Result<String, TestError> {
     }
 }
 
-#[derive(Debug, Deserialize, Serialize, Type)]
+#[derive(Debug, Deserialize, Serialize, Type, Validate)]
 struct Signup {
+    #[validate(email(message = "Enter an email address."))]
     email: String,
+    #[validate(range(min = 1))]
     age: u8,
     #[serde(default)]
     newsletter: bool,
@@ -132,10 +135,7 @@ struct Signup {
     tags: Vec<String>,
 }
 
-async fn signup(ctx: Ctx, input: Signup) -> Result<Signup, TestError> {
-    if !input.email.contains('@') {
-        return Err(TestError::Validation { fields: FieldErrors::from([("email".into(), vec!["Enter an email address.".into()])]) });
-    }
+async fn signup(ctx: Ctx, Valid(input): Valid<Signup>) -> Result<Signup, TestError> {
     ctx.bumps.fetch_add(1, Ordering::SeqCst);
     Ok(input)
 }
@@ -707,9 +707,14 @@ async fn validation_errors_are_422_with_field_messages_on_both_paths() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["fields"]["email"][0], "Enter an email address.");
 
-    let (status, body) = server.mutation("signup.create", r#"{"email":"nope","age":3}"#).await;
+    let (status, body) = server.mutation("signup.create", r#"{"email":"nope","age":0}"#).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"], json!({"code": "VALIDATION", "fields": {"email": ["Enter an email address."]}}));
+    assert_eq!(body["kind"], "protocol");
+    assert_eq!(
+        body["error"],
+        json!({"code": "VALIDATION", "fields": {"email": ["Enter an email address."], "age": ["must be at least 1"]}})
+    );
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 0, "invalid input never reaches the procedure");
 
     let wrong_type = server
         .http

@@ -9,10 +9,11 @@ use futures_util::{Stream, stream};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::sync::watch;
+use validator::{Validate, ValidationError};
 
 use crate::{
     context::Ctx,
-    rpc::{self, FieldErrors, Internal, ProcedureError, RateLimit, Revalidate},
+    rpc::{self, Internal, ProcedureError, RateLimit, Revalidate, Valid},
 };
 
 /// Cache tag of everything derived from the subscriber list.
@@ -38,17 +39,28 @@ pub struct NewsletterStats {
     pub subscriber_count: u32,
 }
 
-#[derive(Debug, Deserialize, Type)]
+/// Checked by the procedure layer before `subscribe` runs (`rpc::Valid`): a failed rule
+/// answers 422 with its message under the field's name, for JSON calls and form posts alike.
+#[derive(Debug, Deserialize, Type, Validate)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscribe {
+    #[validate(email(message = "Enter a valid email address."))]
     pub email: String,
+    #[validate(
+        length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."),
+        custom(function = "has_text", message = "Enter a name, not only spaces.")
+    )]
     pub name: String,
+}
+
+/// Blank is not a name; an empty one is the length rule's to report.
+fn has_text(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty() || !name.trim().is_empty() { Ok(()) } else { Err(ValidationError::new("blank")) }
 }
 
 #[derive(Debug, Serialize, Type)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubscribeError {
-    Validation { fields: FieldErrors },
     AlreadySubscribed { email: String },
     #[serde(skip)]
     Internal(Internal),
@@ -57,7 +69,6 @@ pub enum SubscribeError {
 impl ProcedureError for SubscribeError {
     fn status(&self) -> StatusCode {
         match self {
-            SubscribeError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             SubscribeError::AlreadySubscribed { .. } => StatusCode::CONFLICT,
             SubscribeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,8 +89,10 @@ async fn stats(ctx: Ctx) -> Result<NewsletterStats, StatsError> {
     count(&ctx.state.db).await.map_err(|error| StatsError(error.into()))
 }
 
-async fn subscribe(ctx: Ctx, input: Subscribe) -> Result<Subscriber, SubscribeError> {
-    let (email, name) = validate(input)?;
+async fn subscribe(ctx: Ctx, Valid(input): Valid<Subscribe>) -> Result<Subscriber, SubscribeError> {
+    // One address, one subscription, however it is typed.
+    let email = input.email.trim().to_lowercase();
+    let name = input.name.trim().to_owned();
     let db = &ctx.state.db;
     let created = db.subscriber().create(subscriber::Create::new(email.clone(), name)).await;
     let subscriber = created.map_err(|error| match error {
@@ -110,19 +123,6 @@ async fn watch_stats(ctx: Ctx) -> Result<impl Stream<Item = NewsletterStats>, St
 async fn count(db: &db::Db) -> Result<NewsletterStats, DbError> {
     let count = db.subscriber().count(vec![]).await?;
     Ok(NewsletterStats { subscriber_count: u32::try_from(count).unwrap_or(u32::MAX) })
-}
-
-fn validate(input: Subscribe) -> Result<(String, String), SubscribeError> {
-    let email = input.email.trim().to_lowercase();
-    let name = input.name.trim().to_owned();
-    let mut fields = FieldErrors::new();
-    if !email_address::EmailAddress::is_valid(&email) {
-        fields.entry("email".into()).or_default().push("Enter a valid email address.".into());
-    }
-    if name.is_empty() || name.chars().count() > 100 {
-        fields.entry("name".into()).or_default().push("Enter a name of 1 to 100 characters.".into());
-    }
-    if fields.is_empty() { Ok((email, name)) } else { Err(SubscribeError::Validation { fields }) }
 }
 
 /// Live newsletter figures for subscriptions in this process.

@@ -72,6 +72,10 @@ pub enum ProtocolError {
         #[serde(rename = "retryAfter")]
         retry_after: u32,
     },
+    /// The input has the right type but breaks the validation rules declared on it
+    /// (`rpc::Valid`): messages per field path.
+    #[error("the input is invalid")]
+    Validation { fields: FieldErrors },
     /// Subscriptions stream over their own connection and cannot be part of a batch.
     #[error("{name} is a subscription and cannot be batched")]
     NotBatchable { name: String },
@@ -85,6 +89,7 @@ impl ProtocolError {
             | ProtocolError::TooDeep { .. }
             | ProtocolError::BatchTooLarge { .. }
             | ProtocolError::NotBatchable { .. } => StatusCode::BAD_REQUEST,
+            ProtocolError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ProtocolError::UnknownProcedure { .. } => StatusCode::NOT_FOUND,
             ProtocolError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ProtocolError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -9,14 +9,14 @@ use specta::Type;
 
 use super::{
     cache::{CacheScope, Key, ResponseCache, Revalidate},
-    error::{Failure, ProcedureError},
-    input,
+    error::{Failure, ProcedureError, ProtocolError},
+    input::{self, DecodeInput},
 };
 
 /// An async function usable as a procedure: `async fn(ctx: C) -> Result<O, E>` or
 /// `async fn(ctx: C, input: I) -> Result<O, E>`. `M` only tells the two shapes apart.
 pub trait Handler<C, M>: Clone + Send + Sync + 'static {
-    type Input: DeserializeOwned + Type + Send + 'static;
+    type Input: DecodeInput + Type;
     type Output: Send + 'static;
     type Error: ProcedureError;
     /// False for `async fn(ctx)`: the client then calls it without an argument.
@@ -50,7 +50,7 @@ impl<C, F, Fut, I, O, E> Handler<C, (I,)> for F
 where
     F: Fn(C, I) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<O, E>> + Send + 'static,
-    I: DeserializeOwned + Type + Send + 'static,
+    I: DecodeInput + Type,
     O: Send + 'static,
     E: ProcedureError,
 {
@@ -75,7 +75,7 @@ pub(crate) enum Reply {
 }
 
 /// A call's input before decoding.
-pub(crate) enum RawInput {
+pub enum RawInput {
     /// JSON text; `None` when the call has no input.
     Json(Option<Bytes>),
     /// An urlencoded form (multipart forms are converted to it), decoded with `max_depth`.
@@ -91,11 +91,11 @@ impl RawInput {
         }
     }
 
-    fn decode<T: DeserializeOwned>(&self) -> Result<T, Failure> {
-        Ok(match self {
-            RawInput::Json(raw) => input::decode(raw.as_deref())?,
-            RawInput::Form { pairs, max_depth } => input::decode_form(pairs, *max_depth)?,
-        })
+    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, ProtocolError> {
+        match self {
+            RawInput::Json(raw) => input::decode(raw.as_deref()),
+            RawInput::Form { pairs, max_depth } => input::decode_form(pairs, *max_depth),
+        }
     }
 }
 
@@ -118,7 +118,7 @@ where
     Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
         Box::pin(async move {
-            let input = raw.decode::<H::Input>()?;
+            let input = H::Input::decode_input(&raw)?;
             let output = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             Ok(Reply::Json(to_json(&output)?))
         })
@@ -137,7 +137,7 @@ where
     Arc::new(move |ctx, raw, env| {
         let (handler, policy) = (handler.clone(), policy.clone());
         Box::pin(async move {
-            let input = raw.decode::<H::Input>()?;
+            let input = H::Input::decode_input(&raw)?;
             let key = Key {
                 procedure: name,
                 input: raw.cache_key(),
@@ -169,7 +169,7 @@ where
     Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
         Box::pin(async move {
-            let input = raw.decode::<H::Input>()?;
+            let input = H::Input::decode_input(&raw)?;
             let stream = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             // An item that cannot be serialized is a bug in the output type: end the
             // stream there rather than send something the client's types do not describe.

@@ -3,7 +3,19 @@
 
 use serde::de::DeserializeOwned;
 
-use super::error::ProtocolError;
+use super::{error::ProtocolError, handler::RawInput};
+
+/// How a procedure's input is made from a call's raw input: any `DeserializeOwned` type is
+/// decoded; [`Valid<T>`](super::Valid) is decoded, then validated.
+pub trait DecodeInput: Sized + Send + 'static {
+    fn decode_input(raw: &RawInput) -> Result<Self, ProtocolError>;
+}
+
+impl<T: DeserializeOwned + Send + 'static> DecodeInput for T {
+    fn decode_input(raw: &RawInput) -> Result<Self, ProtocolError> {
+        raw.decode()
+    }
+}
 
 /// Decodes a call's input. An absent input decodes as JSON `null`, so procedures without
 /// input (`()`) and with optional input (`Option<T>`) can be called with no argument.

@@ -18,6 +18,7 @@ mod origin;
 mod procedure;
 mod rate_limit;
 mod router;
+mod valid;
 
 pub use cache::{CacheScope, CacheStats, ResponseCache, Revalidate};
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
@@ -30,3 +31,4 @@ pub use origin::{InvalidOrigin, OriginPolicy};
 pub use procedure::{Kind, ProcedureMeta};
 pub use rate_limit::RateLimit;
 pub use router::Router;
+pub use valid::Valid;
