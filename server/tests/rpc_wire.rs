@@ -19,7 +19,7 @@ use axum::{
 };
 use futures_util::{Stream, stream};
 use isthmus_server::rpc::{
-    self, CacheScope, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, ResponseCache,
+    self, CacheScope, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, ResponseCache,
     Revalidate, RpcConfig, Upload, Valid,
 };
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,7 @@ struct Ctx {
     user: Option<String>,
     bumps: Arc<AtomicUsize>,
     cache: ResponseCache,
+    cookies: Cookies,
 }
 
 impl CacheScope for Ctx {
@@ -52,7 +53,8 @@ impl FromRequestParts<TestState> for Ctx {
     type Rejection = Never;
     async fn from_request_parts(parts: &mut Parts, state: &TestState) -> Result<Self, Never> {
         let user = parts.headers.get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Ctx { user, bumps: state.bumps.clone(), cache: state.cache.clone() })
+        let Ok(cookies) = Cookies::from_request_parts(parts, state).await;
+        Ok(Ctx { user, bumps: state.bumps.clone(), cache: state.cache.clone(), cookies })
     }
 }
 
@@ -185,6 +187,25 @@ async fn tag_procedure(request: Request, next: Next) -> Response {
     response
 }
 
+#[derive(Deserialize, Type)]
+struct SessionStart {
+    name: String,
+}
+
+async fn start_session(ctx: Ctx, input: SessionStart) -> Result<String, Never> {
+    ctx.cookies.set("sid", input.name.clone(), Some(Duration::from_secs(3600)));
+    Ok(input.name)
+}
+
+async fn end_session(ctx: Ctx) -> Result<(), Never> {
+    ctx.cookies.remove("sid");
+    Ok(())
+}
+
+async fn session_holder(ctx: Ctx) -> Result<Option<String>, Never> {
+    Ok(ctx.cookies.get("sid").map(str::to_owned))
+}
+
 fn router() -> rpc::Router<Ctx> {
     let authed = rpc::Router::new().query("me.greet", me).guard(require_user);
     rpc::Router::new()
@@ -199,6 +220,9 @@ fn router() -> rpc::Router<Ctx> {
         .cached_query("viewer.whoami", whoami, Revalidate::every(Duration::from_secs(60)).per_viewer())
         .mutation("signup.create", signup)
         .mutation("files.attach", attach)
+        .mutation("session.start", start_session)
+        .mutation("session.end", end_session)
+        .query("session.holder", session_holder)
         .merge(authed)
         .merge(rpc::Router::new().query("limited.ping", health).rate_limit(RateLimit::per_minute(NonZeroU32::new(3).unwrap())))
         .merge(
@@ -221,7 +245,8 @@ struct Server {
 
 async fn spawn(config: RpcConfig) -> Server {
     let state = TestState { bumps: Arc::default(), cache: ResponseCache::new(1_000) };
-    let config = RpcConfig { origins: OriginPolicy::new(APP_ORIGIN, []).unwrap(), cache: Some(state.cache.clone()), ..config };
+    let origins = if config.origins.public().is_some() { config.origins.clone() } else { OriginPolicy::new(APP_ORIGIN, []).unwrap() };
+    let config = RpcConfig { origins, cache: Some(state.cache.clone()), ..config };
     let app = router()
         .into_axum(state.clone(), config)
         .route("/signup", axum::routing::get(|| async { axum::response::Html("the signup page") }));
@@ -802,4 +827,68 @@ async fn per_viewer_results_are_never_shared() {
     assert_eq!(read(ask(None).await).await.1, json!("anonymous"));
     assert_eq!(read(ask(Some("ada")).await).await.1, json!("ada"));
     assert_eq!(server.state.cache.stats().misses, 3, "one entry per viewer, the fourth read a hit");
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn procedures_set_session_cookies_with_safe_attributes_on_every_path() {
+    let server = spawn(RpcConfig::default()).await;
+    let json = server
+        .http
+        .post(server.url("/rpc/session.start"))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"ada"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 200);
+    assert_eq!(set_cookies(&json), ["sid=ada; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "no Secure over http");
+
+    let held = server.http.get(server.url("/rpc/session.holder")).header("cookie", "theme=dark; sid=ada").send().await.unwrap();
+    assert_eq!(read(held).await.1, json!("ada"), "the context reads the caller's cookie");
+
+    let ended = server.http.post(server.url("/rpc/session.end")).header("content-type", "application/json").send().await.unwrap();
+    let removal = set_cookies(&ended);
+    assert!(removal[0].starts_with("sid=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"), "{removal:?}");
+
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = browser
+        .post(server.url("/rpc/session.start"))
+        .header("content-type", FORM)
+        .header("origin", APP_ORIGIN)
+        .header("referer", format!("{APP_ORIGIN}/signup"))
+        .body("name=cy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+    assert_eq!(set_cookies(&form), ["sid=cy; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "the redirect sets it");
+
+    let batch = server
+        .http
+        .post(server.url("/rpc"))
+        .header("content-type", "application/json")
+        .body(r#"[{"path":"session.start","input":{"name":"bea"}},{"path":"health"}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set_cookies(&batch), ["sid=bea; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "a batch passes its calls' cookies on");
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_when_the_public_origin_is_https() {
+    let config = RpcConfig { origins: OriginPolicy::new("https://app.test", []).unwrap(), ..RpcConfig::default() };
+    let server = spawn(config).await;
+    let response = server
+        .http
+        .post(server.url("/rpc/session.start"))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"ada"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set_cookies(&response), ["sid=ada; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600"]);
 }

@@ -10,6 +10,7 @@
 //!   and body are exactly what the call would have answered on its own.
 //! - Calls run concurrently; each passes through its procedure's route with the batch's
 //!   headers, so context, guards and tower layers behave as for a single call.
+//! - Cookies a call sets (`Set-Cookie`) are set by the batch's answer.
 //! - Subscriptions cannot be batched. A malformed batch fails as a whole with a protocol error.
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
@@ -17,7 +18,7 @@ use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 use axum::{
     body::{Body, Bytes},
     extract::{ConnectInfo, Request},
-    http::{Method, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, header},
     response::Response,
     routing::{MethodRouter, get},
 };
@@ -68,7 +69,13 @@ async fn serve(batch: Arc<Batch>, request: Request) -> Response {
     let span = tracing::info_span!("rpc.batch", request_id = %request_id, calls = tracing::field::Empty);
     async {
         match batch.run(request).await {
-            Ok(body) => json_response(StatusCode::OK, body),
+            Ok((body, cookies)) => {
+                let mut response = json_response(StatusCode::OK, body);
+                for cookie in cookies {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
+                response
+            }
             Err(error) => {
                 tracing::info!(%error, "batch rejected");
                 failure_response(&Failure::Protocol(error), &request_id)
@@ -80,7 +87,8 @@ async fn serve(batch: Arc<Batch>, request: Request) -> Response {
 }
 
 impl Batch {
-    async fn run(&self, request: Request) -> Result<String, ProtocolError> {
+    /// The results as JSON, and the `Set-Cookie` values of all calls.
+    async fn run(&self, request: Request) -> Result<(String, Vec<HeaderValue>), ProtocolError> {
         let (parts, body) = request.into_parts();
         let via_get = parts.method == Method::GET;
         let raw = if via_get {
@@ -106,8 +114,10 @@ impl Batch {
         headers.remove(header::CONTENT_LENGTH);
         // Rate limits key on the caller's address: each call of the batch carries it too.
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().copied();
-        let results = join_all(calls.into_iter().map(|call| self.call(call, via_get, &headers, peer))).await;
-        Ok(serde_json::to_string(&results).expect("batch results are JSON"))
+        let answers = join_all(calls.into_iter().map(|call| self.call(call, via_get, &headers, peer))).await;
+        let (results, cookies): (Vec<BatchResult>, Vec<Vec<HeaderValue>>) = answers.into_iter().unzip();
+        let json = serde_json::to_string(&results).expect("batch results are JSON");
+        Ok((json, cookies.into_iter().flatten().collect()))
     }
 
     async fn call(
@@ -116,14 +126,14 @@ impl Batch {
         via_get: bool,
         headers: &header::HeaderMap,
         peer: Option<ConnectInfo<SocketAddr>>,
-    ) -> BatchResult {
+    ) -> (BatchResult, Vec<HeaderValue>) {
         let kind = self.kinds.get(call.path.as_str()).copied();
         if !is_valid_name(&call.path) || kind.is_none() {
-            return local_failure(ProtocolError::UnknownProcedure { name: call.path });
+            return (local_failure(ProtocolError::UnknownProcedure { name: call.path }), Vec::new());
         }
         let method = match kind {
             Some(Kind::Subscription) => {
-                return local_failure(ProtocolError::NotBatchable { name: call.path });
+                return (local_failure(ProtocolError::NotBatchable { name: call.path }), Vec::new());
             }
             Some(Kind::Mutation) if !via_get => Method::POST,
             _ => Method::GET,
@@ -139,8 +149,9 @@ impl Batch {
         }
         let response = self.procedures.clone().oneshot(request).await.unwrap_or_else(|never| match never {});
         let status = response.status().as_u16();
+        let cookies = response.headers().get_all(header::SET_COOKIE).iter().cloned().collect();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
-        BatchResult { status, body: embed(body) }
+        (BatchResult { status, body: embed(body) }, cookies)
     }
 }
 

@@ -46,6 +46,7 @@ use super::{
     error::{Failure, ProcedureError, ProtocolError},
     form::{self, FormReply},
     cache::ResponseCache,
+    cookies::Cookies,
     handler::{Call, CallEnv, RawInput, Reply},
     input,
     origin::OriginPolicy,
@@ -153,10 +154,10 @@ where
         duration_us = field::Empty,
     );
     let started = Instant::now();
-    let form_reply = (meta.kind == Kind::Mutation && is_form(request.headers()))
-        .then(|| FormReply::of(request.headers(), &config.origins));
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let outcome = AssertUnwindSafe(execute(target, &state, &config, request))
+    let (mut parts, body) = request.into_parts();
+    let form_reply = (meta.kind == Kind::Mutation && is_form(&parts.headers))
+        .then(|| FormReply::of(&parts.headers, &config.origins));
+    let outcome = AssertUnwindSafe(execute(target, &state, &config, &mut parts, body))
         .catch_unwind()
         .instrument(span.clone())
         .await
@@ -165,16 +166,21 @@ where
             span.in_scope(|| tracing::error!(panic = message, "procedure panicked"));
             Err(Failure::Internal)
         });
-    let response = match (outcome, form_reply) {
+    let mut response = match (outcome, form_reply) {
         (Ok(Reply::Json(_)), Some(FormReply::Navigation { back_to })) => form::redirect(&back_to),
         (Err(failure), Some(FormReply::Navigation { back_to })) => {
             form::error_page(&failure, &request_id.to_string(), &back_to)
         }
         (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
-        (Ok(Reply::Cached { body, etag, per_viewer }), _) => cached_response(body, &etag, per_viewer, if_none_match.as_ref()),
+        (Ok(Reply::Cached { body, etag, per_viewer }), _) => {
+            cached_response(body, &etag, per_viewer, parts.headers.get(header::IF_NONE_MATCH))
+        }
         (Ok(Reply::Stream(items)), _) => event_stream(items),
         (Err(failure), _) => failure_response(&failure, &request_id),
     };
+    if let Some(cookies) = parts.extensions.get::<Cookies>() {
+        cookies.write(response.headers_mut(), config.origins.is_https());
+    }
     let status = response.status();
     let _entered = span.enter();
     span.record("status", status.as_u16());
@@ -193,19 +199,25 @@ where
     response
 }
 
-async fn execute<C, S>(target: Target<C>, state: &S, config: &RpcConfig, request: Request) -> Result<Reply, Failure>
+/// Runs one call. What the context extracted stays in `parts` (the call's `Cookies`).
+async fn execute<C, S>(
+    target: Target<C>,
+    state: &S,
+    config: &RpcConfig,
+    parts: &mut Parts,
+    body: Body,
+) -> Result<Reply, Failure>
 where
     C: FromRequestParts<S> + Send + 'static,
     C::Rejection: ProcedureError,
     S: Send + Sync,
 {
-    let (mut parts, body) = request.into_parts();
     let batched = parts.extensions.remove::<BatchedInput>();
     if batched.is_none() && target.meta.kind == Kind::Mutation {
         config.origins.check(&parts.headers, is_form(&parts.headers))?;
     }
     for limiter in target.limiters.iter() {
-        limiter.check(&parts, config.client_ip_header.as_ref())?;
+        limiter.check(parts, config.client_ip_header.as_ref())?;
     }
     let raw = match batched {
         Some(BatchedInput(raw)) => RawInput::Json(raw),
@@ -216,12 +228,12 @@ where
         None if target.meta.kind == Kind::Mutation => {
             RawInput::Json(read_json_body(&parts.headers, body, config.body_limit).await?)
         }
-        None => RawInput::Json(query_param(&parts, "input")),
+        None => RawInput::Json(query_param(parts, "input")),
     };
     if let RawInput::Json(Some(raw)) = &raw {
         input::check_depth(raw, config.max_depth)?;
     }
-    let ctx = C::from_request_parts(&mut parts, state).await.map_err(Failure::from_error)?;
+    let ctx = C::from_request_parts(parts, state).await.map_err(Failure::from_error)?;
     (target.call)(ctx, raw, CallEnv { cache: config.cache.clone() }).await
 }
 

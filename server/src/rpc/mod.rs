@@ -7,6 +7,7 @@
 
 mod batch;
 mod cache;
+mod cookies;
 mod error;
 mod export;
 mod form;
@@ -21,6 +22,7 @@ mod router;
 mod valid;
 
 pub use cache::{CacheScope, CacheStats, ResponseCache, Revalidate};
+pub use cookies::Cookies;
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
 pub use export::{ExportError, typescript};
 pub use form::Upload;
