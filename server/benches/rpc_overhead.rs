@@ -1,15 +1,25 @@
 //! `cargo bench -p isthmus-server --bench rpc_overhead`
 //!
-//! The cost of the procedure layer: a trivial query through it, the same query served from
-//! the result cache, and a plain axum handler returning the same JSON, measured in one run
-//! on loopback. The server gets one runtime
-//! thread and the load generator the other core; rounds alternate between the two targets
-//! and the median round of each is reported, with their ratio.
+//! The cost of the procedure layer and the worth of its result cache, measured in one run on
+//! loopback, for two workloads:
+//!
+//! - constant: the handler returns a fixed value, so the figures are pure overhead (a plain
+//!   axum handler, the same query through the rpc layer, and served from the result cache);
+//! - database: the handler counts the rows of a real SQLite file through the generated
+//!   client, as `newsletter.stats` does (a plain axum handler doing the same, the query through
+//!   the rpc layer, and the cached query).
+//!
+//! The server gets one runtime thread and the load generator the other core; rounds alternate
+//! between targets and the median round of each is reported, with ratios.
 
 use std::{net::SocketAddr, time::{Duration, Instant}};
 
 use axum::{Json, routing::get};
-use isthmus_server::rpc::{self, CacheScope, Never, ResponseCache, Revalidate, RpcConfig};
+use db::Client;
+use isthmus_server::{
+    rpc::{self, CacheScope, Never, ResponseCache, Revalidate, RpcConfig},
+    startup::open_database,
+};
 use serde::Serialize;
 use specta::Type;
 use tokio::{
@@ -30,10 +40,14 @@ struct Greeting {
 const GREETING: Greeting = Greeting { message: "hello", count: 1 };
 
 #[derive(Clone)]
-struct State;
+struct State {
+    db: db::Db,
+}
 
 #[derive(Clone)]
-struct Ctx;
+struct Ctx {
+    db: db::Db,
+}
 
 impl CacheScope for Ctx {
     fn cache_scope(&self) -> Option<String> {
@@ -43,13 +57,35 @@ impl CacheScope for Ctx {
 
 impl axum::extract::FromRequestParts<State> for Ctx {
     type Rejection = Never;
-    async fn from_request_parts(_: &mut axum::http::request::Parts, _: &State) -> Result<Self, Never> {
-        Ok(Ctx)
+    async fn from_request_parts(_: &mut axum::http::request::Parts, state: &State) -> Result<Self, Never> {
+        Ok(Ctx { db: state.db.clone() })
     }
 }
 
 async fn greeting(_: Ctx) -> Result<Greeting, Never> {
     Ok(GREETING)
+}
+
+#[derive(Clone, Serialize, Type)]
+struct Count {
+    rows: i64,
+}
+
+async fn count_rows(db: &db::Db) -> Count {
+    Count { rows: db.subscriber().count(vec![]).await.expect("the benchmark database is readable") }
+}
+
+async fn count(ctx: Ctx) -> Result<Count, Never> {
+    Ok(count_rows(&ctx.db).await)
+}
+
+/// A SQLite file with some subscribers, in a directory that lives as long as the process.
+async fn database() -> db::Db {
+    let directory = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+    let db = open_database(&format!("sqlite:{}", directory.path().join("bench.db").display())).await.unwrap();
+    let rows = (0..1_000).map(|i| db::subscriber::Create::new(format!("reader{i}@example.com"), format!("Reader {i}"))).collect();
+    db.subscriber().create_many(rows).await.unwrap();
+    db
 }
 
 fn serve() -> SocketAddr {
@@ -59,12 +95,21 @@ fn serve() -> SocketAddr {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         runtime.block_on(async move {
+            let db = database().await;
             let config = RpcConfig { cache: Some(ResponseCache::new(100)), ..RpcConfig::default() };
+            let forever = Revalidate::every(Duration::from_secs(3600));
+            let plain_db = db.clone();
             let app = rpc::Router::<Ctx>::new()
                 .query("bench.greeting", greeting)
                 .cached_query("bench.cached", greeting, Revalidate::every(Duration::from_secs(3600)))
-                .into_axum(State, config)
-                .route("/plain", get(|| async { Json(GREETING) }));
+                .query("bench.count", count)
+                .cached_query("bench.cachedCount", count, forever)
+                .into_axum(State { db }, config)
+                .route("/plain", get(|| async { Json(GREETING) }))
+                .route("/plain-count", get(move || {
+                    let db = plain_db.clone();
+                    async move { Json(count_rows(&db).await) }
+                }));
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, app).await.unwrap();
         });
@@ -99,13 +144,14 @@ async fn connection(address: SocketAddr, path: &'static str, count: usize) -> Ve
     latencies
 }
 
-/// The full length of the response in `buffer` once it has all arrived.
+/// The full length of the response in `buffer` once it has all arrived. Cheap on purpose:
+/// the load generator must not be what limits the figures.
 fn complete_response_length(buffer: &[u8]) -> Option<usize> {
     let head_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let head = std::str::from_utf8(&buffer[..head_end]).ok()?;
-    let body_length: usize = head
-        .lines()
-        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))?;
+    const NAME: &[u8] = b"content-length:";
+    let at = buffer[..head_end].windows(NAME.len()).position(|w| w.eq_ignore_ascii_case(NAME))? + NAME.len();
+    let digits = buffer[at..head_end].iter().skip_while(|b| **b == b' ').take_while(|b| b.is_ascii_digit());
+    let body_length = digits.fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
     (buffer.len() >= head_end + body_length).then_some(head_end + body_length)
 }
 
@@ -140,24 +186,39 @@ fn main() {
     let address = serve();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        // Warm-up: connections, allocator, caches.
-        round(address, "/plain").await;
-        round(address, "/rpc/bench.greeting").await;
-        round(address, "/rpc/bench.cached").await;
-        let (mut plain, mut layer, mut cached) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            plain.push(round(address, "/plain").await);
-            layer.push(round(address, "/rpc/bench.greeting").await);
-            cached.push(round(address, "/rpc/bench.cached").await);
+        // `BENCH_ONLY=/rpc/bench.cached`: load one target only, for a profiler.
+        if let Ok(only) = std::env::var("BENCH_ONLY") {
+            let only: &'static str = Box::leak(only.into_boxed_str());
+            for _ in 0..2 * ROUNDS {
+                round(address, only).await;
+            }
+            return;
         }
-        let (plain, layer, cached) = (median(plain), median(layer), median(cached));
+        let workloads = [
+            ("constant", ["/plain", "/rpc/bench.greeting", "/rpc/bench.cached"]),
+            ("database", ["/plain-count", "/rpc/bench.count", "/rpc/bench.cachedCount"]),
+        ];
         println!("{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, median of {ROUNDS} rounds");
-        println!("{:<28} {:>12} {:>10} {:>10}", "target", "requests/s", "p50", "p99");
-        for (name, r) in [("plain axum handler", &plain), ("query through rpc layer", &layer), ("cached query", &cached)] {
-            println!("{name:<28} {:>12.0} {:>10.1?} {:>10.1?}", r.requests_per_second, r.p50, r.p99);
+        for (workload, paths) in workloads {
+            // Warm-up: connections, allocator, caches.
+            for path in paths {
+                round(address, path).await;
+            }
+            let mut rounds: [Vec<Round>; 3] = Default::default();
+            for _ in 0..ROUNDS {
+                for (target, path) in rounds.iter_mut().zip(paths) {
+                    target.push(round(address, path).await);
+                }
+            }
+            let [plain, layer, cached] = rounds.map(median);
+            println!("\n{workload} workload");
+            println!("{:<28} {:>12} {:>10} {:>10}", "target", "requests/s", "p50", "p99");
+            for (name, r) in [("plain axum handler", &plain), ("query through rpc layer", &layer), ("cached query", &cached)] {
+                println!("{name:<28} {:>12.0} {:>10.1?} {:>10.1?}", r.requests_per_second, r.p50, r.p99);
+            }
+            println!("ratio (rpc / plain requests/s): {:.3}", layer.requests_per_second / plain.requests_per_second);
+            println!("ratio (cached / plain requests/s): {:.3}", cached.requests_per_second / plain.requests_per_second);
+            println!("ratio (cached / uncached requests/s): {:.3}", cached.requests_per_second / layer.requests_per_second);
         }
-        println!("ratio (rpc / plain requests/s): {:.3}", layer.requests_per_second / plain.requests_per_second);
-        println!("ratio (cached / plain requests/s): {:.3}", cached.requests_per_second / plain.requests_per_second);
-        println!("ratio (cached / uncached requests/s): {:.3}", cached.requests_per_second / layer.requests_per_second);
     });
 }

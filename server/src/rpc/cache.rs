@@ -18,7 +18,7 @@ use std::{
     time::Duration,
 };
 
-use axum::body::Bytes;
+use axum::{body::Bytes, http::HeaderValue};
 use serde::Serialize;
 use specta::Type;
 use tokio::time::Instant;
@@ -61,17 +61,30 @@ pub trait CacheScope {
     fn cache_scope(&self) -> Option<String>;
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Eq, Hash)]
 pub(crate) struct Key {
     pub(crate) procedure: &'static str,
     pub(crate) input: Bytes,
     pub(crate) scope: Option<String>,
 }
 
+/// Compared on every lookup: a procedure's name is one `&'static str` from its
+/// registration, so the pointers settle the common case without comparing bytes.
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        let same_procedure = std::ptr::eq(self.procedure, other.procedure) || self.procedure == other.procedure;
+        same_procedure
+            && self.input.len() == other.input.len()
+            && (self.input.is_empty() || self.input == other.input)
+            && self.scope == other.scope
+    }
+}
+
 /// A cached result.
 pub(crate) struct Entry {
     pub(crate) body: Bytes,
-    pub(crate) etag: String,
+    /// Ready to send: a hit copies no bytes.
+    pub(crate) etag: HeaderValue,
     fresh_until: Instant,
     tags: Vec<String>,
     /// The invalidation generation when its computation started.
@@ -246,10 +259,11 @@ impl ResponseCache {
 }
 
 /// A strong validator for the body: stable across processes for the same bytes.
-fn etag(body: &[u8]) -> String {
+fn etag(body: &[u8]) -> HeaderValue {
     let mut hasher = DefaultHasher::new();
     body.hash(&mut hasher);
-    format!("\"{:016x}\"", hasher.finish())
+    let quoted_hex = Bytes::from(format!("\"{:016x}\"", hasher.finish()));
+    HeaderValue::from_maybe_shared(quoted_hex).expect("quoted hex is a valid header value")
 }
 
 #[cfg(test)]

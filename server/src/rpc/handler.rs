@@ -2,7 +2,7 @@
 
 use std::{future::Future, sync::Arc};
 
-use axum::body::Bytes;
+use axum::{body::Bytes, http::HeaderValue};
 use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
 use serde::{Serialize, de::DeserializeOwned};
 use specta::Type;
@@ -69,7 +69,7 @@ pub(crate) enum Reply {
     /// One JSON value (queries and mutations).
     Json(Bytes),
     /// A query's JSON from the result cache, with its validator.
-    Cached { body: Bytes, etag: String, per_viewer: bool },
+    Cached { body: Bytes, etag: HeaderValue, per_viewer: bool },
     /// JSON values, one per event (subscriptions).
     Stream(BoxStream<'static, Bytes>),
 }

@@ -114,11 +114,14 @@ impl<C: Send + 'static> Router<C> {
                 Kind::Mutation => post(handler),
             };
             let mut route = route.fallback(move || async move { method_not_allowed(meta) });
-            for layer in &procedure.layers {
-                route = layer(route);
+            // Layering boxes the route, a cost per call: only where the application asked.
+            if !procedure.layers.is_empty() {
+                for layer in &procedure.layers {
+                    route = layer(route);
+                }
+                // Outermost, so that the application's layers can read it.
+                route = route.layer(Extension(meta));
             }
-            // Outermost, so that the application's layers can read it.
-            route = route.layer(Extension(meta));
             routes = routes.route(&format!("/rpc/{}", meta.name), route);
         }
         let routes = routes
@@ -155,6 +158,9 @@ where
     );
     let started = Instant::now();
     let (mut parts, body) = request.into_parts();
+    if parts.extensions.get::<ProcedureMeta>().is_none() {
+        parts.extensions.insert(meta);
+    }
     let form_reply = (meta.kind == Kind::Mutation && is_form(&parts.headers))
         .then(|| FormReply::of(&parts.headers, &config.origins));
     let outcome = AssertUnwindSafe(execute(target, &state, &config, &mut parts, body))
@@ -173,7 +179,7 @@ where
         }
         (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
         (Ok(Reply::Cached { body, etag, per_viewer }), _) => {
-            cached_response(body, &etag, per_viewer, parts.headers.get(header::IF_NONE_MATCH))
+            cached_response(body, etag, per_viewer, parts.headers.get(header::IF_NONE_MATCH))
         }
         (Ok(Reply::Stream(items)), _) => event_stream(items),
         (Err(failure), _) => failure_response(&failure, &request_id),
@@ -222,11 +228,11 @@ where
     let raw = match batched {
         Some(BatchedInput(raw)) => RawInput::Json(raw),
         None if target.meta.kind == Kind::Mutation && is_form(&parts.headers) => RawInput::Form {
-            pairs: form::read(&parts.headers, body, config.body_limit).await?,
+            pairs: Box::pin(form::read(&parts.headers, body, config.body_limit)).await?,
             max_depth: config.max_depth,
         },
         None if target.meta.kind == Kind::Mutation => {
-            RawInput::Json(read_json_body(&parts.headers, body, config.body_limit).await?)
+            RawInput::Json(Box::pin(read_json_body(&parts.headers, body, config.body_limit)).await?)
         }
         None => RawInput::Json(query_param(parts, "input")),
     };
@@ -239,15 +245,13 @@ where
 
 /// A cached result with its `ETag`; 304 when the client already has it. `no-cache`: HTTP
 /// caches must revalidate every time, so a mutation's effect is never hidden by them.
-fn cached_response(body: Bytes, etag: &str, per_viewer: bool, if_none_match: Option<&HeaderValue>) -> Response {
-    let unchanged = if_none_match
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+fn cached_response(body: Bytes, etag: HeaderValue, per_viewer: bool, if_none_match: Option<&HeaderValue>) -> Response {
+    let unchanged = if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+        tags.split(',').any(|tag| tag.trim().as_bytes() == etag.as_bytes() || tag.trim() == "*")
+    });
     let mut response = if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { json_response(StatusCode::OK, body) };
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(etag) {
-        headers.insert(header::ETAG, value);
-    }
+    headers.insert(header::ETAG, etag);
     let policy = if per_viewer { "private, no-cache" } else { "public, no-cache" };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
