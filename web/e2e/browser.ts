@@ -7,11 +7,13 @@ import { chromium, type BrowserContext } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** `javaScript: false` browses as a reader with scripts disabled. */
+export async function launch({ javaScript = true } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "isthmus-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    javaScriptEnabled: javaScript,
     args: [
       "--no-sandbox",
       "--disable-gpu",

@@ -1,5 +1,6 @@
 // The web page as a reader uses it: served by the Rust server, calling a query, a mutation
-// and a subscription, and showing the mutation's typed errors.
+// and a subscription, and showing the mutation's typed errors; and the same page with
+// JavaScript disabled, where its form posts to the mutation directly.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 
@@ -54,8 +55,55 @@ test("another tab sees the new reader live, through the subscription", async () 
 test("client-side routes are served the page, unknown procedures are not", async () => {
   const response = await page.request.get(`${inject("serverUrl")}/some/client/route`);
   expect(response.status()).toBe(200);
-  expect(await response.text()).toContain('<div id="root">');
+  expect(await response.text()).toContain('<div id="root"');
   const rpc = await page.request.get(`${inject("serverUrl")}/rpc/nope`);
   expect(rpc.status()).toBe(404);
   expect((await rpc.json()).error.code).toBe("UNKNOWN_PROCEDURE");
+});
+
+test("the prerendered page hydrates, and other paths render on the client, without errors", async () => {
+  const fresh = await context.newPage();
+  const errors: string[] = [];
+  fresh.on("pageerror", (error) => errors.push(error.message));
+  fresh.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  await fresh.goto(inject("serverUrl"));
+  await fresh.getByTestId("subscriber-count").getByText("readers subscribed").waitFor();
+  await fresh.goto(`${inject("serverUrl")}/some/client/route`);
+  await fresh.getByText("Nothing here.").waitFor();
+  expect(errors).toEqual([]);
+  await fresh.close();
+});
+
+test("without JavaScript the form posts to the mutation, returns by 303, and shows field errors", async () => {
+  const url = inject("serverUrl");
+  const noScript = await launch({ javaScript: false });
+  try {
+    const reader = await noScript.context.newPage();
+    await reader.goto(url);
+    expect(await reader.getByTestId("subscriber-count").textContent()).toBe("Loading…");
+    await reader.getByLabel("Name").fill("Linus");
+    await reader.getByLabel("Email").fill("linus@example.com");
+    const back = reader.waitForRequest((request) => request.url() === `${url}/` && request.redirectedFrom() !== null);
+    await reader.getByRole("button", { name: "Subscribe" }).click();
+    const post = (await back).redirectedFrom()!;
+    expect(post.method()).toBe("POST");
+    expect(post.url()).toBe(`${url}/rpc/newsletter.subscribe`);
+    expect((await post.response())?.status()).toBe(303);
+    await reader.getByRole("button", { name: "Subscribe" }).waitFor();
+
+    // Stored: subscribing the same address again is a conflict.
+    const again = await fetch(`${url}/rpc/newsletter.subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "linus@example.com", name: "Linus" }),
+    });
+    expect(again.status).toBe(409);
+
+    await reader.getByLabel("Email").fill("nope");
+    await reader.getByRole("button", { name: "Subscribe" }).click();
+    await reader.getByText("Enter a valid email address.").waitFor();
+    await reader.getByText("Enter a name of 1 to 100 characters.").waitFor();
+  } finally {
+    await noScript.close();
+  }
 });

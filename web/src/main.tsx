@@ -1,23 +1,19 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { createRouter, RouterProvider } from "@tanstack/react-router";
-import { StrictMode } from "react";
-import { createRoot } from "react-dom/client";
+import { createRoot, hydrateRoot } from "react-dom/client";
 
-import { routeTree } from "./routeTree.gen";
+import { AppRoot, createApp } from "./app";
 
-const queryClient = new QueryClient();
-const router = createRouter({ routeTree, context: { queryClient } });
+const app = createApp();
+const root = document.getElementById("root")!;
 
-declare module "@tanstack/react-router" {
-  interface Register {
-    router: typeof router;
-  }
+// The build prerenders pages so that their forms work without JavaScript (prerender.mjs);
+// that markup is hydrated where it is this path's, and replaced elsewhere (the server
+// answers every unknown path with the same index.html).
+if (root.dataset.prerendered === location.pathname) {
+  // Render as the server did: no client-only Suspense boundaries around the matches (what
+  // the router's own SSR hydration sets), and with the route's code loaded first.
+  app.router.ssr = { manifest: undefined };
+  void app.router.load().then(() => hydrateRoot(root, <AppRoot app={app} />));
+} else {
+  root.replaceChildren();
+  createRoot(root).render(<AppRoot app={app} />);
 }
-
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
-    </QueryClientProvider>
-  </StrictMode>,
-);

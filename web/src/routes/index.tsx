@@ -7,7 +7,7 @@ import { useFormAction } from "@isthmus/bindings/react-form";
 import { client, rq } from "../rpc";
 
 export const Route = createFileRoute("/")({
-  loader: ({ context }) => context.queryClient.ensureQueryData(rq.queryOptions("newsletter.stats")),
+  // No loader: the page is prerendered at build time, where there is no server to ask.
   component: Newsletter,
 });
 
