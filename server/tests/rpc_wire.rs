@@ -275,15 +275,20 @@ impl Server {
     }
 
     async fn post(&self, path: &str, body: &str) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(self.url(path))
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .unwrap();
-        read(response).await
+        read(self.post_json(path, body).await).await
+    }
+
+    async fn post_json(&self, path: &str, body: &str) -> reqwest::Response {
+        let request = self.http.post(self.url(path)).header("content-type", "application/json");
+        request.body(body.to_owned()).send().await.unwrap()
+    }
+
+    /// A form posted by a browser on the app's origin from the page `referer`, without
+    /// following the answer.
+    async fn submit_form(&self, path: &str, referer: &str, body: &str) -> reqwest::Response {
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let request = browser.post(self.url(path)).header("content-type", FORM).header("origin", APP_ORIGIN);
+        request.header("referer", referer).body(body.to_owned()).send().await.unwrap()
     }
 
     /// The server still serves after whatever the test sent before.
@@ -670,16 +675,8 @@ const FORM: &str = "application/x-www-form-urlencoded";
 #[tokio::test]
 async fn a_form_post_runs_the_mutation_and_redirects_back() {
     let server = spawn(RpcConfig::default()).await;
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let response = browser
-        .post(server.url("/rpc/signup.create"))
-        .header("content-type", FORM)
-        .header("origin", APP_ORIGIN)
-        .header("referer", format!("{APP_ORIGIN}/signup?step=1"))
-        .body("email=ada%40example.com&age=36&newsletter=true&tags=math&tags=engines")
-        .send()
-        .await
-        .unwrap();
+    let form = "email=ada%40example.com&age=36&newsletter=true&tags=math&tags=engines";
+    let response = server.submit_form("/rpc/signup.create", &format!("{APP_ORIGIN}/signup?step=1"), form).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/signup?step=1");
     assert_eq!(server.state.bumps.load(Ordering::SeqCst), 1, "the mutation ran");
@@ -688,15 +685,7 @@ async fn a_form_post_runs_the_mutation_and_redirects_back() {
     assert_eq!(page.status(), 200);
     assert_eq!(page.text().await.unwrap(), "the signup page");
 
-    let elsewhere = browser
-        .post(server.url("/rpc/signup.create"))
-        .header("content-type", FORM)
-        .header("origin", APP_ORIGIN)
-        .header("referer", "https://evil.test/phish")
-        .body("email=b%40example.com&age=1")
-        .send()
-        .await
-        .unwrap();
+    let elsewhere = server.submit_form("/rpc/signup.create", "https://evil.test/phish", "email=b%40example.com&age=1").await;
     assert_eq!(elsewhere.headers()["location"], "/", "never redirects off the site");
 }
 
@@ -836,45 +825,22 @@ fn set_cookies(response: &reqwest::Response) -> Vec<String> {
 #[tokio::test]
 async fn procedures_set_session_cookies_with_safe_attributes_on_every_path() {
     let server = spawn(RpcConfig::default()).await;
-    let json = server
-        .http
-        .post(server.url("/rpc/session.start"))
-        .header("content-type", "application/json")
-        .body(r#"{"name":"ada"}"#)
-        .send()
-        .await
-        .unwrap();
+    let json = server.post_json("/rpc/session.start", r#"{"name":"ada"}"#).await;
     assert_eq!(json.status(), 200);
     assert_eq!(set_cookies(&json), ["sid=ada; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "no Secure over http");
 
     let held = server.http.get(server.url("/rpc/session.holder")).header("cookie", "theme=dark; sid=ada").send().await.unwrap();
     assert_eq!(read(held).await.1, json!("ada"), "the context reads the caller's cookie");
 
-    let ended = server.http.post(server.url("/rpc/session.end")).header("content-type", "application/json").send().await.unwrap();
+    let ended = server.post_json("/rpc/session.end", "").await;
     let removal = set_cookies(&ended);
     assert!(removal[0].starts_with("sid=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0"), "{removal:?}");
 
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = browser
-        .post(server.url("/rpc/session.start"))
-        .header("content-type", FORM)
-        .header("origin", APP_ORIGIN)
-        .header("referer", format!("{APP_ORIGIN}/signup"))
-        .body("name=cy")
-        .send()
-        .await
-        .unwrap();
+    let form = server.submit_form("/rpc/session.start", &format!("{APP_ORIGIN}/signup"), "name=cy").await;
     assert_eq!(form.status(), 303);
     assert_eq!(set_cookies(&form), ["sid=cy; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "the redirect sets it");
 
-    let batch = server
-        .http
-        .post(server.url("/rpc"))
-        .header("content-type", "application/json")
-        .body(r#"[{"path":"session.start","input":{"name":"bea"}},{"path":"health"}]"#)
-        .send()
-        .await
-        .unwrap();
+    let batch = server.post_json("/rpc", r#"[{"path":"session.start","input":{"name":"bea"}},{"path":"health"}]"#).await;
     assert_eq!(set_cookies(&batch), ["sid=bea; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "a batch passes its calls' cookies on");
 }
 
@@ -882,13 +848,6 @@ async fn procedures_set_session_cookies_with_safe_attributes_on_every_path() {
 async fn session_cookies_are_secure_when_the_public_origin_is_https() {
     let config = RpcConfig { origins: OriginPolicy::new("https://app.test", []).unwrap(), ..RpcConfig::default() };
     let server = spawn(config).await;
-    let response = server
-        .http
-        .post(server.url("/rpc/session.start"))
-        .header("content-type", "application/json")
-        .body(r#"{"name":"ada"}"#)
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_json("/rpc/session.start", r#"{"name":"ada"}"#).await;
     assert_eq!(set_cookies(&response), ["sid=ada; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600"]);
 }
