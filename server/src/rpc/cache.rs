@@ -195,14 +195,36 @@ impl ResponseCache {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
     {
-        if let Some(entry) = self.inner.entries.get(&key).await {
-            if !self.is_outdated(&entry) {
+        let outdated = match self.inner.entries.get(&key).await {
+            Some(entry) if !self.is_outdated(&entry) => {
                 self.inner.hits.fetch_add(1, Ordering::Relaxed);
                 if Instant::now() >= entry.fresh_until && !entry.refreshing.swap(true, Ordering::SeqCst) {
                     self.refresh_in_background(key, every, tags, entry.clone(), compute);
                 }
                 return Ok(entry);
             }
+            found => found.is_some(),
+        };
+        // Boxed: the miss path's future is large, and every hit would otherwise carry it (a
+        // larger allocation per call, and bytes moved).
+        Box::pin(self.compute_shared(key, outdated, every, tags, compute)).await
+    }
+
+    /// Computes `key` once however many callers miss it together, after dropping an
+    /// `outdated` result.
+    async fn compute_shared<F, Fut>(
+        &self,
+        key: Key,
+        outdated: bool,
+        every: Duration,
+        tags: Vec<String>,
+        compute: F,
+    ) -> Result<Arc<Entry>, Failure>
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
+    {
+        if outdated {
             self.inner.entries.invalidate(&key).await;
         }
         let computed = Arc::new(AtomicBool::new(false));
