@@ -1,13 +1,26 @@
 //! Per-procedure rate limits (governor's keyed GCRA), keyed by client IP or by a key read
 //! from the request (a session cookie, an API key).
 
-use std::{net::SocketAddr, num::NonZeroU32, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{
     extract::ConnectInfo,
     http::{HeaderName, request::Parts},
 };
-use governor::{DefaultKeyedRateLimiter, Quota, clock::{Clock, DefaultClock}};
+use governor::{
+    Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+    middleware::NoOpMiddleware,
+    state::keyed::DefaultKeyedStateStore,
+};
 
 use super::ProtocolError;
 
@@ -39,21 +52,41 @@ impl RateLimit {
     }
 }
 
+/// After this many checks a limiter forgets the keys whose budget has refilled, so that
+/// the state of callers who came once does not accumulate.
+const PRUNE_EVERY: u64 = 4096;
+
 /// One procedure's limiter.
-pub(crate) struct Limiter {
-    limiter: DefaultKeyedRateLimiter<String>,
+pub(crate) struct Limiter<C: Clock = DefaultClock> {
+    limiter: RateLimiter<String, DefaultKeyedStateStore<String>, C, NoOpMiddleware<C::Instant>>,
     key: Option<KeyFn>,
+    checks: AtomicU64,
 }
 
 impl Limiter {
     pub(crate) fn new(limit: &RateLimit) -> Self {
-        Limiter { limiter: DefaultKeyedRateLimiter::keyed(limit.quota), key: limit.key.clone() }
+        Limiter::with_clock(limit, DefaultClock::default())
+    }
+}
+
+impl<C: Clock> Limiter<C> {
+    fn with_clock(limit: &RateLimit, clock: C) -> Self {
+        let limiter = RateLimiter::new(limit.quota, DefaultKeyedStateStore::default(), clock);
+        Limiter { limiter, key: limit.key.clone(), checks: AtomicU64::new(0) }
     }
 
     pub(crate) fn check(&self, parts: &Parts, proxy_header: Option<&HeaderName>) -> Result<(), ProtocolError> {
         let key = self.key.as_ref().and_then(|key| key(parts)).unwrap_or_else(|| client_ip(parts, proxy_header));
-        self.limiter.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+        self.check_key(&key)
+    }
+
+    fn check_key(&self, key: &String) -> Result<(), ProtocolError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        self.limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.limiter.clock().now());
             // Retry-After counts whole seconds; never say 0 while still limited.
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0 || wait == Duration::ZERO);
             ProtocolError::RateLimited { retry_after: u32::try_from(seconds).unwrap_or(u32::MAX) }
@@ -75,4 +108,28 @@ pub(crate) fn client_ip(parts: &Parts, proxy_header: Option<&HeaderName>) -> Str
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use governor::clock::FakeRelativeClock;
+
+    use super::*;
+
+    #[test]
+    fn keys_whose_budget_refilled_are_forgotten() {
+        let clock = FakeRelativeClock::default();
+        let limiter = Limiter::with_clock(&RateLimit::per_second(NonZeroU32::new(1).unwrap()), clock.clone());
+        // One check short of a pruning round, counting the limited call below.
+        for caller in 0..PRUNE_EVERY - 2 {
+            limiter.check_key(&format!("10.0.{}.{}", caller / 256, caller % 256)).unwrap();
+        }
+        assert_eq!(limiter.limiter.len(), (PRUNE_EVERY - 2) as usize);
+        let limited = limiter.check_key(&"10.0.0.0".to_owned());
+        assert_eq!(limited, Err(ProtocolError::RateLimited { retry_after: 1 }), "still within its second");
+
+        clock.advance(Duration::from_secs(2));
+        limiter.check_key(&"10.9.9.9".to_owned()).unwrap();
+        assert_eq!(limiter.limiter.len(), 1, "only the caller of this second is kept");
+    }
 }
