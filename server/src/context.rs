@@ -14,7 +14,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: db::Db,
-    /// Cached query results; mutations call `revalidate_tag`.
+    /// Cached query results: mutations revalidate tags by declaring them (`.revalidates`) or
+    /// with `revalidate_tag` for tags computed from their input.
     pub cache: ResponseCache,
     pub newsletter: Arc<NewsletterEvents>,
 }

@@ -158,6 +158,11 @@ async fn bump(ctx: Ctx) -> Result<usize, Never> {
     Ok(bumps)
 }
 
+/// Bumps without revalidating: its route declares the tag instead.
+async fn bump_declared(ctx: Ctx) -> Result<usize, Never> {
+    Ok(ctx.bumps.fetch_add(1, Ordering::SeqCst) + 1)
+}
+
 async fn bumps(ctx: Ctx) -> Result<usize, Never> {
     Ok(ctx.bumps.load(Ordering::SeqCst))
 }
@@ -222,6 +227,7 @@ fn router() -> rpc::Router<Ctx> {
         .mutation("files.attach", attach)
         .mutation("session.start", start_session)
         .mutation("session.end", end_session)
+        .merge(rpc::Router::new().mutation("counter.bumpDeclared", bump_declared).revalidates(&["counter"]))
         .query("session.holder", session_holder)
         .merge(authed)
         .merge(rpc::Router::new().query("limited.ping", health).rate_limit(RateLimit::per_minute(NonZeroU32::new(3).unwrap())))
@@ -797,6 +803,18 @@ async fn cached_queries_answer_304_and_see_writes_at_once() {
     assert_eq!(read(after).await.1, json!(1), "read-your-writes");
     let stats = server.state.cache.stats();
     assert_eq!((stats.hits, stats.misses), (hits_before, 2), "one miss before and one after the write");
+}
+
+#[tokio::test]
+async fn a_mutation_can_declare_the_tags_it_revalidates() {
+    let server = spawn(RpcConfig::default()).await;
+    assert_eq!(server.query("counter.value", None).await.1, json!(0));
+    assert_eq!(server.mutation("counter.bumpDeclared", "").await.1, json!(1));
+    assert_eq!(server.query("counter.value", None).await.1, json!(1), "the declared tag was revalidated");
+    let (status, _) = server.mutation("counter.bumpDeclared", "{").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(server.query("counter.value", None).await.1, json!(1));
+    assert_eq!(server.state.cache.stats().misses, 2, "a failed call revalidates nothing");
 }
 
 #[tokio::test]

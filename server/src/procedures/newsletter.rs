@@ -29,6 +29,7 @@ pub fn router() -> rpc::Router<Ctx> {
     rpc::Router::new()
         .mutation("newsletter.subscribe", subscribe)
         .rate_limit(RateLimit::per_minute(SIGN_UPS_PER_MINUTE))
+        .revalidates(&[TAG])
         .cached_query("newsletter.stats", stats, Revalidate::every(STATS_FRESH_FOR).tags(|()| vec![TAG.into()]))
         .subscription("newsletter.watchStats", watch_stats)
 }
@@ -99,7 +100,6 @@ async fn subscribe(ctx: Ctx, Valid(input): Valid<Subscribe>) -> Result<Subscribe
         DbError::UniqueViolation { .. } => SubscribeError::AlreadySubscribed { email },
         other => SubscribeError::Internal(other.into()),
     })?;
-    ctx.state.cache.revalidate_tag(TAG);
     // The sign-up succeeded; a failed recount only delays the live figure.
     match count(db).await {
         Ok(stats) => ctx.state.newsletter.publish(stats),

@@ -175,6 +175,29 @@ impl<C: Send + 'static> Router<C> {
         self
     }
 
+    /// Each mutation added so far revalidates `tags` in the result cache when it succeeds,
+    /// before its answer is sent: the caller's next read sees the write. (A handler can also
+    /// call `ResponseCache::revalidate_tag` itself, for tags computed from its input.)
+    pub fn revalidates(mut self, tags: &'static [&'static str]) -> Self {
+        for procedure in self.procedures.iter_mut().filter(|p| p.meta.kind == Kind::Mutation) {
+            let inner = procedure.call.clone();
+            procedure.call = Arc::new(move |ctx, raw, env| {
+                let cache = env.cache.clone();
+                let call = inner(ctx, raw, env);
+                Box::pin(async move {
+                    let reply = call.await?;
+                    if let Some(cache) = cache {
+                        for tag in tags {
+                            cache.revalidate_tag(tag);
+                        }
+                    }
+                    Ok(reply)
+                })
+            });
+        }
+        self
+    }
+
     fn add(self, name: &'static str, kind: Kind, signature: Signature, call: Call<C>) -> Self {
         let meta = ProcedureMeta { name, kind };
         let mut router = self;
