@@ -57,7 +57,10 @@ describe("calls", () => {
       name: ["Enter a name of 1 to 100 characters."],
     });
     const blank = (await client.mutation("newsletter.subscribe", { email: freshEmail(), name: "   " }).catch((e) => e)) as RpcError;
-    expect(blank.fieldErrors).toEqual({ name: ["Enter a name, not only spaces."] });
+    expect(blank.fieldErrors).toEqual({ name: ["Enter a name of 1 to 100 characters."] });
+    const email = freshEmail();
+    const spaced = await client.mutation("newsletter.subscribe", { email: ` ${email.toUpperCase()} `, name: " Ada " });
+    expect(spaced).toMatchObject({ email, name: "Ada" });
   });
 
   test("a procedure's typed error arrives as that type with its status", async () => {

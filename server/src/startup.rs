@@ -104,8 +104,10 @@ pub fn router(settings: &Settings, state: AppState) -> axum::Router {
     if !index.exists() {
         tracing::warn!(path = %index.display(), "no web build found; run `npm run build`");
     }
-    // Client-side routes fall back to index.html; the router in the page takes over.
-    let web = ServeDir::new(&settings.web_dir).fallback(ServeFile::new(index));
+    // Client-side routes get the page shell (index.html before prerendering, written by
+    // web/prerender.mjs); the router in the page takes over. Prerendered pages are files.
+    let shell = settings.web_dir.join("shell.html");
+    let web = ServeDir::new(&settings.web_dir).fallback(ServeFile::new(shell));
     procedures::router().into_axum(state, settings.rpc.clone()).fallback_service(web)
 }
 

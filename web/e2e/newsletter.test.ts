@@ -28,6 +28,7 @@ test("the page shows the count, subscribes a reader and reports typed errors", a
   await page.getByRole("button", { name: "Subscribe" }).click();
   await page.getByText("Enter a valid email address.").waitFor();
   await page.getByText("Enter a name of 1 to 100 characters.").waitFor();
+  expect(await page.getByText("Something went wrong").count(), "field errors are not a failure banner").toBe(0);
 
   await page.getByLabel("Name").fill("Ada");
   await page.getByLabel("Email").fill("ada@example.com");
@@ -55,7 +56,9 @@ test("another tab sees the new reader live, through the subscription", async () 
 test("client-side routes are served the page, unknown procedures are not", async () => {
   const response = await page.request.get(`${inject("serverUrl")}/some/client/route`);
   expect(response.status()).toBe(200);
-  expect(await response.text()).toContain('<div id="root"');
+  const shell = await response.text();
+  expect(shell).toContain('<div id="root"></div>');
+  expect(shell, "the empty shell, not the home page's markup").not.toContain("data-prerendered");
   const rpc = await page.request.get(`${inject("serverUrl")}/rpc/nope`);
   expect(rpc.status()).toBe(404);
   expect((await rpc.json()).error.code).toBe("UNKNOWN_PROCEDURE");

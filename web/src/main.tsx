@@ -6,8 +6,7 @@ const app = createApp();
 const root = document.getElementById("root")!;
 
 // The build prerenders pages so that their forms work without JavaScript (prerender.mjs);
-// that markup is hydrated where it is this path's, and replaced elsewhere (the server
-// answers every unknown path with the same index.html).
+// that markup is hydrated. Other paths get the empty shell and render here.
 if (root.dataset.prerendered === location.pathname) {
   // Render as the server did: no client-only Suspense boundaries around the matches (what
   // the router's own SSR hydration sets), and with the route's code loaded first.

@@ -9,7 +9,7 @@ use futures_util::{Stream, stream};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::sync::watch;
-use validator::{Validate, ValidationError};
+use validator::Validate;
 
 use crate::{
     context::Ctx,
@@ -45,18 +45,14 @@ pub struct NewsletterStats {
 #[derive(Debug, Deserialize, Type, Validate)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscribe {
+    #[serde(deserialize_with = "rpc::trimmed")]
+    #[specta(type = String)]
     #[validate(email(message = "Enter a valid email address."))]
     pub email: String,
-    #[validate(
-        length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."),
-        custom(function = "has_text", message = "Enter a name, not only spaces.")
-    )]
+    #[serde(deserialize_with = "rpc::trimmed")]
+    #[specta(type = String)]
+    #[validate(length(min = 1, max = 100, message = "Enter a name of 1 to 100 characters."))]
     pub name: String,
-}
-
-/// Blank is not a name; an empty one is the length rule's to report.
-fn has_text(name: &str) -> Result<(), ValidationError> {
-    if name.is_empty() || !name.trim().is_empty() { Ok(()) } else { Err(ValidationError::new("blank")) }
 }
 
 #[derive(Debug, Serialize, Type)]
@@ -91,9 +87,9 @@ async fn stats(ctx: Ctx) -> Result<NewsletterStats, StatsError> {
 }
 
 async fn subscribe(ctx: Ctx, Valid(input): Valid<Subscribe>) -> Result<Subscriber, SubscribeError> {
-    // One address, one subscription, however it is typed.
-    let email = input.email.trim().to_lowercase();
-    let name = input.name.trim().to_owned();
+    // One address, one subscription, however it is capitalised.
+    let email = input.email.to_lowercase();
+    let name = input.name;
     let db = &ctx.state.db;
     let created = db.subscriber().create(subscriber::Create::new(email.clone(), name)).await;
     let subscriber = created.map_err(|error| match error {

@@ -61,7 +61,7 @@ pub trait CacheScope {
     fn cache_scope(&self) -> Option<String>;
 }
 
-#[derive(Clone, Debug, Eq, Hash)]
+#[derive(Clone, Debug, Eq)]
 pub(crate) struct Key {
     pub(crate) procedure: &'static str,
     pub(crate) input: Bytes,
@@ -69,14 +69,21 @@ pub(crate) struct Key {
 }
 
 /// Compared on every lookup: a procedure's name is one `&'static str` from its
-/// registration, so the pointers settle the common case without comparing bytes.
+/// registration, so the pointers settle the common case without comparing bytes. Equal
+/// either way means equal text, which is what `Hash` reads.
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        let same_procedure = std::ptr::eq(self.procedure, other.procedure) || self.procedure == other.procedure;
-        same_procedure
-            && self.input.len() == other.input.len()
-            && (self.input.is_empty() || self.input == other.input)
+        (std::ptr::eq(self.procedure, other.procedure) || self.procedure == other.procedure)
+            && self.input == other.input
             && self.scope == other.scope
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.procedure.hash(state);
+        self.input.hash(state);
+        self.scope.hash(state);
     }
 }
 

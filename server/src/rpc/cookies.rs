@@ -20,7 +20,11 @@ use cookie::{Cookie, SameSite};
 /// Every cookie written through it is `HttpOnly` (page scripts never see it), `SameSite=Lax`
 /// (browsers leave it off cross-site posts), `Path=/`, and `Secure` when the public origin is
 /// https. The layer applies these when it writes `Set-Cookie`; a procedure cannot weaken them.
-/// Cookies are written on every answer of the call, redirects and errors included.
+/// Cookies are written on the call's answer, redirects and errors included, and make it
+/// `Cache-Control: private, no-store`. Cookies set where there is no answer to carry them are
+/// not sent: from a subscription's stream once it has started, from a cached query's
+/// background refresh, or from a cached computation shared by several callers (only the one
+/// who ran it gets them). Set cookies from mutations.
 #[derive(Clone, Debug, Default)]
 pub struct Cookies {
     received: Arc<[(String, String)]>,
@@ -65,9 +69,13 @@ impl Cookies {
         self.outgoing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(cookie);
     }
 
-    /// Appends a `Set-Cookie` header per cookie set or removed during the call.
+    /// Appends a `Set-Cookie` header per cookie set or removed during the call; an answer
+    /// that sets cookies is one caller's, never to be stored by HTTP caches.
     pub(crate) fn write(&self, headers: &mut HeaderMap, secure: bool) {
         let outgoing = self.outgoing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !outgoing.is_empty() {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        }
         for cookie in outgoing.iter() {
             let mut cookie = match cookie {
                 Outgoing::Set { name, value, max_age } => {
@@ -143,5 +151,17 @@ mod tests {
         assert!(plain[1].starts_with("old=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="), "{}", plain[1]);
         let https = written(&cookies, true);
         assert_eq!(https[0], "sid=tok%20en; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600");
+    }
+
+    #[test]
+    fn an_answer_that_sets_cookies_is_never_stored_by_shared_caches() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache"));
+        Cookies::default().write(&mut headers, false);
+        assert_eq!(headers[header::CACHE_CONTROL], "public, no-cache", "untouched without cookies");
+        let cookies = Cookies::default();
+        cookies.set("sid", "a", None);
+        cookies.write(&mut headers, false);
+        assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
     }
 }

@@ -33,4 +33,4 @@ pub use origin::{InvalidOrigin, OriginPolicy};
 pub use procedure::{Kind, ProcedureMeta};
 pub use rate_limit::RateLimit;
 pub use router::Router;
-pub use valid::Valid;
+pub use valid::{Valid, trimmed};

@@ -18,10 +18,15 @@ use super::{
 /// A procedure input that satisfied the validation rules of `T`:
 /// `async fn subscribe(ctx: Ctx, Valid(input): Valid<Subscribe>)`.
 ///
-/// Field paths in the errors are the wire names: Rust field names in camelCase (the
-/// `#[serde(rename_all = "camelCase")]` convention of every Isthmus input), list items as
-/// `items[0]`, nested fields as `author.name`; rules on the whole struct
-/// (`#[validate(schema(…))]`) report under the empty path.
+/// Field paths in the errors are Rust field names in camelCase (the
+/// `#[serde(rename_all = "camelCase")]` convention of every Isthmus input; a field renamed
+/// otherwise is still reported under its camelCase Rust name), list items as `items[0]`,
+/// nested fields as `author.name` (a form names that input `author[name]`); rules on the
+/// whole struct (`#[validate(schema(…))]`) report under the empty path.
+///
+/// Rules see the input as decoded: normalise during decoding what should not count, such as
+/// spaces around an email address: `#[serde(deserialize_with = "rpc::trimmed")]` with
+/// `#[specta(type = String)]` (the exporter insists that a custom decoder name its type).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Valid<T>(pub T);
 
@@ -38,6 +43,16 @@ impl<T: DeserializeOwned + Validate + Send + 'static> DecodeInput for Valid<T> {
         input.validate().map_err(|errors| ProtocolError::Validation { fields: field_errors(&errors) })?;
         Ok(Valid(input))
     }
+}
+
+/// For `#[serde(deserialize_with = "rpc::trimmed")]`: the string without surrounding
+/// whitespace, before any validation rule sees it.
+pub fn trimmed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(match text.trim() {
+        trimmed if trimmed.len() == text.len() => text,
+        trimmed => trimmed.to_owned(),
+    })
 }
 
 /// Flattens validator's tree of errors into path → messages.
@@ -160,6 +175,21 @@ mod tests {
             ("home.postCode".into(), vec!["must be between 1000 and 9999".into()]),
         ]);
         assert_eq!(fields, expected);
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    struct Named {
+        #[serde(deserialize_with = "trimmed")]
+        #[validate(length(min = 1))]
+        name: String,
+    }
+
+    #[test]
+    fn trimming_happens_before_the_rules() {
+        let decode = |json: &'static str| Valid::<Named>::decode_input(&RawInput::Json(Some(json.as_bytes().into())));
+        assert_eq!(decode(r#"{"name":"  Ada "}"#).unwrap().0.name, "Ada");
+        let Err(ProtocolError::Validation { fields }) = decode(r#"{"name":"   "}"#) else { panic!("blank is empty") };
+        assert_eq!(fields["name"], ["must not be empty"]);
     }
 
     #[test]

@@ -50,7 +50,9 @@ function Newsletter() {
         </button>
       </form>
       {failure?.code === "ALREADY_SUBSCRIBED" && <p role="alert">{failure.email} is already subscribed.</p>}
-      {subscribe.error && !failure && <p role="alert">Something went wrong: {subscribe.error.message}</p>}
+      {subscribe.error && !failure && Object.keys(subscribe.fieldErrors).length === 0 && (
+        <p role="alert">Something went wrong: {subscribe.error.message}</p>
+      )}
       {subscribe.result && <p role="status">Welcome, {subscribe.result.name}!</p>}
     </section>
   );
