@@ -77,13 +77,15 @@ test("the prerendered page hydrates, and other paths render on the client, witho
   await fresh.close();
 });
 
-test("without JavaScript the form posts to the mutation, returns by 303, and shows field errors", async () => {
+test("without JavaScript the form posts to the mutation, returns by 303 to a success note, and shows field errors", async () => {
   const url = inject("serverUrl");
   const noScript = await launch({ javaScript: false });
   try {
     const reader = await noScript.context.newPage();
     await reader.goto(url);
     expect(await reader.getByTestId("subscriber-count").textContent()).toBe("Loading…");
+    const thanks = reader.getByText("Thank you for subscribing!");
+    expect(await thanks.isVisible()).toBe(false);
     await reader.getByLabel("Name").fill("Linus");
     await reader.getByLabel("Email").fill("linus@example.com");
     const back = reader.waitForRequest((request) => request.url() === `${url}/` && request.redirectedFrom() !== null);
@@ -92,7 +94,8 @@ test("without JavaScript the form posts to the mutation, returns by 303, and sho
     expect(post.method()).toBe("POST");
     expect(post.url()).toBe(`${url}/rpc/newsletter.subscribe`);
     expect((await post.response())?.status()).toBe(303);
-    await reader.getByRole("button", { name: "Subscribe" }).waitFor();
+    await thanks.waitFor({ state: "visible" });
+    expect(reader.url()).toBe(`${url}/#newsletter.subscribe`);
 
     // Stored: subscribing the same address again is a conflict.
     const again = await fetch(`${url}/rpc/newsletter.subscribe`, {

@@ -7,7 +7,9 @@
 //! absent: give the field `#[serde(default)]`). A file field decodes into [`Upload`].
 //!
 //! Without JavaScript the browser navigates: success answers 303 to the (same-origin) page
-//! the form came from, failure a small HTML page with the status and field messages. With
+//! the form came from, with the procedure's name as the fragment (`/signup#signup.create`),
+//! so that the page can show its success state with CSS alone (`:target`); failure answers
+//! a small HTML page with the status and field messages. With
 //! `Accept: application/json` (the bindings' form helper) the answers are those of a JSON
 //! call.
 
@@ -119,10 +121,12 @@ fn same_origin_path(headers: &HeaderMap, origins: &OriginPolicy) -> Option<Strin
     (!path.starts_with("//")).then_some(path)
 }
 
-/// 303 See Other: the browser loads the page again with GET.
-pub(crate) fn redirect(to: &str) -> Response {
+/// 303 See Other to the page the form came from, marked with the procedure that succeeded:
+/// the browser loads the page again with GET and targets the element with that id.
+pub(crate) fn redirect_after(procedure: &str, back_to: &str) -> Response {
+    let page = back_to.split_once('#').map_or(back_to, |(page, _)| page);
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(location) = HeaderValue::from_str(to) {
+    if let Ok(location) = HeaderValue::from_str(&format!("{page}#{procedure}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response

@@ -173,7 +173,7 @@ where
             Err(Failure::Internal)
         });
     let mut response = match (outcome, form_reply) {
-        (Ok(Reply::Json(_)), Some(FormReply::Navigation { back_to })) => form::redirect(&back_to),
+        (Ok(Reply::Json(_)), Some(FormReply::Navigation { back_to })) => form::redirect_after(meta.name, &back_to),
         (Err(failure), Some(FormReply::Navigation { back_to })) => {
             form::error_page(&failure, &request_id.to_string(), &back_to)
         }

@@ -54,6 +54,9 @@ function Newsletter() {
         <p role="alert">Something went wrong: {subscribe.error.message}</p>
       )}
       {subscribe.result && <p role="status">Welcome, {subscribe.result.name}!</p>}
+      <p id="newsletter.subscribe" className="form-done">
+        Thank you for subscribing!
+      </p>
     </section>
   );
 }
