@@ -5,8 +5,6 @@
 //! Slow: each copy is built in one shared target directory (`target/contract-copy`), one
 //! scenario at a time.
 
-mod support;
-
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -14,7 +12,7 @@ use std::{
     sync::Mutex,
 };
 
-use support::TestPostgres;
+use isthmus_db_runtime::{Provider, testing::TempDatabase};
 
 /// The scenarios share the copy's target directory: run them one after another.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -162,8 +160,9 @@ fn schema_changes_flow_to_the_frontend_and_the_databases() {
     assert!(cargo(copy, &["prisma", "migrate", "check"]).status.success(), "migrate check passes again");
 
     // The same migrations deploy to a real PostgreSQL database.
-    let postgres = TestPostgres::create();
-    let deploy = cargo_with_database(copy, &["prisma", "migrate", "deploy"], Some(&postgres.url));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let postgres = runtime.block_on(TempDatabase::create(Provider::Postgresql));
+    let deploy = cargo_with_database(copy, &["prisma", "migrate", "deploy"], Some(postgres.url()));
     assert!(deploy.status.success());
     assert!(text(&deploy).contains("_add_referrer"), "both migrations applied");
     let status = cargo_with_database(copy, &["prisma", "migrate", "status"], Some(&sqlite_url));

@@ -1,16 +1,14 @@
 //! Two real server processes sharing one PostgreSQL: a sign-up in one revalidates the cached
 //! subscriber count in the other (LISTEN/NOTIFY).
 
-mod support;
-
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
+use isthmus_db_runtime::{Provider, testing::TempDatabase};
 use serde_json::{Value, json};
-use support::TestPostgres;
 
 struct ServerProcess {
     child: Child,
@@ -59,9 +57,9 @@ impl Drop for ServerProcess {
 
 #[tokio::test]
 async fn a_revalidation_in_one_process_reaches_the_other() {
-    let postgres = TestPostgres::create();
-    let a = ServerProcess::start(&postgres.url);
-    let b = ServerProcess::start(&postgres.url);
+    let postgres = TempDatabase::create(Provider::Postgresql).await;
+    let a = ServerProcess::start(postgres.url());
+    let b = ServerProcess::start(postgres.url());
     assert_eq!(b.count().await, 0);
     assert_eq!(b.count().await, 0);
     let stats = b.call(reqwest::Method::GET, "system.cacheStats", None).await;

@@ -8,7 +8,10 @@
 use std::time::{Duration, Instant};
 
 use db::{Client, Db, MIGRATIONS, SortOrder, User, user};
-use isthmus_db_runtime::{Conn, DbEnum, Provider};
+use isthmus_db_runtime::{
+    Conn, DbEnum, Provider,
+    testing::{TempDatabase, postgres_admin_url},
+};
 use sqlx::{AssertSqlSafe, Row};
 
 const CREATES: usize = 2_000;
@@ -130,22 +133,19 @@ async fn measure(db: &Db, label: &str) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = Db::connect(&format!("sqlite:{}", dir.path().join("bench.db").display())).await.unwrap();
+    let temp = TempDatabase::create(Provider::Sqlite).await;
+    let sqlite = Db::connect(temp.url()).await.unwrap();
     sqlite.migrate(MIGRATIONS.for_provider(sqlite.provider())).await.unwrap();
     measure(&sqlite, "SQLite (file, WAL)").await;
 
-    let admin = std::env::var("ISTHMUS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let Ok(server) = Db::connect(&admin).await else {
+    let admin = postgres_admin_url();
+    if Db::connect(&admin).await.is_err() {
         println!("PostgreSQL: not measured, nothing answers at {admin}");
         return;
-    };
-    let name = format!("isthmus_bench_{}", std::process::id());
-    let run = |sql: String| async { sqlx::raw_sql(AssertSqlSafe(sql)).execute(server.postgres_pool().unwrap()).await.unwrap() };
-    run(format!("CREATE DATABASE \"{name}\"")).await;
-    let postgres = Db::connect(&format!("{}/{name}", admin.rsplit_once('/').unwrap().0)).await.unwrap();
+    }
+    let temp = TempDatabase::create(Provider::Postgresql).await;
+    let postgres = Db::connect(temp.url()).await.unwrap();
     postgres.migrate(MIGRATIONS.for_provider(postgres.provider())).await.unwrap();
     measure(&postgres, "PostgreSQL (loopback)").await;
     postgres.close().await;
-    run(format!("DROP DATABASE \"{name}\" WITH (FORCE)")).await;
 }

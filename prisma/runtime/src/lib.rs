@@ -10,6 +10,8 @@ mod error;
 pub mod filter;
 pub mod migrate;
 pub mod model;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod notify;
 mod row;
 mod value;

@@ -56,7 +56,7 @@ pub fn trimmed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stri
 }
 
 /// Flattens validator's tree of errors into path → messages.
-pub(crate) fn field_errors(errors: &ValidationErrors) -> FieldErrors {
+fn field_errors(errors: &ValidationErrors) -> FieldErrors {
     let mut fields = FieldErrors::new();
     collect(errors, "", &mut fields);
     fields
