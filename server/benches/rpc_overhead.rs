@@ -9,8 +9,11 @@
 //!   client, as `newsletter.stats` does (a plain axum handler doing the same, the query through
 //!   the rpc layer, and the cached query).
 //!
-//! The server gets one runtime thread and the load generator the other core; rounds alternate
-//! between targets and the median round of each is reported, with ratios.
+//! The server gets one runtime thread and the load generator the other core. A cycle runs one
+//! round of each target back to back; each ratio is computed within a cycle and the median
+//! over cycles is reported with its spread, since these shared machines drift by more than
+//! the differences measured. `BENCH_ONLY=<path>` loads one target only (for a profiler;
+//! `BENCH_ROUNDS` rounds of it).
 
 use std::{net::SocketAddr, time::{Duration, Instant}};
 
@@ -28,8 +31,8 @@ use tokio::{
 };
 
 const CONNECTIONS: usize = 32;
-const REQUESTS_PER_ROUND: usize = 40_000;
-const ROUNDS: usize = 5;
+const REQUESTS_PER_ROUND: usize = 20_000;
+const CYCLES: usize = 15;
 
 #[derive(Clone, Serialize, Type)]
 struct Greeting {
@@ -129,10 +132,8 @@ async fn connection(address: SocketAddr, path: &'static str, count: usize) -> Ve
         stream.write_all(request.as_bytes()).await.unwrap();
         buffer.clear();
         loop {
-            let mut chunk = [0u8; 4096];
-            let read = stream.read(&mut chunk).await.unwrap();
+            let read = stream.read_buf(&mut buffer).await.unwrap();
             assert!(read > 0, "server closed the connection");
-            buffer.extend_from_slice(&chunk[..read]);
             if let Some(length) = complete_response_length(&buffer) {
                 assert!(buffer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buffer));
                 assert_eq!(buffer.len(), length, "one response per request");
@@ -144,25 +145,59 @@ async fn connection(address: SocketAddr, path: &'static str, count: usize) -> Ve
     latencies
 }
 
-/// The full length of the response in `buffer` once it has all arrived. Cheap on purpose:
-/// the load generator must not be what limits the figures.
+/// The full length of the response in `buffer` once it has all arrived. One pass over the
+/// head's lines on purpose: the load generator shares the machine with the server, and its
+/// cost per request must neither limit the figures nor grow with the response's headers.
 fn complete_response_length(buffer: &[u8]) -> Option<usize> {
-    let head_end = buffer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     const NAME: &[u8] = b"content-length:";
-    let at = buffer[..head_end].windows(NAME.len()).position(|w| w.eq_ignore_ascii_case(NAME))? + NAME.len();
-    let digits = buffer[at..head_end].iter().skip_while(|b| **b == b' ').take_while(|b| b.is_ascii_digit());
-    let body_length = digits.fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
-    (buffer.len() >= head_end + body_length).then_some(head_end + body_length)
+    let mut line_start = 0;
+    let mut body_length = None;
+    for line in buffer.split(|&byte| byte == b'\n') {
+        let line_end = line_start + line.len() + 1;
+        if line_end > buffer.len() {
+            return None;
+        }
+        if line == b"\r" {
+            return body_length.and_then(|length| (buffer.len() >= line_end + length).then_some(line_end + length));
+        }
+        if line.len() > NAME.len() && line[..NAME.len()].eq_ignore_ascii_case(NAME) {
+            let digits = line[NAME.len()..].iter().skip_while(|b| **b == b' ').take_while(|b| b.is_ascii_digit());
+            body_length = Some(digits.fold(0usize, |n, d| n * 10 + usize::from(d - b'0')));
+        }
+        line_start = line_end;
+    }
+    None
 }
 
+#[derive(Clone, Copy)]
 struct Round {
     requests_per_second: f64,
+    /// The server's CPU time per request (all its threads), for a second estimate of the
+    /// throughput ratios that, unlike wall time, stalls of the load generator do not move.
+    cpu_per_request: Duration,
     p50: Duration,
     p99: Duration,
 }
 
+/// CPU time consumed so far by every thread of this process but the calling one (the load
+/// generator runs on the main thread; everything else is the server), from
+/// `/proc/self/task/*/schedstat`, in nanoseconds and excluding time stolen by the host.
+fn server_cpu_time() -> Duration {
+    let me = std::fs::read_link("/proc/thread-self").expect("Linux /proc");
+    let me = me.file_name().expect("a thread id");
+    let nanos = std::fs::read_dir("/proc/self/task")
+        .expect("Linux /proc")
+        .filter_map(Result::ok)
+        .filter(|task| task.file_name() != me)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(nanos)
+}
+
 async fn round(address: SocketAddr, path: &'static str) -> Round {
     let started = Instant::now();
+    let cpu_before = server_cpu_time();
     let tasks: Vec<_> = (0..CONNECTIONS)
         .map(|_| tokio::spawn(connection(address, path, REQUESTS_PER_ROUND / CONNECTIONS)))
         .collect();
@@ -171,9 +206,15 @@ async fn round(address: SocketAddr, path: &'static str) -> Round {
         latencies.extend(task.await.unwrap());
     }
     let elapsed = started.elapsed();
+    let cpu = server_cpu_time() - cpu_before;
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Round { requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(), p50: at(0.50), p99: at(0.99) }
+    Round {
+        requests_per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        cpu_per_request: cpu / latencies.len() as u32,
+        p50: at(0.50),
+        p99: at(0.99),
+    }
 }
 
 fn median(mut rounds: Vec<Round>) -> Round {
@@ -181,15 +222,27 @@ fn median(mut rounds: Vec<Round>) -> Round {
     rounds.swap_remove(rounds.len() / 2)
 }
 
+/// `numerator / denominator` cycle by cycle, measured two ways: requests per second, and the
+/// inverse ratio of server CPU per request. Each as median (lowest–highest).
+fn ratio(numerator: &[Round], denominator: &[Round]) -> String {
+    let summary = |ratio: &dyn Fn(&Round, &Round) -> f64| {
+        let mut ratios: Vec<f64> = numerator.iter().zip(denominator).map(|(n, d)| ratio(n, d)).collect();
+        ratios.sort_by(f64::total_cmp);
+        format!("{:.3} ({:.3}–{:.3})", ratios[ratios.len() / 2], ratios[0], ratios[ratios.len() - 1])
+    };
+    let by_throughput = summary(&|n, d| n.requests_per_second / d.requests_per_second);
+    let by_cpu = summary(&|n, d| d.cpu_per_request.as_secs_f64() / n.cpu_per_request.as_secs_f64());
+    format!("{by_throughput:<22} by server CPU per request: {by_cpu}")
+}
+
 fn main() {
     tracing_subscriber::fmt().with_env_filter("warn").init();
     let address = serve();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        // `BENCH_ONLY=/rpc/bench.cached`: load one target only, for a profiler.
         if let Ok(only) = std::env::var("BENCH_ONLY") {
             let only: &'static str = Box::leak(only.into_boxed_str());
-            for _ in 0..2 * ROUNDS {
+            for _ in 0..std::env::var("BENCH_ROUNDS").map_or(2 * CYCLES, |r| r.parse().unwrap()) {
                 round(address, only).await;
             }
             return;
@@ -198,27 +251,32 @@ fn main() {
             ("constant", ["/plain", "/rpc/bench.greeting", "/rpc/bench.cached"]),
             ("database", ["/plain-count", "/rpc/bench.count", "/rpc/bench.cachedCount"]),
         ];
-        println!("{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, median of {ROUNDS} rounds");
+        println!("{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, {CYCLES} cycles of one round per target");
         for (workload, paths) in workloads {
             // Warm-up: connections, allocator, caches.
             for path in paths {
                 round(address, path).await;
             }
             let mut rounds: [Vec<Round>; 3] = Default::default();
-            for _ in 0..ROUNDS {
+            for _ in 0..CYCLES {
                 for (target, path) in rounds.iter_mut().zip(paths) {
                     target.push(round(address, path).await);
                 }
             }
-            let [plain, layer, cached] = rounds.map(median);
-            println!("\n{workload} workload");
-            println!("{:<28} {:>12} {:>10} {:>10}", "target", "requests/s", "p50", "p99");
-            for (name, r) in [("plain axum handler", &plain), ("query through rpc layer", &layer), ("cached query", &cached)] {
-                println!("{name:<28} {:>12.0} {:>10.1?} {:>10.1?}", r.requests_per_second, r.p50, r.p99);
+            let [plain, layer, cached] = &rounds;
+            println!("\n{workload} workload (median round of each target)");
+            println!("{:<28} {:>12} {:>10} {:>10} {:>16}", "target", "requests/s", "p50", "p99", "server CPU/req");
+            for (name, target) in [("plain axum handler", plain), ("query through rpc layer", layer), ("cached query", cached)] {
+                let r = median(target.to_vec());
+                println!(
+                    "{name:<28} {:>12.0} {:>10.1?} {:>10.1?} {:>16.2?}",
+                    r.requests_per_second, r.p50, r.p99, r.cpu_per_request
+                );
             }
-            println!("ratio (rpc / plain requests/s): {:.3}", layer.requests_per_second / plain.requests_per_second);
-            println!("ratio (cached / plain requests/s): {:.3}", cached.requests_per_second / plain.requests_per_second);
-            println!("ratio (cached / uncached requests/s): {:.3}", cached.requests_per_second / layer.requests_per_second);
+            println!("ratios per cycle, median (lowest–highest):");
+            println!("rpc / plain:       {}", ratio(layer, plain));
+            println!("cached / plain:    {}", ratio(cached, plain));
+            println!("cached / uncached: {}", ratio(cached, layer));
         }
     });
 }

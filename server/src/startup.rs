@@ -61,7 +61,7 @@ impl Application {
 }
 
 /// Bound of the query result cache, in entries.
-const CACHE_ENTRIES: u64 = 10_000;
+const CACHE_ENTRIES: usize = 10_000;
 
 /// The PostgreSQL channel on which processes tell each other which cache tags to drop.
 const REVALIDATE_CHANNEL: &str = "isthmus_revalidate";

@@ -18,10 +18,18 @@ use std::{
     time::Duration,
 };
 
-use axum::{body::Bytes, http::HeaderValue};
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, HeaderValue, header},
+};
+use futures_util::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
 use serde::Serialize;
 use specta::Type;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::error::Failure;
 
@@ -87,11 +95,22 @@ impl Hash for Key {
     }
 }
 
+/// How a computed result is kept: how long it is fresh, its tags, and whether it is one
+/// viewer's.
+pub(crate) struct Keep {
+    pub(crate) every: Duration,
+    pub(crate) tags: Vec<String>,
+    pub(crate) per_viewer: bool,
+}
+
 /// A cached result.
 pub(crate) struct Entry {
     pub(crate) body: Bytes,
-    /// Ready to send: a hit copies no bytes.
-    pub(crate) etag: HeaderValue,
+    /// The answer's `Content-Type`, `Content-Length`, `ETag` and `Cache-Control` (`no-cache`:
+    /// HTTP caches must revalidate every time, so a mutation's effect is never hidden by them;
+    /// `private` for per-viewer results). Built once: a hit clones the map (sized for exactly
+    /// these, so nothing grows it later) instead of inserting each.
+    pub(crate) headers: HeaderMap,
     fresh_until: Instant,
     tags: Vec<String>,
     /// The invalidation generation when its computation started.
@@ -112,6 +131,16 @@ pub struct CacheStats {
 
 type Observer = Box<dyn Fn(&str) + Send + Sync>;
 
+/// A computation that concurrent misses of one key share; every caller gets its result.
+type SharedComputation = Shared<BoxFuture<'static, Result<Arc<Entry>, Failure>>>;
+
+struct Computation {
+    /// The invalidation generation it started in: a reader arriving after an invalidation
+    /// must not join a computation that may have read the data before the write.
+    generation: u64,
+    result: SharedComputation,
+}
+
 /// The shared cache of query results. Cheap to clone; bounded by entry count.
 #[derive(Clone)]
 pub struct ResponseCache {
@@ -119,7 +148,10 @@ pub struct ResponseCache {
 }
 
 struct Inner {
-    entries: moka::future::Cache<Key, Arc<Entry>>,
+    /// quick_cache rather than moka: a hit is one sharded read lock and a hash probe, where
+    /// moka also records every read for its eviction policy (a third of a hit's cost).
+    entries: quick_cache::sync::Cache<Key, Arc<Entry>>,
+    computing: Mutex<HashMap<Key, Computation>>,
     /// Bumped by every invalidation; per tag, the generation of its last invalidation.
     generation: AtomicU64,
     invalidated: Mutex<HashMap<String, u64>>,
@@ -131,16 +163,20 @@ struct Inner {
 
 impl std::fmt::Debug for ResponseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResponseCache").field("entries", &self.inner.entries.entry_count()).field("stats", &self.stats()).finish()
+        f.debug_struct("ResponseCache").field("entries", &self.inner.entries.len()).field("stats", &self.stats()).finish()
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl ResponseCache {
-    pub fn new(max_entries: u64) -> Self {
-        let entries = moka::future::Cache::builder().max_capacity(max_entries).support_invalidation_closures().build();
+    pub fn new(max_entries: usize) -> Self {
         ResponseCache {
             inner: Arc::new(Inner {
-                entries,
+                entries: quick_cache::sync::Cache::new(max_entries),
+                computing: Mutex::default(),
                 generation: AtomicU64::new(0),
                 invalidated: Mutex::default(),
                 observers: Mutex::default(),
@@ -159,7 +195,7 @@ impl ResponseCache {
     /// Drops every result tagged `tag`, here and (through the observers) in other processes.
     pub fn revalidate_tag(&self, tag: &str) {
         self.invalidate_local(tag);
-        for observer in self.inner.observers.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for observer in lock(&self.inner.observers).iter() {
             observer(tag);
         }
     }
@@ -168,15 +204,13 @@ impl ResponseCache {
     /// other processes).
     pub fn invalidate_local(&self, tag: &str) {
         let generation = self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        self.inner.invalidated.lock().unwrap_or_else(|p| p.into_inner()).insert(tag.to_owned(), generation);
-        let tag = tag.to_owned();
-        // Only fails when closures are not enabled, which `new` does.
-        let _ = self.inner.entries.invalidate_entries_if(move |_, entry| entry.tags.contains(&tag));
+        lock(&self.inner.invalidated).insert(tag.to_owned(), generation);
+        self.inner.entries.retain(|_, entry| !entry.tags.iter().any(|t| t == tag));
     }
 
     /// Calls `observer` with every tag revalidated in this process.
     pub fn on_revalidate(&self, observer: impl Fn(&str) + Send + Sync + 'static) {
-        self.inner.observers.lock().unwrap_or_else(|p| p.into_inner()).push(Box::new(observer));
+        lock(&self.inner.observers).push(Box::new(observer));
     }
 
     /// Whether an invalidation of one of its tags happened after `entry` started computing.
@@ -185,8 +219,19 @@ impl ResponseCache {
         if entry.tags.is_empty() || entry.generation == self.inner.generation.load(Ordering::SeqCst) {
             return false;
         }
-        let invalidated = self.inner.invalidated.lock().unwrap_or_else(|p| p.into_inner());
+        let invalidated = lock(&self.inner.invalidated);
         entry.tags.iter().any(|tag| invalidated.get(tag).is_some_and(|&at| at > entry.generation))
+    }
+
+    /// The stored result for `key` while it is fresh, counted as a hit: the whole of a common
+    /// read, without building the computation. On `None`, [`get_or_compute`](Self::get_or_compute).
+    pub(crate) fn fresh(&self, key: &Key) -> Option<Arc<Entry>> {
+        let entry = self.inner.entries.get(key)?;
+        if Instant::now() >= entry.fresh_until || self.is_outdated(&entry) {
+            return None;
+        }
+        self.inner.hits.fetch_add(1, Ordering::Relaxed);
+        Some(entry)
     }
 
     /// The cached result for `key`, computing it on a miss (once for concurrent callers) and
@@ -194,96 +239,135 @@ impl ResponseCache {
     pub(crate) async fn get_or_compute<F, Fut>(
         &self,
         key: Key,
-        every: Duration,
-        tags: Vec<String>,
+        keep: Keep,
         compute: F,
     ) -> Result<Arc<Entry>, Failure>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
     {
-        let outdated = match self.inner.entries.get(&key).await {
-            Some(entry) if !self.is_outdated(&entry) => {
+        if let Some(entry) = self.inner.entries.get(&key) {
+            if !self.is_outdated(&entry) {
                 self.inner.hits.fetch_add(1, Ordering::Relaxed);
                 if Instant::now() >= entry.fresh_until && !entry.refreshing.swap(true, Ordering::SeqCst) {
-                    self.refresh_in_background(key, every, tags, entry.clone(), compute);
+                    self.refresh_in_background(key, keep, entry.clone(), compute);
                 }
                 return Ok(entry);
             }
-            found => found.is_some(),
-        };
-        // Boxed: the miss path's future is large, and every hit would otherwise carry it (a
-        // larger allocation per call, and bytes moved).
-        Box::pin(self.compute_shared(key, outdated, every, tags, compute)).await
+            // Only this entry: a fresh one stored meanwhile stays.
+            self.inner.entries.remove_if(&key, |stored| Arc::ptr_eq(stored, &entry));
+        }
+        self.compute_shared(key, keep, compute).await
     }
 
-    /// Computes `key` once however many callers miss it together, after dropping an
-    /// `outdated` result.
-    async fn compute_shared<F, Fut>(
-        &self,
-        key: Key,
-        outdated: bool,
-        every: Duration,
-        tags: Vec<String>,
-        compute: F,
-    ) -> Result<Arc<Entry>, Failure>
+    /// Computes `key` once however many callers miss it together. The computation runs as
+    /// its own task: a caller that goes away does not cancel it for the others.
+    async fn compute_shared<F, Fut>(&self, key: Key, keep: Keep, compute: F) -> Result<Arc<Entry>, Failure>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
     {
-        if outdated {
-            self.inner.entries.invalidate(&key).await;
-        }
-        let computed = Arc::new(AtomicBool::new(false));
-        let flag = computed.clone();
-        let cache = self.clone();
-        let result = self
-            .inner
-            .entries
-            .try_get_with(key, async move {
-                flag.store(true, Ordering::Relaxed);
-                cache.inner.misses.fetch_add(1, Ordering::Relaxed);
-                cache.compute_entry(every, tags, &compute).await.map(Arc::new)
-            })
-            .await
-            .map_err(|failure: Arc<Failure>| (*failure).clone());
-        if !computed.load(Ordering::Relaxed) {
-            self.inner.hits.fetch_add(1, Ordering::Relaxed);
-        }
-        result
+        let generation = self.inner.generation.load(Ordering::SeqCst);
+        let (result, replaced) = {
+            let mut computing = lock(&self.inner.computing);
+            match computing.get(&key) {
+                Some(running) if running.generation == generation => {
+                    self.inner.hits.fetch_add(1, Ordering::Relaxed);
+                    (running.result.clone(), None)
+                }
+                _ => {
+                    self.inner.misses.fetch_add(1, Ordering::Relaxed);
+                    let result = self.computation(key.clone(), generation, keep, compute);
+                    let replaced = computing.insert(key, Computation { generation, result: result.clone() });
+                    (result, replaced)
+                }
+            }
+        };
+        // Outside the lock: dropping an unstarted computation takes it.
+        drop(replaced);
+        result.await
     }
 
-    async fn compute_entry<F, Fut>(&self, every: Duration, tags: Vec<String>, compute: &F) -> Result<Entry, Failure>
+    /// The shared computation of `key`. Its first poll spawns the task, outside the
+    /// registration's lock.
+    fn computation<F, Fut>(&self, key: Key, generation: u64, keep: Keep, compute: F) -> SharedComputation
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
+    {
+        let done = Done { cache: self.clone(), key, generation };
+        async move {
+            let task = tokio::spawn(
+                async move {
+                    let entry = Arc::new(done.cache.compute_entry(keep, &compute).await?);
+                    if !done.cache.is_outdated(&entry) {
+                        done.cache.inner.entries.insert(done.key.clone(), entry.clone());
+                    }
+                    Ok(entry)
+                }
+                .in_current_span(),
+            );
+            task.await.unwrap_or_else(|error| {
+                tracing::error!(%error, "cached procedure panicked");
+                Err(Failure::Internal)
+            })
+        }
+        .boxed()
+        .shared()
+    }
+
+    async fn compute_entry<F, Fut>(&self, keep: Keep, compute: &F) -> Result<Entry, Failure>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Bytes, Failure>>,
     {
         let generation = self.inner.generation.load(Ordering::SeqCst);
         let body = compute().await?;
-        Ok(Entry {
-            etag: etag(&body),
-            body,
-            fresh_until: Instant::now() + every,
-            tags,
-            generation,
-            refreshing: AtomicBool::new(false),
-        })
+        let cache_control = if keep.per_viewer { "private, no-cache" } else { "public, no-cache" };
+        let headers = HeaderMap::from_iter([
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CONTENT_LENGTH, HeaderValue::from(body.len())),
+            (header::ETAG, etag(&body)),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
+        ]);
+        Ok(Entry { body, headers, fresh_until: Instant::now() + keep.every, tags: keep.tags, generation, refreshing: AtomicBool::new(false) })
     }
 
-    fn refresh_in_background<F, Fut>(&self, key: Key, every: Duration, tags: Vec<String>, stale: Arc<Entry>, compute: F)
+    fn refresh_in_background<F, Fut>(&self, key: Key, keep: Keep, stale: Arc<Entry>, compute: F)
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
     {
         self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
         let cache = self.clone();
-        tokio::spawn(async move {
-            match cache.compute_entry(every, tags, &compute).await {
-                Ok(fresh) if !cache.is_outdated(&fresh) => cache.inner.entries.insert(key, Arc::new(fresh)).await,
-                // Failed or overtaken by an invalidation: the next read retries.
-                _ => stale.refreshing.store(false, Ordering::SeqCst),
+        tokio::spawn(
+            async move {
+                match cache.compute_entry(keep, &compute).await {
+                    Ok(fresh) if !cache.is_outdated(&fresh) => cache.inner.entries.insert(key, Arc::new(fresh)),
+                    // Failed or overtaken by an invalidation: the next read retries.
+                    _ => stale.refreshing.store(false, Ordering::SeqCst),
+                }
             }
-        });
+            .in_current_span(),
+        );
+    }
+}
+
+/// Ends a shared computation's registration when its task finishes, panics included (a
+/// drop guard), after the result is stored: a later miss starts afresh. Never dropped
+/// under the registration's lock (it takes it).
+struct Done {
+    cache: ResponseCache,
+    key: Key,
+    generation: u64,
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        let mut computing = lock(&self.cache.inner.computing);
+        if computing.get(&self.key).is_some_and(|running| running.generation == self.generation) {
+            computing.remove(&self.key);
+        }
     }
 }
 
@@ -301,6 +385,10 @@ mod tests {
 
     use super::*;
 
+    fn keep(every: Duration, tags: Vec<String>) -> Keep {
+        Keep { every, tags, per_viewer: false }
+    }
+
     fn key(input: &'static str) -> Key {
         Key { procedure: "posts.list", input: Bytes::from_static(input.as_bytes()), scope: None }
     }
@@ -317,19 +405,19 @@ mod tests {
         let cache = ResponseCache::new(100);
         let calls = Arc::new(AtomicUsize::new(0));
         let every = Duration::from_secs(60);
-        let first = cache.get_or_compute(key("{}"), every, vec![], counting(calls.clone())).await.unwrap();
+        let first = cache.get_or_compute(key("{}"), keep(every, vec![]), counting(calls.clone())).await.unwrap();
         assert_eq!(first.body, "1");
-        let again = cache.get_or_compute(key("{}"), every, vec![], counting(calls.clone())).await.unwrap();
+        let again = cache.get_or_compute(key("{}"), keep(every, vec![]), counting(calls.clone())).await.unwrap();
         assert_eq!((again.body.clone(), calls.load(Ordering::SeqCst)), (Bytes::from("1"), 1), "a hit runs nothing");
 
         tokio::time::advance(Duration::from_secs(61)).await;
-        let readers = (0..1000).map(|_| cache.get_or_compute(key("{}"), every, vec![], counting(calls.clone())));
+        let readers = (0..1000).map(|_| cache.get_or_compute(key("{}"), keep(every, vec![]), counting(calls.clone())));
         let answers = futures_util::future::join_all(readers).await;
         assert!(answers.iter().all(|a| a.as_ref().unwrap().body == "1"), "the stale result is served meanwhile");
         tokio::task::yield_now().await;
         tokio::time::advance(Duration::from_millis(1)).await;
         assert_eq!(calls.load(Ordering::SeqCst), 2, "a thousand stale reads cause one refresh");
-        let refreshed = cache.get_or_compute(key("{}"), every, vec![], counting(calls.clone())).await.unwrap();
+        let refreshed = cache.get_or_compute(key("{}"), keep(every, vec![]), counting(calls.clone())).await.unwrap();
         assert_eq!(refreshed.body, "2");
         assert_eq!(cache.stats().refreshes, 1);
     }
@@ -338,7 +426,7 @@ mod tests {
     async fn concurrent_misses_share_one_computation() {
         let cache = ResponseCache::new(100);
         let calls = Arc::new(AtomicUsize::new(0));
-        let readers = (0..1000).map(|_| cache.get_or_compute(key("{}"), Duration::from_secs(60), vec![], counting(calls.clone())));
+        let readers = (0..1000).map(|_| cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())));
         futures_util::future::join_all(readers).await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(cache.stats(), CacheStats { hits: 999, misses: 1, refreshes: 0 });
@@ -349,16 +437,85 @@ mod tests {
         let cache = ResponseCache::new(100);
         let calls = Arc::new(AtomicUsize::new(0));
         let every = Duration::from_secs(60);
-        let tagged = |input| cache.get_or_compute(key(input), every, vec!["posts".into()], counting(calls.clone()));
+        let tagged = |input| cache.get_or_compute(key(input), keep(every, vec!["posts".into()]), counting(calls.clone()));
         tagged("a").await.unwrap();
-        cache.get_or_compute(key("b"), every, vec!["users".into()], counting(calls.clone())).await.unwrap();
+        cache.get_or_compute(key("b"), keep(every, vec!["users".into()]), counting(calls.clone())).await.unwrap();
         let observed = Arc::new(Mutex::new(Vec::new()));
         let sink = observed.clone();
         cache.on_revalidate(move |tag| sink.lock().unwrap().push(tag.to_owned()));
         cache.revalidate_tag("posts");
         assert_eq!(tagged("a").await.unwrap().body, "3", "recomputed after the invalidation");
-        let untouched = cache.get_or_compute(key("b"), every, vec!["users".into()], counting(calls.clone())).await.unwrap();
+        let untouched = cache.get_or_compute(key("b"), keep(every, vec!["users".into()]), counting(calls.clone())).await.unwrap();
         assert_eq!(untouched.body, "2");
         assert_eq!(*observed.lock().unwrap(), ["posts"], "other processes are told");
+    }
+
+    /// Counts its calls and waits for a permit of `gate` before answering the count.
+    fn gated(calls: Arc<AtomicUsize>, gate: Arc<tokio::sync::Semaphore>) -> impl Fn() -> BoxFuture<'static, Result<Bytes, Failure>> + Send + Sync + 'static {
+        move || {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            let gate = gate.clone();
+            async move {
+                gate.acquire().await.unwrap().forget();
+                Ok(Bytes::from(n.to_string()))
+            }
+            .boxed()
+        }
+    }
+
+    async fn until(condition: impl Fn() -> bool) {
+        while !condition() {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_after_an_invalidation_does_not_join_an_older_computation() {
+        let cache = ResponseCache::new(100);
+        let (calls, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(tokio::sync::Semaphore::new(0)));
+        let read = || {
+            let (cache, compute) = (cache.clone(), gated(calls.clone(), gate.clone()));
+            tokio::spawn(async move { cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec!["posts".into()]), compute).await })
+        };
+        let before = read();
+        until(|| calls.load(Ordering::SeqCst) == 1).await;
+        cache.revalidate_tag("posts");
+        let after = read();
+        until(|| calls.load(Ordering::SeqCst) == 2).await;
+        gate.add_permits(2);
+        assert_eq!(before.await.unwrap().unwrap().body, "1");
+        assert_eq!(after.await.unwrap().unwrap().body, "2", "computed after the write");
+        let next = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec!["posts".into()]), counting(calls.clone()));
+        assert_eq!(next.await.unwrap().body, "2", "the older result was not stored over the newer");
+        assert_eq!(cache.stats().misses, 2);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_share_a_failure_and_the_next_read_retries() {
+        let cache = ResponseCache::new(100);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let failing = |calls: Arc<AtomicUsize>| {
+            move || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                std::future::ready(Err::<Bytes, _>(Failure::Internal))
+            }
+        };
+        let readers = (0..100).map(|_| cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), failing(calls.clone())));
+        let answers = futures_util::future::join_all(readers).await;
+        assert!(answers.iter().all(|answer| matches!(answer, Err(Failure::Internal))));
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one computation for a hundred readers");
+        let retried = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())).await.unwrap();
+        assert_eq!(retried.body, "2", "failures are not stored");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_computation_answers_internal_and_is_not_remembered() {
+        let cache = ResponseCache::new(100);
+        let panicking = || -> std::future::Ready<Result<Bytes, Failure>> { panic!("the handler has a bug") };
+        let failed = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), panicking).await;
+        assert!(matches!(failed, Err(Failure::Internal)));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let next = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())).await.unwrap();
+        assert_eq!((next.body.clone(), calls.load(Ordering::SeqCst)), (Bytes::from("1"), 1));
     }
 }

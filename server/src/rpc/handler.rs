@@ -1,14 +1,21 @@
 //! Plain async functions as procedures, and their erasure into one call signature.
 
-use std::{future::Future, sync::Arc};
+use std::{
+    future::{Future, Ready, ready},
+    sync::Arc,
+};
 
-use axum::{body::Bytes, http::HeaderValue};
-use futures_util::{StreamExt, future::BoxFuture, stream::BoxStream};
+use axum::{body::Bytes, http::HeaderMap};
+use futures_util::{
+    StreamExt,
+    future::{BoxFuture, Either},
+    stream::BoxStream,
+};
 use serde::{Serialize, de::DeserializeOwned};
 use specta::Type;
 
 use super::{
-    cache::{CacheScope, Key, ResponseCache, Revalidate},
+    cache::{CacheScope, Key, Keep, ResponseCache, Revalidate},
     error::{Failure, ProcedureError, ProtocolError},
     input::{self, DecodeInput},
 };
@@ -69,7 +76,7 @@ pub(crate) enum Reply {
     /// One JSON value (queries and mutations).
     Json(Bytes),
     /// A query's JSON from the result cache, with its validator.
-    Cached { body: Bytes, etag: HeaderValue, per_viewer: bool },
+    Cached { body: Bytes, headers: HeaderMap },
     /// JSON values, one per event (subscriptions).
     Stream(BoxStream<'static, Bytes>),
 }
@@ -105,9 +112,17 @@ pub(crate) struct CallEnv {
     pub(crate) cache: Option<ResponseCache>,
 }
 
+/// A call's outcome: ready at once (a fresh cache hit, which allocates nothing) or to be
+/// awaited.
+pub(crate) type Answer = Either<Ready<Result<Reply, Failure>>, BoxFuture<'static, Result<Reply, Failure>>>;
+
+/// An [`Answer`] still to be computed.
+pub(crate) fn later(outcome: impl Future<Output = Result<Reply, Failure>> + Send + 'static) -> Answer {
+    Either::Right(Box::pin(outcome))
+}
+
 /// Every procedure after erasure: context and raw input in, reply or failure out.
-pub(crate) type Call<C> =
-    Arc<dyn Fn(C, RawInput, CallEnv) -> BoxFuture<'static, Result<Reply, Failure>> + Send + Sync>;
+pub(crate) type Call<C> = Arc<dyn Fn(C, RawInput, CallEnv) -> Answer + Send + Sync>;
 
 pub(crate) fn erase_json<C, M, H>(handler: H) -> Call<C>
 where
@@ -117,7 +132,7 @@ where
 {
     Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
-        Box::pin(async move {
+        later(async move {
             let input = H::Input::decode_input(&raw)?;
             let output = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             Ok(Reply::Json(to_json(&output)?))
@@ -135,26 +150,31 @@ where
 {
     let policy = Arc::new(policy);
     Arc::new(move |ctx, raw, env| {
-        let (handler, policy) = (handler.clone(), policy.clone());
-        Box::pin(async move {
+        let handler = handler.clone();
+        let Some(cache) = env.cache else {
+            return later(async move {
+                let input = H::Input::decode_input(&raw)?;
+                Ok(Reply::Json(to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?)?))
+            });
+        };
+        let key = Key { procedure: name, input: raw.cache_key(), scope: if policy.per_viewer { ctx.cache_scope() } else { None } };
+        // A stored result was computed from these very bytes, which decoded (and passed
+        // validation) then: a fresh hit skips decoding.
+        if let Some(entry) = cache.fresh(&key) {
+            return Either::Left(ready(Ok(Reply::Cached { body: entry.body.clone(), headers: entry.headers.clone() })));
+        }
+        let policy = policy.clone();
+        later(async move {
             let input = H::Input::decode_input(&raw)?;
-            let key = Key {
-                procedure: name,
-                input: raw.cache_key(),
-                scope: if policy.per_viewer { ctx.cache_scope() } else { None },
-            };
-            let tags = (policy.tags)(&input);
+            let keep = Keep { every: policy.every, tags: (policy.tags)(&input), per_viewer: policy.per_viewer };
             // Callable again for background refreshes, with the context of the first reader
             // (same scope by construction of the key).
             let run = move || {
                 let (handler, ctx, input) = (handler.clone(), ctx.clone(), input.clone());
                 async move { to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?) }
             };
-            let Some(cache) = env.cache else {
-                return Ok(Reply::Json(run().await?));
-            };
-            let entry = cache.get_or_compute(key, policy.every, tags, run).await?;
-            Ok(Reply::Cached { body: entry.body.clone(), etag: entry.etag.clone(), per_viewer: policy.per_viewer })
+            let entry = cache.get_or_compute(key, keep, run).await?;
+            Ok(Reply::Cached { body: entry.body.clone(), headers: entry.headers.clone() })
         })
     })
 }
@@ -168,7 +188,7 @@ where
 {
     Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
-        Box::pin(async move {
+        later(async move {
             let input = H::Input::decode_input(&raw)?;
             let stream = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             // An item that cannot be serialized is a bug in the output type: end the

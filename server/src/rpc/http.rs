@@ -104,11 +104,8 @@ impl<C: Send + 'static> Router<C> {
         for procedure in self.procedures {
             let meta = procedure.meta;
             let call = procedure.call;
-            let limiters: Arc<[Arc<Limiter>]> = procedure.limiters.into();
-            let (state, config) = (state.clone(), config.clone());
-            let handler = move |request: Request| {
-                serve(Target { call: call.clone(), meta, limiters: limiters.clone() }, state.clone(), config.clone(), request)
-            };
+            let target = Arc::new(Target { call, meta, limiters: procedure.limiters, state: state.clone(), config: config.clone() });
+            let handler = move |request: Request| serve(target.clone(), request);
             let route: MethodRouter = match meta.kind {
                 Kind::Query | Kind::Subscription => get(handler),
                 Kind::Mutation => post(handler),
@@ -132,20 +129,22 @@ impl<C: Send + 'static> Router<C> {
     }
 }
 
-/// What one procedure route calls.
-struct Target<C> {
+/// What one procedure route calls; one `Arc` per route, so a call clones one pointer.
+struct Target<C, S> {
     call: Call<C>,
     meta: ProcedureMeta,
-    limiters: Arc<[Arc<Limiter>]>,
+    limiters: Vec<Arc<Limiter>>,
+    state: S,
+    config: Arc<RpcConfig>,
 }
 
-async fn serve<C, S>(target: Target<C>, state: S, config: Arc<RpcConfig>, request: Request) -> Response
+async fn serve<C, S>(target: Arc<Target<C, S>>, request: Request) -> Response
 where
     C: FromRequestParts<S> + Send + 'static,
     C::Rejection: ProcedureError,
     S: Send + Sync,
 {
-    let meta = target.meta;
+    let (meta, config) = (target.meta, &target.config);
     let request_id = RequestId::next();
     let span = tracing::info_span!(
         "rpc",
@@ -156,14 +155,12 @@ where
         status = field::Empty,
         duration_us = field::Empty,
     );
-    let started = Instant::now();
+    // Only measured when the span records it.
+    let started = (!span.is_disabled()).then(Instant::now);
     let (mut parts, body) = request.into_parts();
-    if parts.extensions.get::<ProcedureMeta>().is_none() {
-        parts.extensions.insert(meta);
-    }
     let form_reply = (meta.kind == Kind::Mutation && is_form(&parts.headers))
         .then(|| FormReply::of(&parts.headers, &config.origins));
-    let outcome = AssertUnwindSafe(execute(target, &state, &config, &mut parts, body))
+    let outcome = AssertUnwindSafe(execute(&target, &mut parts, body))
         .catch_unwind()
         .instrument(span.clone())
         .await
@@ -178,9 +175,7 @@ where
             form::error_page(&failure, &request_id.to_string(), &back_to)
         }
         (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
-        (Ok(Reply::Cached { body, etag, per_viewer }), _) => {
-            cached_response(body, etag, per_viewer, parts.headers.get(header::IF_NONE_MATCH))
-        }
+        (Ok(Reply::Cached { body, headers }), _) => cached_response(body, headers, parts.headers.get(header::IF_NONE_MATCH)),
         (Ok(Reply::Stream(items)), _) => event_stream(items),
         (Err(failure), _) => failure_response(&failure, &request_id),
     };
@@ -190,7 +185,9 @@ where
     let status = response.status();
     let _entered = span.enter();
     span.record("status", status.as_u16());
-    span.record("duration_us", started.elapsed().as_micros() as u64);
+    if let Some(started) = started {
+        span.record("duration_us", started.elapsed().as_micros() as u64);
+    }
     if status.is_server_error() {
         span.record("outcome", "error");
         tracing::error!("call failed");
@@ -207,9 +204,7 @@ where
 
 /// Runs one call. What the context extracted stays in `parts` (the call's `Cookies`).
 async fn execute<C, S>(
-    target: Target<C>,
-    state: &S,
-    config: &RpcConfig,
+    target: &Target<C, S>,
     parts: &mut Parts,
     body: Body,
 ) -> Result<Reply, Failure>
@@ -218,6 +213,7 @@ where
     C::Rejection: ProcedureError,
     S: Send + Sync,
 {
+    let config = &target.config;
     let batched = parts.extensions.remove::<BatchedInput>();
     if batched.is_none() && target.meta.kind == Kind::Mutation {
         config.origins.check(&parts.headers, is_form(&parts.headers))?;
@@ -239,21 +235,24 @@ where
     if let RawInput::Json(Some(raw)) = &raw {
         input::check_depth(raw, config.max_depth)?;
     }
-    let ctx = C::from_request_parts(parts, state).await.map_err(Failure::from_error)?;
+    let ctx = C::from_request_parts(parts, &target.state).await.map_err(Failure::from_error)?;
     (target.call)(ctx, raw, CallEnv { cache: config.cache.clone() }).await
 }
 
-/// A cached result with its `ETag`; 304 when the client already has it. `no-cache`: HTTP
-/// caches must revalidate every time, so a mutation's effect is never hidden by them.
-fn cached_response(body: Bytes, etag: HeaderValue, per_viewer: bool, if_none_match: Option<&HeaderValue>) -> Response {
+/// A cached result with the headers stored beside it; 304 when the client already has it.
+fn cached_response(body: Bytes, mut headers: HeaderMap, if_none_match: Option<&HeaderValue>) -> Response {
+    let etag = headers.get(header::ETAG).map(HeaderValue::as_bytes).unwrap_or_default();
     let unchanged = if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|tags| {
-        tags.split(',').any(|tag| tag.trim().as_bytes() == etag.as_bytes() || tag.trim() == "*")
+        tags.split(',').any(|tag| tag.trim().as_bytes() == etag || tag.trim() == "*")
     });
-    let mut response = if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { json_response(StatusCode::OK, body) };
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, etag);
-    let policy = if per_viewer { "private, no-cache" } else { "public, no-cache" };
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    let mut response = if unchanged {
+        headers.remove(header::CONTENT_TYPE);
+        headers.remove(header::CONTENT_LENGTH);
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::new(Body::from(body))
+    };
+    *response.headers_mut() = headers;
     response
 }
 

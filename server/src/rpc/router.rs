@@ -72,7 +72,9 @@ impl<C: Send + 'static> Router<C> {
 
     /// Adds a query whose results are cached on the server (see [`Revalidate`]), answered
     /// with an `ETag` and 304 on `If-None-Match`. Without a cache in the [`RpcConfig`] it
-    /// runs every time.
+    /// runs every time. The context and guards run on every call; a fresh hit skips decoding
+    /// the input (it matched, byte for byte, an input that decoded and validated before), so
+    /// input rules must depend on the input alone.
     ///
     /// [`RpcConfig`]: super::RpcConfig
     pub fn cached_query<M, H>(self, name: &'static str, handler: H, policy: Revalidate<H::Input>) -> Self
@@ -136,7 +138,7 @@ impl<C: Send + 'static> Router<C> {
                 let call: Call<P> = Arc::new(move |ctx, raw, env| {
                     let inner = inner.clone();
                     let guarded = guard(ctx, meta);
-                    Box::pin(async move {
+                    handler::later(async move {
                         let ctx = guarded.await.map_err(Failure::from_error)?;
                         inner(ctx, raw, env).await
                     })
@@ -184,7 +186,7 @@ impl<C: Send + 'static> Router<C> {
             procedure.call = Arc::new(move |ctx, raw, env| {
                 let cache = env.cache.clone();
                 let call = inner(ctx, raw, env);
-                Box::pin(async move {
+                handler::later(async move {
                     let reply = call.await?;
                     if let Some(cache) = cache {
                         for tag in tags {
