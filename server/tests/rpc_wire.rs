@@ -58,8 +58,15 @@ impl FromRequestParts<TestState> for Ctx {
     }
 }
 
+#[derive(Clone)]
 struct UserCtx {
     user: String,
+}
+
+impl CacheScope for UserCtx {
+    fn cache_scope(&self) -> Option<String> {
+        Some(self.user.clone())
+    }
 }
 
 #[derive(Debug, Serialize, Type)]
@@ -175,6 +182,10 @@ async fn boom(_: Ctx) -> Result<(), Never> {
     panic!("handler bug")
 }
 
+async fn members_news(_: UserCtx) -> Result<&'static str, Never> {
+    Ok("members only")
+}
+
 async fn me(ctx: UserCtx, greeting: String) -> Result<String, Never> {
     Ok(format!("{greeting}, {}", ctx.user))
 }
@@ -212,7 +223,10 @@ async fn session_holder(ctx: Ctx) -> Result<Option<String>, Never> {
 }
 
 fn router() -> rpc::Router<Ctx> {
-    let authed = rpc::Router::new().query("me.greet", me).guard(require_user);
+    let authed = rpc::Router::new()
+        .query("me.greet", me)
+        .cached_query("members.news", members_news, Revalidate::every(Duration::from_secs(60)))
+        .guard(require_user);
     rpc::Router::new()
         .query("health", health)
         .query("math.sum", sum)
@@ -835,6 +849,24 @@ async fn per_viewer_results_are_never_shared() {
     assert_eq!(read(ask(None).await).await.1, json!("anonymous"));
     assert_eq!(read(ask(Some("ada")).await).await.1, json!("ada"));
     assert_eq!(server.state.cache.stats().misses, 3, "one entry per viewer, the fourth read a hit");
+}
+
+#[tokio::test]
+async fn cached_results_behind_a_guard_are_refused_to_callers_it_refuses() {
+    let server = spawn(RpcConfig::default()).await;
+    let ask = |user: Option<&'static str>| {
+        let mut request = server.http.get(server.url("/rpc/members.news"));
+        if let Some(user) = user {
+            request = request.header("x-user", user);
+        }
+        async move { read(request.send().await.unwrap()).await }
+    };
+    assert_eq!(ask(Some("ada")).await, (StatusCode::OK, json!("members only")));
+    let (status, body) = ask(None).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::UNAUTHORIZED, &json!("UNAUTHORIZED")), "the guard runs before the cache");
+    assert_eq!(ask(Some("grace")).await, (StatusCode::OK, json!("members only")));
+    let stats = server.state.cache.stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1), "one result shared by every member");
 }
 
 fn set_cookies(response: &reqwest::Response) -> Vec<String> {
