@@ -31,8 +31,8 @@ use tokio::{
 };
 
 const CONNECTIONS: usize = 32;
-const REQUESTS_PER_ROUND: usize = 20_000;
-const CYCLES: usize = 15;
+const REQUESTS_PER_ROUND: usize = 16_000;
+const CYCLES: usize = 25;
 
 #[derive(Clone, Serialize, Type)]
 struct Greeting {
