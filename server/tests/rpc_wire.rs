@@ -282,6 +282,15 @@ impl Server {
         format!("http://{}{path}", self.address)
     }
 
+    /// A query as `user` (the `x-user` header the test context reads), or anonymously.
+    async fn query_as(&self, name: &str, user: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(self.url(&format!("/rpc/{name}")));
+        if let Some(user) = user {
+            request = request.header("x-user", user);
+        }
+        request.send().await.unwrap()
+    }
+
     async fn query(&self, name: &str, input: Option<&str>) -> (StatusCode, Value) {
         let mut request = self.http.get(self.url(&format!("/rpc/{name}")));
         if let Some(input) = input {
@@ -835,13 +844,7 @@ async fn a_mutation_can_declare_the_tags_it_revalidates() {
 #[tokio::test]
 async fn per_viewer_results_are_never_shared() {
     let server = spawn(RpcConfig::default()).await;
-    let ask = |user: Option<&'static str>| {
-        let mut request = server.http.get(server.url("/rpc/viewer.whoami"));
-        if let Some(user) = user {
-            request = request.header("x-user", user);
-        }
-        async move { request.send().await.unwrap() }
-    };
+    let ask = |user| server.query_as("viewer.whoami", user);
     let ada = ask(Some("ada")).await;
     assert_eq!(ada.headers()["cache-control"], "private, no-cache");
     assert_eq!(read(ada).await.1, json!("ada"));
@@ -854,13 +857,7 @@ async fn per_viewer_results_are_never_shared() {
 #[tokio::test]
 async fn cached_results_behind_a_guard_are_refused_to_callers_it_refuses() {
     let server = spawn(RpcConfig::default()).await;
-    let ask = |user: Option<&'static str>| {
-        let mut request = server.http.get(server.url("/rpc/members.news"));
-        if let Some(user) = user {
-            request = request.header("x-user", user);
-        }
-        async move { read(request.send().await.unwrap()).await }
-    };
+    let ask = async |user| read(server.query_as("members.news", user).await).await;
     assert_eq!(ask(Some("ada")).await, (StatusCode::OK, json!("members only")));
     let (status, body) = ask(None).await;
     assert_eq!((status, &body["error"]["code"]), (StatusCode::UNAUTHORIZED, &json!("UNAUTHORIZED")), "the guard runs before the cache");
