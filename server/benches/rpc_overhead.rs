@@ -206,7 +206,8 @@ async fn round(address: SocketAddr, path: &'static str) -> Round {
         latencies.extend(task.await.unwrap());
     }
     let elapsed = started.elapsed();
-    let cpu = server_cpu_time() - cpu_before;
+    // Saturating: a thread that exits during the round takes its time with it.
+    let cpu = server_cpu_time().saturating_sub(cpu_before);
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     Round {

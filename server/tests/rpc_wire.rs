@@ -813,6 +813,9 @@ async fn cached_queries_answer_304_and_see_writes_at_once() {
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(read(first).await, (StatusCode::OK, json!(0)));
 
+    let (status, body) = read(server.http.get(server.url("/rpc/counter.value?input=")).send().await.unwrap()).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("MALFORMED_JSON")), "an empty input is not the cached no-input");
+
     let revalidation = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(revalidation.status(), 304);
     assert_eq!(revalidation.headers()["etag"], etag.as_str());

@@ -6,11 +6,12 @@
 //! background refresh runs (stale-while-revalidate, single flight); concurrent misses share
 //! one computation too. `revalidate_tag` drops every result carrying the tag at once, so the
 //! next read sees the write (read-your-writes); results computed across an invalidation are
-//! never stored as fresh. Observers (`on_revalidate`) carry invalidations to other processes.
+//! never served as fresh. Observers (`on_revalidate`) carry invalidations to other processes.
 
 use std::{
     collections::HashMap,
     hash::{DefaultHasher, Hash, Hasher},
+    panic::AssertUnwindSafe,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -106,10 +107,10 @@ pub(crate) struct Keep {
 /// A cached result.
 pub(crate) struct Entry {
     pub(crate) body: Bytes,
-    /// The answer's `Content-Type`, `Content-Length`, `ETag` and `Cache-Control` (`no-cache`:
-    /// HTTP caches must revalidate every time, so a mutation's effect is never hidden by them;
-    /// `private` for per-viewer results). Built once: a hit clones the map (sized for exactly
-    /// these, so nothing grows it later) instead of inserting each.
+    /// The answer's `Content-Type`, `ETag` and `Cache-Control` (`no-cache`: HTTP caches must
+    /// revalidate every time, so a mutation's effect is never hidden by them; `private` for
+    /// per-viewer results). Built once: a hit clones the map instead of inserting each.
+    /// (`Content-Length` is left to axum, which sets it after the procedure's layers.)
     pub(crate) headers: HeaderMap,
     fresh_until: Instant,
     tags: Vec<String>,
@@ -204,7 +205,11 @@ impl ResponseCache {
     /// other processes).
     pub fn invalidate_local(&self, tag: &str) {
         let generation = self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        lock(&self.inner.invalidated).insert(tag.to_owned(), generation);
+        // The latest generation wins even when two invalidations of one tag race here.
+        lock(&self.inner.invalidated)
+            .entry(tag.to_owned())
+            .and_modify(|at| *at = (*at).max(generation))
+            .or_insert(generation);
         self.inner.entries.retain(|_, entry| !entry.tags.iter().any(|t| t == tag));
     }
 
@@ -271,7 +276,9 @@ impl ResponseCache {
         let (result, replaced) = {
             let mut computing = lock(&self.inner.computing);
             match computing.get(&key) {
-                Some(running) if running.generation == generation => {
+                // A computation that started at or after this read's generation: never
+                // replaced by an older reader.
+                Some(running) if running.generation >= generation => {
                     self.inner.hits.fetch_add(1, Ordering::Relaxed);
                     (running.result.clone(), None)
                 }
@@ -326,7 +333,6 @@ impl ResponseCache {
         let cache_control = if keep.per_viewer { "private, no-cache" } else { "public, no-cache" };
         let headers = HeaderMap::from_iter([
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::CONTENT_LENGTH, HeaderValue::from(body.len())),
             (header::ETAG, etag(&body)),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
         ]);
@@ -342,9 +348,9 @@ impl ResponseCache {
         let cache = self.clone();
         tokio::spawn(
             async move {
-                match cache.compute_entry(keep, &compute).await {
-                    Ok(fresh) if !cache.is_outdated(&fresh) => cache.inner.entries.insert(key, Arc::new(fresh)),
-                    // Failed or overtaken by an invalidation: the next read retries.
+                match AssertUnwindSafe(cache.compute_entry(keep, &compute)).catch_unwind().await {
+                    Ok(Ok(fresh)) if !cache.is_outdated(&fresh) => cache.inner.entries.insert(key, Arc::new(fresh)),
+                    // Failed, panicked or overtaken by an invalidation: the next read retries.
                     _ => stale.refreshing.store(false, Ordering::SeqCst),
                 }
             }

@@ -90,10 +90,11 @@ pub enum RawInput {
 }
 
 impl RawInput {
-    /// The input as sent, to key cached results.
+    /// The input as sent, to key cached results. No input is keyed as the `null` it decodes
+    /// as; an empty `?input=` (malformed, never stored) keeps its own, empty key.
     fn cache_key(&self) -> Bytes {
         match self {
-            RawInput::Json(raw) => raw.clone().unwrap_or_default(),
+            RawInput::Json(raw) => raw.clone().unwrap_or(Bytes::from_static(b"null")),
             RawInput::Form { pairs, .. } => pairs.clone(),
         }
     }

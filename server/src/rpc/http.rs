@@ -247,7 +247,6 @@ fn cached_response(body: Bytes, mut headers: HeaderMap, if_none_match: Option<&H
     });
     let mut response = if unchanged {
         headers.remove(header::CONTENT_TYPE);
-        headers.remove(header::CONTENT_LENGTH);
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         Response::new(Body::from(body))

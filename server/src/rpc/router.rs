@@ -74,7 +74,8 @@ impl<C: Send + 'static> Router<C> {
     /// with an `ETag` and 304 on `If-None-Match`. Without a cache in the [`RpcConfig`] it
     /// runs every time. The context and guards run on every call; a fresh hit skips decoding
     /// the input (it matched, byte for byte, an input that decoded and validated before), so
-    /// input rules must depend on the input alone.
+    /// input rules must depend on the input alone. A miss runs the handler as its own task,
+    /// shared by concurrent callers: it does not see the request's task-local values.
     ///
     /// [`RpcConfig`]: super::RpcConfig
     pub fn cached_query<M, H>(self, name: &'static str, handler: H, policy: Revalidate<H::Input>) -> Self
