@@ -32,7 +32,7 @@ use specta::Type;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::error::Failure;
+use super::{error::Failure, lock};
 
 /// Computes a query's cache tags from its input.
 type TagsFn<I> = Arc<dyn Fn(&I) -> Vec<String> + Send + Sync>;
@@ -166,10 +166,6 @@ impl std::fmt::Debug for ResponseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseCache").field("entries", &self.inner.entries.len()).field("stats", &self.stats()).finish()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl ResponseCache {

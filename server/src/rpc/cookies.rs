@@ -13,6 +13,8 @@ use axum::{
 };
 use cookie::{Cookie, SameSite};
 
+use super::lock;
+
 /// The request's cookies, and the cookies to send back. Extract it in the application's
 /// context (`Cookies::from_request_parts(parts, state)`); procedures then read and write it
 /// through the context. Clones share the outgoing cookies.
@@ -66,13 +68,13 @@ impl Cookies {
     }
 
     fn push(&self, cookie: Outgoing) {
-        self.outgoing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(cookie);
+        lock(&self.outgoing).push(cookie);
     }
 
     /// Appends a `Set-Cookie` header per cookie set or removed during the call; an answer
     /// that sets cookies is one caller's, never to be stored by HTTP caches.
     pub(crate) fn write(&self, headers: &mut HeaderMap, secure: bool) {
-        let outgoing = self.outgoing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let outgoing = lock(&self.outgoing);
         if !outgoing.is_empty() {
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
         }

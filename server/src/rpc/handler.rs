@@ -15,7 +15,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use specta::Type;
 
 use super::{
-    cache::{CacheScope, Key, Keep, ResponseCache, Revalidate},
+    cache::{CacheScope, Entry, Key, Keep, ResponseCache, Revalidate},
     error::{Failure, ProcedureError, ProtocolError},
     input::{self, DecodeInput},
 };
@@ -81,6 +81,12 @@ pub(crate) enum Reply {
     Stream(BoxStream<'static, Bytes>),
 }
 
+impl Reply {
+    fn cached(entry: &Entry) -> Self {
+        Reply::Cached { body: entry.body.clone(), headers: entry.headers.clone() }
+    }
+}
+
 /// A call's input before decoding.
 pub enum RawInput {
     /// JSON text; `None` when the call has no input.
@@ -133,11 +139,7 @@ where
 {
     Arc::new(move |ctx, raw, _| {
         let handler = handler.clone();
-        later(async move {
-            let input = H::Input::decode_input(&raw)?;
-            let output = handler.call(ctx, input).await.map_err(Failure::from_error)?;
-            Ok(Reply::Json(to_json(&output)?))
-        })
+        later(async move { Ok(Reply::Json(run_json(&handler, ctx, H::Input::decode_input(&raw)?).await?)) })
     })
 }
 
@@ -153,16 +155,13 @@ where
     Arc::new(move |ctx, raw, env| {
         let handler = handler.clone();
         let Some(cache) = env.cache else {
-            return later(async move {
-                let input = H::Input::decode_input(&raw)?;
-                Ok(Reply::Json(to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?)?))
-            });
+            return later(async move { Ok(Reply::Json(run_json(&handler, ctx, H::Input::decode_input(&raw)?).await?)) });
         };
         let key = Key { procedure: name, input: raw.cache_key(), scope: if policy.per_viewer { ctx.cache_scope() } else { None } };
         // A stored result was computed from these very bytes, which decoded (and passed
         // validation) then: a fresh hit skips decoding.
         if let Some(entry) = cache.fresh(&key) {
-            return Either::Left(ready(Ok(Reply::Cached { body: entry.body.clone(), headers: entry.headers.clone() })));
+            return Either::Left(ready(Ok(Reply::cached(&entry))));
         }
         let policy = policy.clone();
         later(async move {
@@ -172,10 +171,10 @@ where
             // (same scope by construction of the key).
             let run = move || {
                 let (handler, ctx, input) = (handler.clone(), ctx.clone(), input.clone());
-                async move { to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?) }
+                async move { run_json(&handler, ctx, input).await }
             };
             let entry = cache.get_or_compute(key, keep, run).await?;
-            Ok(Reply::Cached { body: entry.body.clone(), headers: entry.headers.clone() })
+            Ok(Reply::cached(&entry))
         })
     })
 }
@@ -200,6 +199,15 @@ where
             Ok(Reply::Stream(events.filter_map(|item| std::future::ready(item.ok())).boxed()))
         })
     })
+}
+
+/// Runs a handler and serializes its output.
+async fn run_json<C, M, H>(handler: &H, ctx: C, input: H::Input) -> Result<Bytes, Failure>
+where
+    H: Handler<C, M>,
+    H::Output: Serialize,
+{
+    to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?)
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Bytes, Failure> {

@@ -34,3 +34,9 @@ pub use procedure::{Kind, ProcedureMeta};
 pub use rate_limit::RateLimit;
 pub use router::Router;
 pub use valid::{Valid, trimmed};
+
+/// Locks `mutex`, carrying on past a panic of another holder: every lock here guards state
+/// that is valid between any two statements.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
