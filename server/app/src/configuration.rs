@@ -1,0 +1,95 @@
+//! Settings, read once at start-up from the environment.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use axum::http::HeaderName;
+
+/// Everything configurable, as plain data. `startup` builds the running parts from it.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where the server listens (`ISTHMUS_ADDRESS`, default `127.0.0.1:3000`; port 0 picks one).
+    pub address: SocketAddr,
+    /// The web build served at `/` (`ISTHMUS_WEB_DIR`, default `web/dist`).
+    pub web_dir: PathBuf,
+    /// The database (`DATABASE_URL`): `sqlite:path` (default `sqlite:data/isthmus.db`, created
+    /// on first run) or `postgres://…`.
+    pub database_url: String,
+    /// The site's public origin (`ISTHMUS_PUBLIC_ORIGIN`, e.g. `https://example.com`), the
+    /// only one whose pages may call mutations, with `ISTHMUS_ALLOWED_ORIGINS` (comma-separated).
+    /// Default: `http://<bound address>` and, on loopback, `http://localhost:<port>`.
+    pub public_origin: Option<String>,
+    pub allowed_origins: Vec<String>,
+    /// Largest accepted request body (`ISTHMUS_BODY_LIMIT`, bytes, default 1 MiB).
+    pub body_limit: usize,
+    /// The header in which a trusted reverse proxy puts the client's address
+    /// (`ISTHMUS_CLIENT_IP_HEADER`, e.g. `x-forwarded-for`); unset, only the connection's.
+    pub client_ip_header: Option<HeaderName>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}={value:?} is not {expected}")]
+pub struct ConfigError {
+    variable: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Settings {
+            address: parse(&lookup, "ISTHMUS_ADDRESS", "a socket address")?
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
+            database_url: lookup("DATABASE_URL").unwrap_or_else(|| "sqlite:data/isthmus.db".to_owned()),
+            web_dir: lookup("ISTHMUS_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
+            public_origin: lookup("ISTHMUS_PUBLIC_ORIGIN"),
+            allowed_origins: lookup("ISTHMUS_ALLOWED_ORIGINS")
+                .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            body_limit: parse(&lookup, "ISTHMUS_BODY_LIMIT", "a size in bytes")?.unwrap_or(DEFAULT_BODY_LIMIT),
+            client_ip_header: parse(&lookup, "ISTHMUS_CLIENT_IP_HEADER", "a header name")?,
+        })
+    }
+}
+
+const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+fn parse<T: std::str::FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    expected: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    lookup(variable)
+        .map(|value| value.parse().map_err(|_| ConfigError { variable, value, expected }))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn defaults_apply_and_bad_values_are_named() {
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(settings.address.port(), 3000);
+        assert_eq!(settings.body_limit, 1024 * 1024);
+
+        let settings = Settings::from_lookup(|name| (name == "ISTHMUS_BODY_LIMIT").then(|| "2048".into())).unwrap();
+        assert_eq!(settings.body_limit, 2048);
+
+        let configured = Settings::from_lookup(|name| match name {
+            "ISTHMUS_PUBLIC_ORIGIN" => Some("https://example.com".into()),
+            "ISTHMUS_ALLOWED_ORIGINS" => Some("https://admin.example.com, ".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(configured.public_origin.as_deref(), Some("https://example.com"));
+        assert_eq!(configured.allowed_origins, ["https://admin.example.com"]);
+
+        let error = Settings::from_lookup(|name| (name == "ISTHMUS_ADDRESS").then(|| "nowhere".into())).unwrap_err();
+        assert_eq!(error.to_string(), r#"ISTHMUS_ADDRESS="nowhere" is not a socket address"#);
+    }
+}

@@ -1,0 +1,9 @@
+//! The example application: its procedures, context, configuration and start-up, on the
+//! procedure layer (`isthmus-rpc`, imported as `rpc`).
+
+pub mod bindings;
+pub mod configuration;
+pub mod context;
+pub mod procedures;
+pub mod startup;
+pub mod telemetry;

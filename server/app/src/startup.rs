@@ -1,0 +1,144 @@
+//! Assembling the application: the database (migrated), procedures under `/rpc`, the web
+//! build everywhere else.
+
+use std::{io, net::SocketAddr, sync::Arc};
+
+use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
+use futures_util::StreamExt;
+use rpc::{InvalidOrigin, OriginPolicy, ResponseCache, RpcConfig};
+use tokio::net::TcpListener;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::{configuration::Settings, context::AppState, procedures};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[from] DbError),
+    #[error("cannot migrate the database, which is left as it was: {0}")]
+    Migrate(#[from] MigrateError),
+    #[error("cannot listen: {0}")]
+    Io(#[from] io::Error),
+    #[error("invalid origin configuration: {0}")]
+    Origin(#[from] InvalidOrigin),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Opens and migrates the database and binds the listener; nothing is served until
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = open_database(&settings.database_url).await?;
+        let listener = TcpListener::bind(settings.address).await?;
+        let config = RpcConfig {
+            body_limit: settings.body_limit,
+            client_ip_header: settings.client_ip_header.clone(),
+            origins: origin_policy(&settings, listener.local_addr()?)?,
+            ..RpcConfig::default()
+        };
+        let cache = ResponseCache::new(CACHE_ENTRIES);
+        share_invalidations(&db, &cache).await?;
+        let state = AppState { db, cache, newsletter: Arc::default() };
+        Ok(Application { listener, router: router(&settings, config, state) })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        // Connection addresses key the rate limits.
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+/// Who may call mutations, once the listening address is known: the configured public origin,
+/// or the bound address (and `localhost` on loopback).
+fn origin_policy(settings: &Settings, bound: SocketAddr) -> Result<OriginPolicy, InvalidOrigin> {
+    let extra = settings.allowed_origins.iter().map(String::as_str);
+    match &settings.public_origin {
+        Some(public) => OriginPolicy::new(public, extra),
+        None => {
+            let localhost = bound.ip().is_loopback().then(|| format!("http://localhost:{}", bound.port()));
+            OriginPolicy::new(&format!("http://{bound}"), extra.chain(localhost.as_deref()))
+        }
+    }
+}
+
+/// Bound of the query result cache, in entries.
+const CACHE_ENTRIES: usize = 10_000;
+
+/// The PostgreSQL channel on which processes tell each other which cache tags to drop.
+const REVALIDATE_CHANNEL: &str = "isthmus_revalidate";
+
+/// Several processes on one PostgreSQL: a tag revalidated in one is dropped in all. (SQLite
+/// belongs to one process; nothing to share.)
+async fn share_invalidations(db: &Db, cache: &ResponseCache) -> Result<(), StartupError> {
+    let Some(mut tags) = db.listen(REVALIDATE_CHANNEL).await? else { return Ok(()) };
+    let receiver = cache.clone();
+    tokio::spawn(async move {
+        while let Some(tag) = tags.next().await {
+            receiver.invalidate_local(&tag);
+        }
+    });
+    let db = db.clone();
+    cache.on_revalidate(move |tag| {
+        let (db, tag) = (db.clone(), tag.to_owned());
+        tokio::spawn(async move {
+            if let Err(error) = db.notify(REVALIDATE_CHANNEL, &tag).await {
+                tracing::warn!(%error, tag, "could not tell other processes to revalidate");
+            }
+        });
+    });
+    Ok(())
+}
+
+/// Connects and applies pending migrations; a failed migration leaves the database as it
+/// was and stops start-up.
+pub async fn open_database(url: &str) -> Result<Db, StartupError> {
+    let db = Db::connect(url).await?;
+    let applied = db.migrate(MIGRATIONS.for_provider(db.provider())).await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(db)
+}
+
+fn router(settings: &Settings, config: RpcConfig, state: AppState) -> axum::Router {
+    let index = settings.web_dir.join("index.html");
+    if !index.exists() {
+        tracing::warn!(path = %index.display(), "no web build found; run `npm run build`");
+    }
+    // Client-side routes get the page shell (index.html before prerendering, written by
+    // web/prerender.mjs); the router in the page takes over. Prerendered pages are files.
+    let shell = settings.web_dir.join("shell.html");
+    let web = ServeDir::new(&settings.web_dir).fallback(ServeFile::new(shell));
+    procedures::router().into_axum(state, config).fallback_service(web)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,60 @@
+//! Reading what a call sends: the query string's input, a JSON body under its size cap, and
+//! which media type a body declares.
+
+use axum::{
+    body::{Body, Bytes},
+    http::{HeaderMap, header, request::Parts},
+};
+
+use crate::error::ProtocolError;
+
+/// The value of `key` in the query string, URL-decoded.
+pub(crate) fn query_param(parts: &Parts, key: &str) -> Option<Bytes> {
+    let query = parts.uri.query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| Bytes::from(value.into_owned()))
+}
+
+/// Reads a JSON request body, enforcing the media type and the size cap. `None` when empty.
+pub(crate) async fn read_json_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Option<Bytes>, ProtocolError> {
+    if !is_json(headers) {
+        return Err(ProtocolError::UnsupportedMediaType { expected: "application/json".into() });
+    }
+    let too_large = || ProtocolError::PayloadTooLarge { limit: u32::try_from(limit).unwrap_or(u32::MAX) };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let error = error.into_inner();
+        if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            too_large()
+        } else {
+            ProtocolError::MalformedJson { message: format!("the body could not be read: {error}") }
+        }
+    })?;
+    Ok((!bytes.is_empty()).then_some(bytes))
+}
+
+fn media_type(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).map(str::trim)
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|media| media.eq_ignore_ascii_case("application/json"))
+}
+
+/// What an HTML form posts.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|media| {
+        media.eq_ignore_ascii_case("application/x-www-form-urlencoded") || media.eq_ignore_ascii_case("multipart/form-data")
+    })
+}

@@ -1,0 +1,50 @@
+//! Cached results over HTTP: `ETag`, `Cache-Control`, and 304 for a client that already
+//! holds the result.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use axum::{
+    body::{Body, Bytes},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::cache::Entry;
+
+/// A cached result with its headers, kept with the entry; 304 when the client already has
+/// it.
+pub(crate) fn response(entry: &Entry, if_none_match: Option<&HeaderValue>) -> Response {
+    let mut headers = entry.http_headers.get_or_init(|| headers(entry)).clone();
+    let etag = headers.get(header::ETAG).map(HeaderValue::as_bytes).unwrap_or_default();
+    let unchanged = if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|tags| {
+        tags.split(',').any(|tag| tag.trim().as_bytes() == etag || tag.trim() == "*")
+    });
+    let mut response = if unchanged {
+        headers.remove(header::CONTENT_TYPE);
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::new(Body::from(entry.body.clone()))
+    };
+    *response.headers_mut() = headers;
+    response
+}
+
+/// `Content-Type`, `ETag` and `Cache-Control` (`no-cache`: HTTP caches must revalidate every
+/// time, so a mutation's effect is never hidden by them; `private` for per-viewer results).
+/// `Content-Length` is left to axum, which sets it after the procedure's layers.
+fn headers(entry: &Entry) -> HeaderMap {
+    let cache_control = if entry.per_viewer { "private, no-cache" } else { "public, no-cache" };
+    HeaderMap::from_iter([
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        (header::ETAG, etag(&entry.body)),
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
+    ])
+}
+
+/// A strong validator for the body: stable across processes for the same bytes.
+fn etag(body: &[u8]) -> HeaderValue {
+    let mut hasher = DefaultHasher::new();
+    body.hash(&mut hasher);
+    let quoted_hex = Bytes::from(format!("\"{:016x}\"", hasher.finish()));
+    HeaderValue::from_maybe_shared(quoted_hex).expect("quoted hex is a valid header value")
+}
