@@ -1,0 +1,67 @@
+//! Cached queries: validators, revalidation by tag, per-viewer results, guards.
+
+use super::support::*;
+
+#[tokio::test]
+async fn cached_queries_answer_304_and_see_writes_at_once() {
+    let server = spawn(RpcConfig::default()).await;
+    let first = server.http.get(server.url("/rpc/counter.value")).send().await.unwrap();
+    assert_eq!(first.headers()["cache-control"], "public, no-cache");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(read(first).await, (StatusCode::OK, json!(0)));
+
+    let (status, body) = read(server.http.get(server.url("/rpc/counter.value?input=")).send().await.unwrap()).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("MALFORMED_JSON")), "an empty input is not the cached no-input");
+
+    let revalidation = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(revalidation.status(), 304);
+    assert_eq!(revalidation.headers()["etag"], etag.as_str());
+    assert!(revalidation.bytes().await.unwrap().is_empty());
+    let hits_before = server.state.cache.stats().hits;
+
+    let (status, _) = post_bump(&server, "application/json", Some(APP_ORIGIN), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let after = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(after.status(), 200, "the mutation revalidated the tag: a new body and ETag");
+    assert_ne!(after.headers()["etag"], etag.as_str());
+    assert_eq!(read(after).await.1, json!(1), "read-your-writes");
+    let stats = server.state.cache.stats();
+    assert_eq!((stats.hits, stats.misses), (hits_before, 2), "one miss before and one after the write");
+}
+
+#[tokio::test]
+async fn a_mutation_can_declare_the_tags_it_revalidates() {
+    let server = spawn(RpcConfig::default()).await;
+    assert_eq!(server.query("counter.value", None).await.1, json!(0));
+    assert_eq!(server.mutation("counter.bumpDeclared", "").await.1, json!(1));
+    assert_eq!(server.query("counter.value", None).await.1, json!(1), "the declared tag was revalidated");
+    let (status, _) = server.mutation("counter.bumpDeclared", "{").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(server.query("counter.value", None).await.1, json!(1));
+    assert_eq!(server.state.cache.stats().misses, 2, "a failed call revalidates nothing");
+}
+
+#[tokio::test]
+async fn per_viewer_results_are_never_shared() {
+    let server = spawn(RpcConfig::default()).await;
+    let ask = |user| server.query_as("viewer.whoami", user);
+    let ada = ask(Some("ada")).await;
+    assert_eq!(ada.headers()["cache-control"], "private, no-cache");
+    assert_eq!(read(ada).await.1, json!("ada"));
+    assert_eq!(read(ask(Some("grace")).await).await.1, json!("grace"));
+    assert_eq!(read(ask(None).await).await.1, json!("anonymous"));
+    assert_eq!(read(ask(Some("ada")).await).await.1, json!("ada"));
+    assert_eq!(server.state.cache.stats().misses, 3, "one entry per viewer, the fourth read a hit");
+}
+
+#[tokio::test]
+async fn cached_results_behind_a_guard_are_refused_to_callers_it_refuses() {
+    let server = spawn(RpcConfig::default()).await;
+    let ask = async |user| read(server.query_as("members.news", user).await).await;
+    assert_eq!(ask(Some("ada")).await, (StatusCode::OK, json!("members only")));
+    let (status, body) = ask(None).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::UNAUTHORIZED, &json!("UNAUTHORIZED")), "the guard runs before the cache");
+    assert_eq!(ask(Some("grace")).await, (StatusCode::OK, json!("members only")));
+    let stats = server.state.cache.stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1), "one result shared by every member");
+}
