@@ -66,7 +66,8 @@ impl Engine {
 
     fn json<T: DeserializeOwned>(&self, command: &str, args: &[&str]) -> Result<T, EngineError> {
         let text = self.run(command, args)?;
-        serde_json::from_str(&text).map_err(|e| EngineError::Output(format!("{e}: {}", text.chars().take(200).collect::<String>())))
+        serde_json::from_str(&text)
+            .map_err(|e| EngineError::Output(format!("{e}: {}", text.chars().take(200).collect::<String>())))
     }
 
     /// Problems in the schema; empty when it is valid.

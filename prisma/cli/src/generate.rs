@@ -153,7 +153,8 @@ struct Schema {
 
 impl Schema {
     fn new(datamodel: &Datamodel) -> Result<Schema, GenerateError> {
-        let mut models: Vec<ModelGen> = datamodel.models.iter().map(|m| scalars(m, datamodel)).collect::<Result<_, _>>()?;
+        let mut models: Vec<ModelGen> =
+            datamodel.models.iter().map(|m| scalars(m, datamodel)).collect::<Result<_, _>>()?;
         for (index, model) in datamodel.models.iter().enumerate() {
             let relations = relations(index, model, datamodel, &models)?;
             models[index].relations = relations;
@@ -259,7 +260,12 @@ impl Schema {
         };
         let mut out = String::new();
         writeln!(out, "\n/// Filters on the `{}` relation.\npub mod {} {{", relation.name, relation.rust).unwrap();
-        writeln!(out, "    use super::WhereParam;\n    use crate::{}::WhereParam as {}Where;", target.module, target.name).unwrap();
+        writeln!(
+            out,
+            "    use super::WhereParam;\n    use crate::{}::WhereParam as {}Where;",
+            target.module, target.name
+        )
+        .unwrap();
         for (function, variant, doc) in functions {
             writeln!(
                 out,
@@ -285,18 +291,45 @@ impl Schema {
                 let foreign = &target.fields[remote];
                 writeln!(out, "\n/// A `{}` with its `{}`.", model.name, relation.name).unwrap();
                 writeln!(out, "#[derive(Clone, Debug, PartialEq, Serialize, Type)]\n#[serde(rename_all = \"camelCase\")]\npub struct {with} {{").unwrap();
-                writeln!(out, "    #[serde(flatten)]\n    pub {own}: {},\n    pub {}: Vec<crate::{}::{}>,\n}}", model.name, relation.rust, target.module, target.name).unwrap();
+                writeln!(
+                    out,
+                    "    #[serde(flatten)]\n    pub {own}: {},\n    pub {}: Vec<crate::{}::{}>,\n}}",
+                    model.name, relation.rust, target.module, target.name
+                )
+                .unwrap();
                 writeln!(out, "\nimpl {} {{", model.name).unwrap();
                 writeln!(out, "    /// Loads the `{}` of each row, in one query.", relation.name).unwrap();
-                writeln!(out, "    pub async fn with_{}(rows: Vec<{}>, conn: &impl Conn) -> Result<Vec<{with}>, DbError> {{", relation.rust.trim_start_matches("r#"), model.name).unwrap();
+                writeln!(
+                    out,
+                    "    pub async fn with_{}(rows: Vec<{}>, conn: &impl Conn) -> Result<Vec<{with}>, DbError> {{",
+                    relation.rust.trim_start_matches("r#"),
+                    model.name
+                )
+                .unwrap();
                 writeln!(out, "        let provider = conn.provider();").unwrap();
-                writeln!(out, "        let keys = rows.iter().map(|row| row.{}.to_expr(provider)).collect();", key.rust).unwrap();
-                writeln!(out, "        let related: Vec<crate::{}::{}> = model::related(conn, {:?}, keys).await?;", target.module, target.name, foreign.column).unwrap();
-                writeln!(out, "        let mut by_key: HashMap<{}, Vec<crate::{}::{}>> = HashMap::new();", key.rust_type, target.module, target.name).unwrap();
+                writeln!(
+                    out,
+                    "        let keys = rows.iter().map(|row| row.{}.to_expr(provider)).collect();",
+                    key.rust
+                )
+                .unwrap();
+                writeln!(
+                    out,
+                    "        let related: Vec<crate::{}::{}> = model::related(conn, {:?}, keys).await?;",
+                    target.module, target.name, foreign.column
+                )
+                .unwrap();
+                writeln!(
+                    out,
+                    "        let mut by_key: HashMap<{}, Vec<crate::{}::{}>> = HashMap::new();",
+                    key.rust_type, target.module, target.name
+                )
+                .unwrap();
                 out.push_str("        for item in related {\n");
                 let clone = if foreign.scalar == Scalar::String { ".clone()" } else { "" };
                 if foreign.required {
-                    writeln!(out, "            by_key.entry(item.{}{clone}).or_default().push(item);", foreign.rust).unwrap();
+                    writeln!(out, "            by_key.entry(item.{}{clone}).or_default().push(item);", foreign.rust)
+                        .unwrap();
                 } else {
                     writeln!(out, "            if let Some(key) = item.{}{clone} {{\n                by_key.entry(key).or_default().push(item);\n            }}", foreign.rust).unwrap();
                 }
@@ -313,22 +346,50 @@ impl Schema {
                 let foreign = &model.fields[local];
                 let key = &target.fields[remote];
                 let related_type = format!("crate::{}::{}", target.module, target.name);
-                let field_type = if relation.optional { format!("Option<{related_type}>") } else { related_type.clone() };
+                let field_type =
+                    if relation.optional { format!("Option<{related_type}>") } else { related_type.clone() };
                 writeln!(out, "\n/// A `{}` with its `{}`.", model.name, relation.name).unwrap();
                 writeln!(out, "#[derive(Clone, Debug, PartialEq, Serialize, Type)]\n#[serde(rename_all = \"camelCase\")]\npub struct {with} {{").unwrap();
-                writeln!(out, "    #[serde(flatten)]\n    pub {own}: {},\n    pub {}: {field_type},\n}}", model.name, relation.rust).unwrap();
+                writeln!(
+                    out,
+                    "    #[serde(flatten)]\n    pub {own}: {},\n    pub {}: {field_type},\n}}",
+                    model.name, relation.rust
+                )
+                .unwrap();
                 writeln!(out, "\nimpl {} {{", model.name).unwrap();
                 writeln!(out, "    /// Loads the `{}` of each row, in one query.", relation.name).unwrap();
-                writeln!(out, "    pub async fn with_{}(rows: Vec<{}>, conn: &impl Conn) -> Result<Vec<{with}>, DbError> {{", relation.rust.trim_start_matches("r#"), model.name).unwrap();
+                writeln!(
+                    out,
+                    "    pub async fn with_{}(rows: Vec<{}>, conn: &impl Conn) -> Result<Vec<{with}>, DbError> {{",
+                    relation.rust.trim_start_matches("r#"),
+                    model.name
+                )
+                .unwrap();
                 writeln!(out, "        let provider = conn.provider();").unwrap();
-                writeln!(out, "        let keys = rows.iter().map(|row| row.{}.to_expr(provider)).collect();", foreign.rust).unwrap();
-                writeln!(out, "        let related: Vec<{related_type}> = model::related(conn, {:?}, keys).await?;", key.column).unwrap();
+                writeln!(
+                    out,
+                    "        let keys = rows.iter().map(|row| row.{}.to_expr(provider)).collect();",
+                    foreign.rust
+                )
+                .unwrap();
+                writeln!(
+                    out,
+                    "        let related: Vec<{related_type}> = model::related(conn, {:?}, keys).await?;",
+                    key.column
+                )
+                .unwrap();
                 let clone = if key.scalar == Scalar::String { ".clone()" } else { "" };
                 writeln!(out, "        let by_key: HashMap<{}, {related_type}> = related.into_iter().map(|item| (item.{}{clone}, item)).collect();", key.rust_type, key.rust).unwrap();
                 out.push_str("        rows.into_iter()\n");
                 writeln!(out, "            .map(|{own}| {{").unwrap();
                 if relation.optional {
-                    writeln!(out, "                let {rel} = {own}.{fk}.as_ref().and_then(|key| by_key.get(key)).cloned();", rel = relation.rust, fk = foreign.rust).unwrap();
+                    writeln!(
+                        out,
+                        "                let {rel} = {own}.{fk}.as_ref().and_then(|key| by_key.get(key)).cloned();",
+                        rel = relation.rust,
+                        fk = foreign.rust
+                    )
+                    .unwrap();
                 } else {
                     writeln!(
                         out,
@@ -339,7 +400,12 @@ impl Schema {
                     )
                     .unwrap();
                 }
-                writeln!(out, "                Ok({with} {{ {own}, {} }})\n            }})\n            .collect()\n    }}\n}}", relation.rust).unwrap();
+                writeln!(
+                    out,
+                    "                Ok({with} {{ {own}, {} }})\n            }})\n            .collect()\n    }}\n}}",
+                    relation.rust
+                )
+                .unwrap();
             }
         }
         out
@@ -383,9 +449,10 @@ fn scalars(model: &dmmf::Model, datamodel: &Datamodel) -> Result<ModelGen, Gener
                     other => return Err(unsupported(&field.name, format!("default {other}() is not supported"))),
                 }
             }
-            Some(literal) => Default::Client(literal_expr(scalar, literal, &field.type_name, datamodel).ok_or_else(|| {
-                unsupported(&field.name, format!("default value {literal} is not supported"))
-            })?),
+            Some(literal) => Default::Client(
+                literal_expr(scalar, literal, &field.type_name, datamodel)
+                    .ok_or_else(|| unsupported(&field.name, format!("default value {literal} is not supported")))?,
+            ),
         };
         let documentation = field.documentation.clone();
         let server_only = documentation.as_deref().is_some_and(|d| d.lines().any(|l| l.trim() == SERVER_ONLY));
@@ -438,7 +505,11 @@ fn relations(
             field: field.name.clone(),
             message: message.to_owned(),
         };
-        let target = datamodel.models.iter().position(|m| m.name == field.type_name).ok_or_else(|| unsupported("unknown model"))?;
+        let target = datamodel
+            .models
+            .iter()
+            .position(|m| m.name == field.type_name)
+            .ok_or_else(|| unsupported("unknown model"))?;
         if target == index {
             return Err(unsupported("self-relations are not supported yet"));
         }
@@ -496,8 +567,13 @@ fn literal_expr(scalar: Scalar, literal: &serde_json::Value, type_name: &str, da
         (Scalar::Float, serde_json::Value::Number(n)) => format!("{:?}", n.as_f64()?),
         (Scalar::Boolean, serde_json::Value::Bool(b)) => b.to_string(),
         (Scalar::String, serde_json::Value::String(s)) => format!("{s:?}.to_owned()"),
-        (Scalar::Decimal, value) => format!("\"{}\".parse().expect(\"a decimal default\")", value.as_str().map_or(value.to_string(), str::to_owned)),
-        (Scalar::Json, serde_json::Value::String(s)) => format!("serde_json::from_str({s:?}).expect(\"a JSON default\")"),
+        (Scalar::Decimal, value) => format!(
+            "\"{}\".parse().expect(\"a decimal default\")",
+            value.as_str().map_or(value.to_string(), str::to_owned)
+        ),
+        (Scalar::Json, serde_json::Value::String(s)) => {
+            format!("serde_json::from_str({s:?}).expect(\"a JSON default\")")
+        }
         (Scalar::Enum, serde_json::Value::String(s)) => {
             let known = datamodel.enums.iter().any(|e| e.name == type_name && e.values.iter().any(|v| &v.name == s));
             if !known {
@@ -555,7 +631,8 @@ fn model_impl(model: &ModelGen) -> String {
     let mut out = String::new();
     writeln!(out, "\nimpl Model for {} {{", model.name).unwrap();
     out.push_str("    type Where = WhereParam;\n    type Unique = UniqueWhere;\n    type OrderBy = OrderByParam;\n    type Set = SetParam;\n    type Create = Create;\n\n");
-    writeln!(out, "    const NAME: &'static str = {:?};\n    const TABLE: &'static str = TABLE;\n", model.name).unwrap();
+    writeln!(out, "    const NAME: &'static str = {:?};\n    const TABLE: &'static str = TABLE;\n", model.name)
+        .unwrap();
     writeln!(out, "    fn from_row(row: &DbRow) -> Result<Self, DbError> {{\n        Ok({} {{", model.name).unwrap();
     for field in &model.fields {
         writeln!(out, "            {}: DbValue::decode(row, {:?})?,", field.rust, field.column).unwrap();
@@ -564,10 +641,8 @@ fn model_impl(model: &ModelGen) -> String {
     let updated: Vec<&FieldGen> = model.fields.iter().filter(|f| f.updated_at).collect();
     let provider = if updated.is_empty() { "_provider" } else { "provider" };
     writeln!(out, "    fn on_update({provider}: Provider) -> Vec<(&'static str, Expr)> {{").unwrap();
-    let items: Vec<String> = updated
-        .iter()
-        .map(|f| format!("({:?}, isthmus_db_runtime::now().to_expr(provider))", f.column))
-        .collect();
+    let items: Vec<String> =
+        updated.iter().map(|f| format!("({:?}, isthmus_db_runtime::now().to_expr(provider))", f.column)).collect();
     writeln!(out, "        vec![{}]\n    }}\n}}", items.join(", ")).unwrap();
     out
 }
@@ -587,7 +662,8 @@ fn create_struct(model: &ModelGen) -> String {
     .unwrap();
     out.push_str("#[derive(Clone, Debug, PartialEq)]\npub struct Create {\n");
     for field in &model.fields {
-        let ty = if is_required_input(field) { field.rust_type.clone() } else { format!("Option<{}>", field.rust_type) };
+        let ty =
+            if is_required_input(field) { field.rust_type.clone() } else { format!("Option<{}>", field.rust_type) };
         writeln!(out, "    pub {}: {ty},", field.rust).unwrap();
     }
     out.push_str("}\n\nimpl Create {\n");
@@ -652,11 +728,14 @@ fn where_enum(schema: &Schema, model: &ModelGen) -> String {
             RelationKind::ManyToOne { .. } => &["Is", "IsNot"],
         };
         for variant in variants {
-            writeln!(out, "    {}{variant}(Vec<crate::{}::WhereParam>),", pascal_case(&relation.name), target.module).unwrap();
+            writeln!(out, "    {}{variant}(Vec<crate::{}::WhereParam>),", pascal_case(&relation.name), target.module)
+                .unwrap();
         }
     }
     out.push_str("    And(Vec<WhereParam>),\n    Or(Vec<WhereParam>),\n    Not(Vec<WhereParam>),\n}\n\n");
-    out.push_str("impl Condition for WhereParam {\n    fn into_expr(self, provider: Provider) -> Expr {\n        match self {\n");
+    out.push_str(
+        "impl Condition for WhereParam {\n    fn into_expr(self, provider: Provider) -> Expr {\n        match self {\n",
+    );
     for field in &model.fields {
         writeln!(
             out,
@@ -684,7 +763,12 @@ fn where_enum(schema: &Schema, model: &ModelGen) -> String {
         match relation.kind {
             RelationKind::OneToMany { .. } => {
                 writeln!(out, "            WhereParam::{p}Some(filters) => {},", exists("filters")).unwrap();
-                writeln!(out, "            WhereParam::{p}Every(filters) => {}.not(),", exists(&format!("vec![{t}::WhereParam::Not(filters)]"))).unwrap();
+                writeln!(
+                    out,
+                    "            WhereParam::{p}Every(filters) => {}.not(),",
+                    exists(&format!("vec![{t}::WhereParam::Not(filters)]"))
+                )
+                .unwrap();
                 writeln!(out, "            WhereParam::{p}None(filters) => {}.not(),", exists("filters")).unwrap();
             }
             RelationKind::ManyToOne { .. } => {
@@ -738,7 +822,8 @@ fn order_enum(model: &ModelGen) -> String {
     }
     out.push_str("}\n\nimpl Ordering for OrderByParam {\n    fn into_order(self) -> (&'static str, Order) {\n        match self {\n");
     for field in model.fields.iter().filter(|f| f.scalar.is_orderable()) {
-        writeln!(out, "            OrderByParam::{}(order) => ({:?}, order.into()),", field.pascal(), field.column).unwrap();
+        writeln!(out, "            OrderByParam::{}(order) => ({:?}, order.into()),", field.pascal(), field.column)
+            .unwrap();
     }
     out.push_str("        }\n    }\n}\n");
     out
@@ -750,13 +835,15 @@ fn set_enum(model: &ModelGen) -> String {
     for field in &model.fields {
         writeln!(out, "    {}({}),", field.pascal(), field.value_type()).unwrap();
         if field.scalar.is_numeric() && field.required {
-            writeln!(out, "    Increment{p}({t}),\n    Decrement{p}({t}),", p = field.pascal(), t = field.rust_type).unwrap();
+            writeln!(out, "    Increment{p}({t}),\n    Decrement{p}({t}),", p = field.pascal(), t = field.rust_type)
+                .unwrap();
         }
     }
     out.push_str("}\n\nimpl Assignment for SetParam {\n    fn into_assignment(self, provider: Provider) -> (&'static str, Expr) {\n        match self {\n");
     for field in &model.fields {
         let column = format!("{:?}", field.column);
-        writeln!(out, "            SetParam::{}(value) => ({column}, value.to_expr(provider)),", field.pascal()).unwrap();
+        writeln!(out, "            SetParam::{}(value) => ({column}, value.to_expr(provider)),", field.pascal())
+            .unwrap();
         if field.scalar.is_numeric() && field.required {
             writeln!(
                 out,
@@ -785,14 +872,29 @@ fn field_module(field: &FieldGen, model: &ModelGen) -> String {
     writeln!(out, "\n/// The `{}` field of `{}`.\npub mod {} {{", field.name, model.name, field.rust).unwrap();
     out.push_str("    use super::*;\n");
     for (function, op) in [("equals", "Equals"), ("not", "Not")] {
-        writeln!(out, "\n    pub fn {function}(value: {param}) -> WhereParam {{\n        {}\n    }}", wrap(op, "value.into()")).unwrap();
+        writeln!(
+            out,
+            "\n    pub fn {function}(value: {param}) -> WhereParam {{\n        {}\n    }}",
+            wrap(op, "value.into()")
+        )
+        .unwrap();
     }
     for (function, op) in [("in_vec", "In"), ("not_in_vec", "NotIn")] {
-        writeln!(out, "\n    pub fn {function}(values: Vec<{value}>) -> WhereParam {{\n        {}\n    }}", wrap(op, "values")).unwrap();
+        writeln!(
+            out,
+            "\n    pub fn {function}(values: Vec<{value}>) -> WhereParam {{\n        {}\n    }}",
+            wrap(op, "values")
+        )
+        .unwrap();
     }
     if field.scalar.is_orderable() {
         for (function, op) in [("lt", "Lt"), ("lte", "Lte"), ("gt", "Gt"), ("gte", "Gte")] {
-            writeln!(out, "\n    pub fn {function}(value: {param}) -> WhereParam {{\n        {}\n    }}", wrap(op, "value.into()")).unwrap();
+            writeln!(
+                out,
+                "\n    pub fn {function}(value: {param}) -> WhereParam {{\n        {}\n    }}",
+                wrap(op, "value.into()")
+            )
+            .unwrap();
         }
     }
     if field.scalar == Scalar::String {
@@ -804,14 +906,24 @@ fn field_module(field: &FieldGen, model: &ModelGen) -> String {
             .unwrap();
         }
     }
-    writeln!(out, "\n    pub fn set(value: {param}) -> SetParam {{\n        SetParam::{p}(value.into())\n    }}").unwrap();
+    writeln!(out, "\n    pub fn set(value: {param}) -> SetParam {{\n        SetParam::{p}(value.into())\n    }}")
+        .unwrap();
     if field.scalar.is_numeric() && field.required {
         for (function, variant) in [("increment", "Increment"), ("decrement", "Decrement")] {
-            writeln!(out, "\n    pub fn {function}(by: {}) -> SetParam {{\n        SetParam::{variant}{p}(by)\n    }}", field.rust_type).unwrap();
+            writeln!(
+                out,
+                "\n    pub fn {function}(by: {}) -> SetParam {{\n        SetParam::{variant}{p}(by)\n    }}",
+                field.rust_type
+            )
+            .unwrap();
         }
     }
     if field.scalar.is_orderable() {
-        writeln!(out, "\n    pub fn order(order: SortOrder) -> OrderByParam {{\n        OrderByParam::{p}(order)\n    }}").unwrap();
+        writeln!(
+            out,
+            "\n    pub fn order(order: SortOrder) -> OrderByParam {{\n        OrderByParam::{p}(order)\n    }}"
+        )
+        .unwrap();
     }
     out.push_str("}\n");
     out
@@ -827,17 +939,35 @@ fn enums(enums: &[dmmf::Enum]) -> String {
         out.push_str("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]\n");
         writeln!(out, "pub enum {name} {{").unwrap();
         for value in &e.values {
-            writeln!(out, "    #[serde(rename = {:?})]\n    {},", value.name, pascal_case(&value.name.to_lowercase())).unwrap();
+            writeln!(out, "    #[serde(rename = {:?})]\n    {},", value.name, pascal_case(&value.name.to_lowercase()))
+                .unwrap();
         }
         out.push_str("}\n\n");
-        writeln!(out, "impl DbEnum for {name} {{\n    const TYPE_NAME: &'static str = {:?};\n", e.db_name.as_deref().unwrap_or(&e.name)).unwrap();
+        writeln!(
+            out,
+            "impl DbEnum for {name} {{\n    const TYPE_NAME: &'static str = {:?};\n",
+            e.db_name.as_deref().unwrap_or(&e.name)
+        )
+        .unwrap();
         out.push_str("    fn as_str(self) -> &'static str {\n        match self {\n");
         for value in &e.values {
-            writeln!(out, "            {name}::{} => {:?},", pascal_case(&value.name.to_lowercase()), value.db_name.as_deref().unwrap_or(&value.name)).unwrap();
+            writeln!(
+                out,
+                "            {name}::{} => {:?},",
+                pascal_case(&value.name.to_lowercase()),
+                value.db_name.as_deref().unwrap_or(&value.name)
+            )
+            .unwrap();
         }
         out.push_str("        }\n    }\n\n    fn parse(text: &str) -> Option<Self> {\n        match text {\n");
         for value in &e.values {
-            writeln!(out, "            {:?} => Some({name}::{}),", value.db_name.as_deref().unwrap_or(&value.name), pascal_case(&value.name.to_lowercase())).unwrap();
+            writeln!(
+                out,
+                "            {:?} => Some({name}::{}),",
+                value.db_name.as_deref().unwrap_or(&value.name),
+                pascal_case(&value.name.to_lowercase())
+            )
+            .unwrap();
         }
         out.push_str("            _ => None,\n        }\n    }\n}\n");
     }
@@ -846,7 +976,9 @@ fn enums(enums: &[dmmf::Enum]) -> String {
 
 fn migrations_module(migrations: &MigrationNames) -> String {
     let mut out = String::from(HEADER);
-    out.push_str("//! The migrations under `prisma/migrations`, embedded so the server needs no files at run time.\n\n");
+    out.push_str(
+        "//! The migrations under `prisma/migrations`, embedded so the server needs no files at run time.\n\n",
+    );
     out.push_str("use std::borrow::Cow;\n\nuse isthmus_db_runtime::migrate::{Migration, Migrations};\n\n");
     out.push_str("pub static MIGRATIONS: Migrations = Migrations {\n");
     for (provider, names) in [("sqlite", migrations.sqlite), ("postgresql", migrations.postgresql)] {
@@ -898,9 +1030,10 @@ pub fn pascal_case(name: &str) -> String {
 
 fn rust_ident(name: &str) -> String {
     const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-        "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-        "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while", "yield",
+        "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
+        "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+        "self", "static", "struct", "super", "trait", "true", "try", "type", "unsafe", "use", "where", "while",
+        "yield",
     ];
     if KEYWORDS.contains(&name) { format!("r#{name}") } else { name.to_owned() }
 }

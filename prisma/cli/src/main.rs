@@ -50,12 +50,14 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
         ["format"] => {
             let formatted = repo.engine().format()?;
             let path = repo.engine().schema_path();
-            std::fs::write(path, formatted).map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
+            std::fs::write(path, formatted)
+                .map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
             println!("formatted schema.prisma");
         }
         ["format", "--check"] => {
             let path = repo.engine().schema_path();
-            let current = std::fs::read_to_string(path).map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
+            let current = std::fs::read_to_string(path)
+                .map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
             if current != repo.engine().format()? {
                 eprintln!("schema.prisma is not formatted: run `cargo prisma format`");
                 return Ok(ExitCode::FAILURE);
@@ -126,7 +128,8 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
             println!("the migrations of every provider reproduce schema.prisma");
         }
         ["db", "seed"] => {
-            let command = std::env::var("PRISMA_SEED").unwrap_or_else(|_| "cargo run --quiet -p isthmus-server --bin seed".into());
+            let command = std::env::var("PRISMA_SEED")
+                .unwrap_or_else(|_| "cargo run --quiet -p isthmus-server --bin seed".into());
             let status = std::process::Command::new("sh")
                 .args(["-c", &command])
                 .current_dir(repo.root())

@@ -5,7 +5,10 @@ use isthmus_prisma::commands::Repo;
 #[test]
 fn committed_client_matches_a_fresh_generate() {
     let drifted = Repo::here().client_drift().expect("the schema engine runs (needs Node and `npm ci`)");
-    assert!(drifted.is_empty(), "prisma/client/src differs from schema.prisma in {drifted:?}: run `cargo prisma generate` and commit");
+    assert!(
+        drifted.is_empty(),
+        "prisma/client/src differs from schema.prisma in {drifted:?}: run `cargo prisma generate` and commit"
+    );
 }
 
 #[test]

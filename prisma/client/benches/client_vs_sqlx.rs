@@ -47,14 +47,28 @@ async fn sqlx_create(db: &Db, n: usize, offset: usize) {
         let email = format!("s{}@example.com", offset + i);
         let user = match (db.sqlite_pool(), db.postgres_pool()) {
             (Some(pool), _) => user_from(
-                &sqlx::query("INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *")
-                    .bind(email).bind("Name").bind("hash").bind(now)
-                    .fetch_one(pool).await.unwrap(),
+                &sqlx::query(
+                    "INSERT INTO users (email, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *",
+                )
+                .bind(email)
+                .bind("Name")
+                .bind("hash")
+                .bind(now)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
             ),
             (_, Some(pool)) => user_from(
-                &sqlx::query("INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING *")
-                    .bind(email).bind("Name").bind("hash").bind(now)
-                    .fetch_one(pool).await.unwrap(),
+                &sqlx::query(
+                    "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING *",
+                )
+                .bind(email)
+                .bind("Name")
+                .bind("hash")
+                .bind(now)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
             ),
             _ => unreachable!(),
         };
@@ -87,10 +101,26 @@ async fn sqlx_find(db: &Db, n: usize) {
     );
     for _ in 0..n {
         let users: Vec<User> = match (db.sqlite_pool(), db.postgres_pool()) {
-            (Some(pool), _) => sqlx::query(AssertSqlSafe(sql.clone())).bind("%@example%").bind("Name").bind(50_i64)
-                .fetch_all(pool).await.unwrap().iter().map(user_from).collect(),
-            (_, Some(pool)) => sqlx::query(AssertSqlSafe(sql.clone())).bind("%@example%").bind("Name").bind(50_i64)
-                .fetch_all(pool).await.unwrap().iter().map(user_from).collect(),
+            (Some(pool), _) => sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind("%@example%")
+                .bind("Name")
+                .bind(50_i64)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(user_from)
+                .collect(),
+            (_, Some(pool)) => sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind("%@example%")
+                .bind("Name")
+                .bind(50_i64)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(user_from)
+                .collect(),
             _ => unreachable!(),
         };
         assert_eq!(users.len(), 50);
@@ -105,7 +135,8 @@ async fn measure(db: &Db, label: &str) {
     // Warm-up, and rows for the finds.
     client_create(db, 200, 1_000_000).await;
     sqlx_create(db, 200, 1_000_000).await;
-    let (mut client_creates, mut sqlx_creates, mut client_finds, mut sqlx_finds) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut client_creates, mut sqlx_creates, mut client_finds, mut sqlx_finds) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // Alternate rounds so that drift on a shared machine affects both sides alike.
     for round in 0..3 {
         let started = Instant::now();

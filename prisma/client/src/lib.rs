@@ -8,22 +8,23 @@
 #![allow(clippy::redundant_closure, clippy::unnecessary_lazy_evaluations)]
 
 pub mod enums;
+mod migrations;
 pub mod post;
 pub mod subscriber;
 pub mod user;
-mod migrations;
 
+pub use enums::Role;
 pub use isthmus_db_runtime::{
-    Conn, Db, DbError, Provider, Tx, now,
+    Conn, Db, DbError, Provider, Tx,
     filter::SortOrder,
     migrate::{MigrateError, Migrations},
     model::Actions,
+    now,
 };
 pub use migrations::MIGRATIONS;
-pub use enums::Role;
+pub use post::Post;
 pub use subscriber::Subscriber;
 pub use user::User;
-pub use post::Post;
 
 /// The queries of each model, on a [`Db`] or inside a transaction ([`Tx`]).
 pub trait Client: Conn + Sized {

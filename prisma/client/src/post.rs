@@ -78,7 +78,12 @@ pub struct Create {
 }
 
 impl Create {
-    pub fn new(slug: impl Into<String>, title: impl Into<String>, body: impl Into<String>, author_id: impl Into<i32>) -> Self {
+    pub fn new(
+        slug: impl Into<String>,
+        title: impl Into<String>,
+        body: impl Into<String>,
+        author_id: impl Into<i32>,
+    ) -> Self {
         Create {
             id: None,
             slug: slug.into(),
@@ -142,8 +147,17 @@ impl Condition for WhereParam {
             WhereParam::AuthorId(filter) => filter.into_expr(Expr::col((TABLE, "author_id")), provider),
             WhereParam::CreatedAt(filter) => filter.into_expr(Expr::col((TABLE, "created_at")), provider),
             WhereParam::UpdatedAt(filter) => filter.into_expr(Expr::col((TABLE, "updated_at")), provider),
-            WhereParam::AuthorIs(filters) => model::exists::<crate::user::User>(Expr::col((crate::user::TABLE, "id")).equals((TABLE, "author_id")), filters, provider),
-            WhereParam::AuthorIsNot(filters) => model::exists::<crate::user::User>(Expr::col((crate::user::TABLE, "id")).equals((TABLE, "author_id")), filters, provider).not(),
+            WhereParam::AuthorIs(filters) => model::exists::<crate::user::User>(
+                Expr::col((crate::user::TABLE, "id")).equals((TABLE, "author_id")),
+                filters,
+                provider,
+            ),
+            WhereParam::AuthorIsNot(filters) => model::exists::<crate::user::User>(
+                Expr::col((crate::user::TABLE, "id")).equals((TABLE, "author_id")),
+                filters,
+                provider,
+            )
+            .not(),
             WhereParam::And(filters) => model::all_of(filters, provider),
             WhereParam::Or(filters) => model::any_of(filters, provider),
             WhereParam::Not(filters) => model::all_of(filters, provider).not(),

@@ -60,12 +60,7 @@ pub struct Create {
 
 impl Create {
     pub fn new(email: impl Into<String>, name: impl Into<String>) -> Self {
-        Create {
-            id: None,
-            email: email.into(),
-            name: name.into(),
-            subscribed_at: None,
-        }
+        Create { id: None, email: email.into(), name: name.into(), subscribed_at: None }
     }
 }
 
@@ -77,7 +72,8 @@ impl Insertion for Create {
         }
         values.push(("email", self.email.to_expr(provider)));
         values.push(("name", self.name.to_expr(provider)));
-        values.push(("subscribed_at", self.subscribed_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)));
+        values
+            .push(("subscribed_at", self.subscribed_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)));
         values
     }
 }

@@ -124,9 +124,23 @@ impl Condition for WhereParam {
             WhereParam::PasswordHash(filter) => filter.into_expr(Expr::col((TABLE, "password_hash")), provider),
             WhereParam::Role(filter) => filter.into_expr(Expr::col((TABLE, "role")), provider),
             WhereParam::CreatedAt(filter) => filter.into_expr(Expr::col((TABLE, "created_at")), provider),
-            WhereParam::PostsSome(filters) => model::exists::<crate::post::Post>(Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")), filters, provider),
-            WhereParam::PostsEvery(filters) => model::exists::<crate::post::Post>(Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")), vec![crate::post::WhereParam::Not(filters)], provider).not(),
-            WhereParam::PostsNone(filters) => model::exists::<crate::post::Post>(Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")), filters, provider).not(),
+            WhereParam::PostsSome(filters) => model::exists::<crate::post::Post>(
+                Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")),
+                filters,
+                provider,
+            ),
+            WhereParam::PostsEvery(filters) => model::exists::<crate::post::Post>(
+                Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")),
+                vec![crate::post::WhereParam::Not(filters)],
+                provider,
+            )
+            .not(),
+            WhereParam::PostsNone(filters) => model::exists::<crate::post::Post>(
+                Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")),
+                filters,
+                provider,
+            )
+            .not(),
             WhereParam::And(filters) => model::all_of(filters, provider),
             WhereParam::Or(filters) => model::any_of(filters, provider),
             WhereParam::Not(filters) => model::all_of(filters, provider).not(),

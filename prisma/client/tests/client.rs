@@ -10,7 +10,8 @@ async fn author(db: &db::Db, email: &str) -> db::User {
 }
 
 async fn post_by(db: &db::Db, author: &db::User, slug: &str, published: bool) -> db::Post {
-    let create = post::Create { published: Some(published), ..post::Create::new(slug, slug.to_uppercase(), "Body", author.id) };
+    let create =
+        post::Create { published: Some(published), ..post::Create::new(slug, slug.to_uppercase(), "Body", author.id) };
     db.post().create(create).await.unwrap()
 }
 

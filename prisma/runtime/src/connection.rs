@@ -78,9 +78,7 @@ pub async fn execute(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<u6
 impl Db {
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Pool::Postgres(
-                PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect(url).await?,
-            )
+            Pool::Postgres(PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect(url).await?)
         } else {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("file:").trim_start_matches("//");
             if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -155,12 +153,18 @@ impl Conn for Db {
     fn fetch(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<Vec<DbRow>, DbError>> {
         Box::pin(async move {
             Ok(match &self.pool {
-                Pool::Sqlite(pool) => {
-                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(pool).await?.into_iter().map(DbRow::Sqlite).collect()
-                }
-                Pool::Postgres(pool) => {
-                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(pool).await?.into_iter().map(DbRow::Postgres).collect()
-                }
+                Pool::Sqlite(pool) => sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(DbRow::Sqlite)
+                    .collect(),
+                Pool::Postgres(pool) => sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(DbRow::Postgres)
+                    .collect(),
             })
         })
     }
@@ -169,7 +173,9 @@ impl Conn for Db {
         Box::pin(async move {
             Ok(match &self.pool {
                 Pool::Sqlite(pool) => sqlx::query_with(AssertSqlSafe(sql), values).execute(pool).await?.rows_affected(),
-                Pool::Postgres(pool) => sqlx::query_with(AssertSqlSafe(sql), values).execute(pool).await?.rows_affected(),
+                Pool::Postgres(pool) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).execute(pool).await?.rows_affected()
+                }
             })
         })
     }
@@ -197,12 +203,18 @@ impl Conn for Tx {
         Box::pin(async move {
             let mut guard = self.inner.lock().await;
             Ok(match guard.as_mut().ok_or(DbError::Other(sqlx::Error::PoolClosed))? {
-                TxInner::Sqlite(tx) => {
-                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Sqlite).collect()
-                }
-                TxInner::Postgres(tx) => {
-                    sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(&mut **tx).await?.into_iter().map(DbRow::Postgres).collect()
-                }
+                TxInner::Sqlite(tx) => sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .into_iter()
+                    .map(DbRow::Sqlite)
+                    .collect(),
+                TxInner::Postgres(tx) => sqlx::query_with(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .into_iter()
+                    .map(DbRow::Postgres)
+                    .collect(),
             })
         })
     }
@@ -211,8 +223,12 @@ impl Conn for Tx {
         Box::pin(async move {
             let mut guard = self.inner.lock().await;
             Ok(match guard.as_mut().ok_or(DbError::Other(sqlx::Error::PoolClosed))? {
-                TxInner::Sqlite(tx) => sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await?.rows_affected(),
-                TxInner::Postgres(tx) => sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await?.rows_affected(),
+                TxInner::Sqlite(tx) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await?.rows_affected()
+                }
+                TxInner::Postgres(tx) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **tx).await?.rows_affected()
+                }
             })
         })
     }

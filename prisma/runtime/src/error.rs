@@ -25,10 +25,7 @@ impl From<sqlx::Error> for DbError {
         let sqlx::Error::Database(database) = &error else {
             return DbError::Other(error);
         };
-        let target = database
-            .constraint()
-            .map(str::to_owned)
-            .unwrap_or_else(|| sqlite_target(database.message()));
+        let target = database.constraint().map(str::to_owned).unwrap_or_else(|| sqlite_target(database.message()));
         match database.kind() {
             sqlx::error::ErrorKind::UniqueViolation => DbError::UniqueViolation { target },
             sqlx::error::ErrorKind::ForeignKeyViolation => DbError::ForeignKeyViolation { target },

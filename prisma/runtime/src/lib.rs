@@ -10,14 +10,14 @@ mod error;
 pub mod filter;
 pub mod migrate;
 pub mod model;
-#[cfg(feature = "testing")]
-pub mod testing;
 mod notify;
 mod row;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod value;
 pub mod wire;
 
-pub use connection::{Conn, Db, Provider, Tx, fetch_all, fetch_optional, execute};
+pub use connection::{Conn, Db, Provider, Tx, execute, fetch_all, fetch_optional};
 pub use error::DbError;
 pub use row::DbRow;
 pub use value::{DbEnum, DbValue, cuid, now};

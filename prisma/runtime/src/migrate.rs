@@ -73,10 +73,8 @@ pub struct Status {
 
 /// Reads `dir/<name>/migration.sql` for every subfolder, in name order.
 pub fn read_dir(dir: &Path) -> Result<Vec<Migration>, MigrateError> {
-    let read_error = |error: std::io::Error| MigrateError::Read {
-        path: dir.display().to_string(),
-        message: error.to_string(),
-    };
+    let read_error =
+        |error: std::io::Error| MigrateError::Read { path: dir.display().to_string(), message: error.to_string() };
     let mut names = Vec::new();
     if dir.exists() {
         for entry in std::fs::read_dir(dir).map_err(read_error)? {
@@ -142,14 +140,19 @@ impl Db {
             }
             Pool::Postgres(pool) => {
                 let mut conn = pool.acquire().await.map_err(DbError::from)?;
-                sqlx::query("SELECT pg_advisory_lock($1)").bind(POSTGRES_LOCK_KEY).execute(&mut *conn).await.map_err(DbError::from)?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(POSTGRES_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(DbError::from)?;
                 let result = async {
                     conn.execute(POSTGRES_TABLE).await.map_err(DbError::from)?;
                     let applied = applied(&mut *conn).await?;
                     let pending = pending(migrations, &applied)?;
                     for migration in &pending {
                         let mut tx = conn.begin().await.map_err(DbError::from)?;
-                        if let Err(error) = sqlx::raw_sql(AssertSqlSafe(migration.sql.clone())).execute(&mut *tx).await {
+                        if let Err(error) = sqlx::raw_sql(AssertSqlSafe(migration.sql.clone())).execute(&mut *tx).await
+                        {
                             return Err(failed(migration, error));
                         }
                         record(&mut *tx, migration, Provider::Postgresql).await?;
@@ -159,7 +162,11 @@ impl Db {
                     Ok(pending.iter().map(|m| m.name.to_string()).collect())
                 }
                 .await;
-                sqlx::query("SELECT pg_advisory_unlock($1)").bind(POSTGRES_LOCK_KEY).execute(&mut *conn).await.map_err(DbError::from)?;
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(POSTGRES_LOCK_KEY)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(DbError::from)?;
                 result
             }
         }
@@ -210,7 +217,10 @@ where
         .collect()
 }
 
-fn pending<'m>(migrations: &'m [Migration], applied: &HashMap<String, Applied>) -> Result<Vec<&'m Migration>, MigrateError> {
+fn pending<'m>(
+    migrations: &'m [Migration],
+    applied: &HashMap<String, Applied>,
+) -> Result<Vec<&'m Migration>, MigrateError> {
     for name in applied.keys() {
         if !migrations.iter().any(|m| m.name == name.as_str()) {
             return Err(MigrateError::Missing { name: name.clone() });

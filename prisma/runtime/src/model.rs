@@ -171,7 +171,10 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
 
     pub async fn count(&self, filters: Vec<M::Where>) -> Result<i64, DbError> {
         let mut select = Query::select();
-        select.expr_as(Func::count(Expr::col(Asterisk)), "count").from(M::TABLE).and_where(all_of(filters, self.conn.provider()));
+        select
+            .expr_as(Func::count(Expr::col(Asterisk)), "count")
+            .from(M::TABLE)
+            .and_where(all_of(filters, self.conn.provider()));
         let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         row.get::<i64>("count")
     }

@@ -21,14 +21,19 @@ impl Db {
         let Pool::Postgres(pool) = &self.pool else { return Ok(None) };
         let mut listener = PgListener::connect_with(pool).await?;
         listener.listen(channel).await?;
-        Ok(Some(listener.into_stream().filter_map(|notification| async move {
-            match notification {
-                Ok(notification) => Some(notification.payload().to_owned()),
-                Err(error) => {
-                    tracing::warn!(%error, "notification listener error");
-                    None
-                }
-            }
-        }).boxed()))
+        Ok(Some(
+            listener
+                .into_stream()
+                .filter_map(|notification| async move {
+                    match notification {
+                        Ok(notification) => Some(notification.payload().to_owned()),
+                        Err(error) => {
+                            tracing::warn!(%error, "notification listener error");
+                            None
+                        }
+                    }
+                })
+                .boxed(),
+        ))
     }
 }

@@ -15,8 +15,13 @@ pub struct TempDatabase {
 
 enum Cleanup {
     /// Holds the directory of the database file until the test ends.
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { admin_url: String, name: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 /// The PostgreSQL server tests create their databases on.

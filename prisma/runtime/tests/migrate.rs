@@ -3,11 +3,11 @@
 
 mod support;
 
-use support::TestDb;
 use isthmus_db_runtime::{
     Conn, Provider,
     migrate::{MigrateError, Migration},
 };
+use support::TestDb;
 
 fn migration(name: &'static str, sql: &'static str) -> Migration {
     Migration { name: name.into(), sql: sql.into() }

@@ -3,13 +3,14 @@
 
 mod support;
 
-use support::TestDb;
 use isthmus_db_runtime::{
-    Conn, DbEnum, DbValue, Provider, fetch_all, execute,
+    Conn, DbEnum, DbValue, Provider,
     chrono::{DateTime, Utc},
+    execute, fetch_all,
     rust_decimal::Decimal,
     sea_query::{Asterisk, Query},
 };
+use support::TestDb;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Role {

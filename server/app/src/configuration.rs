@@ -62,9 +62,7 @@ fn parse<T: std::str::FromStr>(
     variable: &'static str,
     expected: &'static str,
 ) -> Result<Option<T>, ConfigError> {
-    lookup(variable)
-        .map(|value| value.parse().map_err(|_| ConfigError { variable, value, expected }))
-        .transpose()
+    lookup(variable).map(|value| value.parse().map_err(|_| ConfigError { variable, value, expected })).transpose()
 }
 
 #[cfg(test)]

@@ -46,11 +46,7 @@ fn copy_repository(from: &Path, to: &Path) {
 
 fn run(command: &mut Command) -> Output {
     let output = command.output().expect("the command starts");
-    eprintln!(
-        "$ {command:?}\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    eprintln!("$ {command:?}\n{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     output
 }
 
@@ -130,7 +126,9 @@ fn schema_changes_flow_to_the_frontend_and_the_databases() {
     assert!(!check.status.success(), "the committed client no longer matches the schema");
     assert!(text(&check).contains("run `cargo prisma generate`"));
     assert!(cargo(copy, &["prisma", "generate"]).status.success());
-    assert!(fs::read_to_string(copy.join("prisma/client/src/subscriber.rs")).unwrap().contains("pub full_name: String"));
+    assert!(
+        fs::read_to_string(copy.join("prisma/client/src/subscriber.rs")).unwrap().contains("pub full_name: String")
+    );
     assert!(cargo(copy, &["bindings"]).status.success());
     let tsc = tsc_web(copy);
     let report = text(&tsc);
@@ -138,7 +136,11 @@ fn schema_changes_flow_to_the_frontend_and_the_databases() {
     edit(&schema, "  fullName     String\n  subscribedAt", "  name         String\n  subscribedAt");
 
     // Adding an optional field keeps the frontend compiling; it needs a migration.
-    edit(&schema, "  subscribedAt DateTime @default(now())", "  referrer     String?\n  subscribedAt DateTime @default(now())");
+    edit(
+        &schema,
+        "  subscribedAt DateTime @default(now())",
+        "  referrer     String?\n  subscribedAt DateTime @default(now())",
+    );
     assert!(cargo(copy, &["prisma", "generate"]).status.success());
     assert!(cargo(copy, &["bindings"]).status.success());
     assert!(tsc_web(copy).status.success(), "an optional field breaks nothing");
@@ -154,7 +156,9 @@ fn schema_changes_flow_to_the_frontend_and_the_databases() {
             .filter(|name| name.ends_with("_add_referrer"))
             .collect();
         assert_eq!(written.len(), 1, "{provider} got its migration");
-        let sql = fs::read_to_string(copy.join("prisma/migrations").join(provider).join(&written[0]).join("migration.sql")).unwrap();
+        let sql =
+            fs::read_to_string(copy.join("prisma/migrations").join(provider).join(&written[0]).join("migration.sql"))
+                .unwrap();
         assert!(sql.contains("referrer"), "{provider}: {sql}");
     }
     assert!(cargo(copy, &["prisma", "migrate", "check"]).status.success(), "migrate check passes again");

@@ -29,7 +29,11 @@ impl ServerProcess {
             .expect("the server binary starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
         ServerProcess { child, url, _web: web }
     }
 
@@ -63,9 +67,14 @@ async fn a_revalidation_in_one_process_reaches_the_other() {
     assert_eq!(b.count().await, 0);
     assert_eq!(b.count().await, 0);
     let stats = b.call(reqwest::Method::GET, "system.cacheStats", None).await;
-    assert_eq!((stats["misses"].as_u64(), stats["hits"].as_u64()), (Some(1), Some(1)), "B answers from its cache: {stats}");
+    assert_eq!(
+        (stats["misses"].as_u64(), stats["hits"].as_u64()),
+        (Some(1), Some(1)),
+        "B answers from its cache: {stats}"
+    );
 
-    a.call(reqwest::Method::POST, "newsletter.subscribe", Some(json!({"email": "ada@example.com", "name": "Ada"}))).await;
+    a.call(reqwest::Method::POST, "newsletter.subscribe", Some(json!({"email": "ada@example.com", "name": "Ada"})))
+        .await;
     assert_eq!(a.count().await, 1, "read-your-writes in the writing process");
     // The notification travels through PostgreSQL: wait for it, within a bound.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -14,7 +14,10 @@
 //! the differences measured. `BENCH_ONLY=<path>` loads one target only (for a profiler;
 //! `BENCH_ROUNDS` rounds of it).
 
-use std::{net::SocketAddr, time::{Duration, Instant}};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use axum::{Json, extract::FromRef, routing::get};
 use isthmus_rpc::{self as rpc, CacheScope, Never, ResponseCache, Revalidate, RpcConfig};
@@ -116,10 +119,13 @@ fn serve() -> SocketAddr {
                 .cached_query("bench.cachedCount", count, forever)
                 .into_axum(State { db, cache: ResponseCache::new(100) }, RpcConfig::default())
                 .route("/plain", get(|| async { Json(GREETING) }))
-                .route("/plain-count", get(move || {
-                    let db = plain_db.clone();
-                    async move { Json(count_rows(&db).await) }
-                }));
+                .route(
+                    "/plain-count",
+                    get(move || {
+                        let db = plain_db.clone();
+                        async move { Json(count_rows(&db).await) }
+                    }),
+                );
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, app).await.unwrap();
         });
@@ -205,9 +211,8 @@ fn server_cpu_time() -> Duration {
 async fn round(address: SocketAddr, path: &'static str) -> Round {
     let started = Instant::now();
     let cpu_before = server_cpu_time();
-    let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|_| tokio::spawn(connection(address, path, REQUESTS_PER_ROUND / CONNECTIONS)))
-        .collect();
+    let tasks: Vec<_> =
+        (0..CONNECTIONS).map(|_| tokio::spawn(connection(address, path, REQUESTS_PER_ROUND / CONNECTIONS))).collect();
     let mut latencies = Vec::with_capacity(REQUESTS_PER_ROUND);
     for task in tasks {
         latencies.extend(task.await.unwrap());
@@ -259,7 +264,9 @@ fn main() {
             ("constant", ["/plain", "/rpc/bench.greeting", "/rpc/bench.cached"]),
             ("database", ["/plain-count", "/rpc/bench.count", "/rpc/bench.cachedCount"]),
         ];
-        println!("{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, {CYCLES} cycles of one round per target");
+        println!(
+            "{CONNECTIONS} connections, {REQUESTS_PER_ROUND} requests a round, {CYCLES} cycles of one round per target"
+        );
         for (workload, paths) in workloads {
             // Warm-up: connections, allocator, caches.
             for path in paths {
@@ -274,7 +281,9 @@ fn main() {
             let [plain, layer, cached] = &rounds;
             println!("\n{workload} workload (median round of each target)");
             println!("{:<28} {:>12} {:>10} {:>10} {:>16}", "target", "requests/s", "p50", "p99", "server CPU/req");
-            for (name, target) in [("plain axum handler", plain), ("query through rpc layer", layer), ("cached query", cached)] {
+            for (name, target) in
+                [("plain axum handler", plain), ("query through rpc layer", layer), ("cached query", cached)]
+            {
                 let r = median(target.to_vec());
                 println!(
                     "{name:<28} {:>12.0} {:>10.1?} {:>10.1?} {:>16.2?}",

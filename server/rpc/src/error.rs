@@ -105,7 +105,10 @@ impl ProtocolError {
 #[derive(Debug, Clone)]
 pub(crate) enum Failure {
     /// The procedure's, guard's or context's own error, as JSON.
-    Procedure { status: StatusCode, error: Box<RawValue> },
+    Procedure {
+        status: StatusCode,
+        error: Box<RawValue>,
+    },
     Protocol(ProtocolError),
     /// Logged where it happened; the client learns only the request id.
     Internal,
@@ -164,12 +167,7 @@ impl Failure {
         let status = self.status().as_u16();
         let envelope = match self {
             Failure::Procedure { error, .. } => Envelope::Procedure { status, request_id, error },
-            Failure::Protocol(error) => Envelope::Protocol {
-                status,
-                request_id,
-                error,
-                message: error.to_string(),
-            },
+            Failure::Protocol(error) => Envelope::Protocol { status, request_id, error, message: error.to_string() },
             Failure::Internal => Envelope::Internal { status, request_id },
         };
         serde_json::to_string(&envelope).expect("the envelope holds only JSON-safe values")

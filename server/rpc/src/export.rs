@@ -39,8 +39,7 @@ where
         .iter()
         .map(|procedure| {
             let signature = &procedure.signature;
-            let mut errors: Vec<DataType> =
-                signature.errors.iter().map(|definition| definition(&mut types)).collect();
+            let mut errors: Vec<DataType> = signature.errors.iter().map(|definition| definition(&mut types)).collect();
             errors.push(context_error.clone());
             Entry {
                 name: procedure.meta.name,

@@ -15,7 +15,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use specta::Type;
 
 use super::{
-    cache::{CacheScope, Entry, Key, Keep, ResponseCache, Revalidate},
+    cache::{CacheScope, Entry, Keep, Key, ResponseCache, Revalidate},
     error::{Failure, ProcedureError, ProtocolError},
     input::{self, DecodeInput},
 };
@@ -148,7 +148,11 @@ where
     let policy = Arc::new(policy);
     Arc::new(move |ctx, raw, env| {
         let (handler, cache) = (handler.clone(), env.cache);
-        let key = Key { procedure: name, input: raw.cache_key(), scope: if policy.per_viewer { ctx.cache_scope() } else { None } };
+        let key = Key {
+            procedure: name,
+            input: raw.cache_key(),
+            scope: if policy.per_viewer { ctx.cache_scope() } else { None },
+        };
         // A stored result was computed from these very bytes, which decoded (and passed
         // validation) then: a fresh hit skips decoding.
         if let Some(entry) = cache.fresh(&key) {
@@ -184,9 +188,7 @@ where
             let stream = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             // An item that cannot be serialized is a bug in the output type: end the
             // stream there rather than send something the client's types do not describe.
-            let events = stream.map(|item| to_json(&item)).take_while(|item| {
-                std::future::ready(item.is_ok())
-            });
+            let events = stream.map(|item| to_json(&item)).take_while(|item| std::future::ready(item.is_ok()));
             Ok(Reply::Stream(events.filter_map(|item| std::future::ready(item.ok())).boxed()))
         })
     })

@@ -144,7 +144,13 @@ impl<C: Send + 'static> Router<C> {
                     })
                 });
                 procedure.signature.errors.push(<E as Type>::definition);
-                Procedure { meta, signature: procedure.signature, call, layers: procedure.layers, limiters: procedure.limiters }
+                Procedure {
+                    meta,
+                    signature: procedure.signature,
+                    call,
+                    layers: procedure.layers,
+                    limiters: procedure.limiters,
+                }
             })
             .collect();
         Router { procedures }

@@ -160,11 +160,12 @@ mod tests {
 
     #[test]
     fn paths_are_wire_names_and_messages_are_declared_or_default() {
-        let raw = RawInput::Json(Some(
-            br#"{"emailAddress":"nope","name":"x","tags":[{"label":"ok"},{"label":""}],"home":{"postCode":12}}"#
-                .as_slice()
-                .into(),
-        ));
+        let raw =
+            RawInput::Json(Some(
+                br#"{"emailAddress":"nope","name":"x","tags":[{"label":"ok"},{"label":""}],"home":{"postCode":12}}"#
+                    .as_slice()
+                    .into(),
+            ));
         let Err(ProtocolError::Validation { fields }) = Valid::<Signup>::decode_input(&raw) else {
             panic!("the input breaks every rule");
         };

@@ -1,7 +1,10 @@
 //! What the TypeScript export promises: named types, a `Procedures` map whose error unions
 //! include guards' errors, and no lossy 64-bit integers.
 
-use axum::{extract::FromRequestParts, http::{StatusCode, request::Parts}};
+use axum::{
+    extract::FromRequestParts,
+    http::{StatusCode, request::Parts},
+};
 use isthmus_rpc::{self as rpc, Int64, Never, ProcedureError, ProcedureMeta};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -73,9 +76,7 @@ async fn require_admin(_: Ctx, _: ProcedureMeta) -> Result<Admin, Forbidden> {
 }
 
 fn router() -> rpc::Router<Ctx> {
-    rpc::Router::new()
-        .query("ping", ping)
-        .merge(rpc::Router::new().query("orders.get", get_order).guard(require_admin))
+    rpc::Router::new().query("ping", ping).merge(rpc::Router::new().query("orders.get", get_order).guard(require_admin))
 }
 
 #[test]

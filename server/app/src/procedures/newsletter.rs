@@ -6,10 +6,10 @@ use std::{num::NonZeroU32, time::Duration};
 use axum::http::StatusCode;
 use db::{Client, DbError, Subscriber, subscriber};
 use futures_util::{Stream, stream};
+use rpc::{Internal, ProcedureError, RateLimit, Revalidate, Valid};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::sync::watch;
-use rpc::{Internal, ProcedureError, RateLimit, Revalidate, Valid};
 use validator::Validate;
 
 use crate::context::Ctx;
@@ -56,7 +56,9 @@ pub struct Subscribe {
 #[derive(Debug, Serialize, Type)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubscribeError {
-    AlreadySubscribed { email: String },
+    AlreadySubscribed {
+        email: String,
+    },
     #[serde(skip)]
     Internal(Internal),
 }

@@ -12,5 +12,5 @@ mod policy;
 mod store;
 
 pub use policy::{CacheScope, Revalidate};
-pub(crate) use store::{Entry, Keep, Key};
 pub use store::{CacheStats, ResponseCache};
+pub(crate) use store::{Entry, Keep, Key};

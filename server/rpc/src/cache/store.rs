@@ -118,7 +118,10 @@ struct Inner {
 
 impl std::fmt::Debug for ResponseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResponseCache").field("entries", &self.inner.entries.len()).field("stats", &self.stats()).finish()
+        f.debug_struct("ResponseCache")
+            .field("entries", &self.inner.entries.len())
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 
@@ -140,7 +143,11 @@ impl ResponseCache {
 
     pub fn stats(&self) -> CacheStats {
         let count = |counter: &AtomicU64| u32::try_from(counter.load(Ordering::Relaxed)).unwrap_or(u32::MAX);
-        CacheStats { hits: count(&self.inner.hits), misses: count(&self.inner.misses), refreshes: count(&self.inner.refreshes) }
+        CacheStats {
+            hits: count(&self.inner.hits),
+            misses: count(&self.inner.misses),
+            refreshes: count(&self.inner.refreshes),
+        }
     }
 
     /// Drops every result tagged `tag`, here and (through the observers) in other processes.
@@ -191,12 +198,7 @@ impl ResponseCache {
 
     /// The cached result for `key`, computing it on a miss (once for concurrent callers) and
     /// refreshing it in the background once it is stale.
-    pub(crate) async fn get_or_compute<F, Fut>(
-        &self,
-        key: Key,
-        keep: Keep,
-        compute: F,
-    ) -> Result<Arc<Entry>, Failure>
+    pub(crate) async fn get_or_compute<F, Fut>(&self, key: Key, keep: Keep, compute: F) -> Result<Arc<Entry>, Failure>
     where
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Bytes, Failure>> + Send + 'static,
@@ -343,7 +345,9 @@ mod tests {
         Key { procedure: "posts.list", input: Bytes::from_static(input.as_bytes()), scope: None }
     }
 
-    fn counting(calls: Arc<AtomicUsize>) -> impl Fn() -> std::future::Ready<Result<Bytes, Failure>> + Send + Sync + 'static {
+    fn counting(
+        calls: Arc<AtomicUsize>,
+    ) -> impl Fn() -> std::future::Ready<Result<Bytes, Failure>> + Send + Sync + 'static {
         move || {
             let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
             std::future::ready(Ok(Bytes::from(n.to_string())))
@@ -376,7 +380,8 @@ mod tests {
     async fn concurrent_misses_share_one_computation() {
         let cache = ResponseCache::new(100);
         let calls = Arc::new(AtomicUsize::new(0));
-        let readers = (0..1000).map(|_| cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())));
+        let readers = (0..1000)
+            .map(|_| cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())));
         futures_util::future::join_all(readers).await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(cache.stats(), CacheStats { hits: 999, misses: 1, refreshes: 0 });
@@ -387,7 +392,8 @@ mod tests {
         let cache = ResponseCache::new(100);
         let calls = Arc::new(AtomicUsize::new(0));
         let every = Duration::from_secs(60);
-        let tagged = |input| cache.get_or_compute(key(input), keep(every, vec!["posts".into()]), counting(calls.clone()));
+        let tagged =
+            |input| cache.get_or_compute(key(input), keep(every, vec!["posts".into()]), counting(calls.clone()));
         tagged("a").await.unwrap();
         cache.get_or_compute(key("b"), keep(every, vec!["users".into()]), counting(calls.clone())).await.unwrap();
         let observed = Arc::new(Mutex::new(Vec::new()));
@@ -395,13 +401,17 @@ mod tests {
         cache.on_revalidate(move |tag| sink.lock().unwrap().push(tag.to_owned()));
         cache.revalidate_tag("posts");
         assert_eq!(tagged("a").await.unwrap().body, "3", "recomputed after the invalidation");
-        let untouched = cache.get_or_compute(key("b"), keep(every, vec!["users".into()]), counting(calls.clone())).await.unwrap();
+        let untouched =
+            cache.get_or_compute(key("b"), keep(every, vec!["users".into()]), counting(calls.clone())).await.unwrap();
         assert_eq!(untouched.body, "2");
         assert_eq!(*observed.lock().unwrap(), ["posts"], "other processes are told");
     }
 
     /// Counts its calls and waits for a permit of `gate` before answering the count.
-    fn gated(calls: Arc<AtomicUsize>, gate: Arc<tokio::sync::Semaphore>) -> impl Fn() -> BoxFuture<'static, Result<Bytes, Failure>> + Send + Sync + 'static {
+    fn gated(
+        calls: Arc<AtomicUsize>,
+        gate: Arc<tokio::sync::Semaphore>,
+    ) -> impl Fn() -> BoxFuture<'static, Result<Bytes, Failure>> + Send + Sync + 'static {
         move || {
             let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
             let gate = gate.clone();
@@ -425,7 +435,9 @@ mod tests {
         let (calls, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(tokio::sync::Semaphore::new(0)));
         let read = || {
             let (cache, compute) = (cache.clone(), gated(calls.clone(), gate.clone()));
-            tokio::spawn(async move { cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec!["posts".into()]), compute).await })
+            tokio::spawn(async move {
+                cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec!["posts".into()]), compute).await
+            })
         };
         let before = read();
         until(|| calls.load(Ordering::SeqCst) == 1).await;
@@ -435,7 +447,11 @@ mod tests {
         gate.add_permits(2);
         assert_eq!(before.await.unwrap().unwrap().body, "1");
         assert_eq!(after.await.unwrap().unwrap().body, "2", "computed after the write");
-        let next = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec!["posts".into()]), counting(calls.clone()));
+        let next = cache.get_or_compute(
+            key("{}"),
+            keep(Duration::from_secs(60), vec!["posts".into()]),
+            counting(calls.clone()),
+        );
         assert_eq!(next.await.unwrap().body, "2", "the older result was not stored over the newer");
         assert_eq!(cache.stats().misses, 2);
     }
@@ -450,11 +466,15 @@ mod tests {
                 std::future::ready(Err::<Bytes, _>(Failure::Internal))
             }
         };
-        let readers = (0..100).map(|_| cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), failing(calls.clone())));
+        let readers = (0..100)
+            .map(|_| cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), failing(calls.clone())));
         let answers = futures_util::future::join_all(readers).await;
         assert!(answers.iter().all(|answer| matches!(answer, Err(Failure::Internal))));
         assert_eq!(calls.load(Ordering::SeqCst), 1, "one computation for a hundred readers");
-        let retried = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())).await.unwrap();
+        let retried = cache
+            .get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone()))
+            .await
+            .unwrap();
         assert_eq!(retried.body, "2", "failures are not stored");
     }
 
@@ -465,7 +485,10 @@ mod tests {
         let failed = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), panicking).await;
         assert!(matches!(failed, Err(Failure::Internal)));
         let calls = Arc::new(AtomicUsize::new(0));
-        let next = cache.get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone())).await.unwrap();
+        let next = cache
+            .get_or_compute(key("{}"), keep(Duration::from_secs(60), vec![]), counting(calls.clone()))
+            .await
+            .unwrap();
         assert_eq!((next.body.clone(), calls.load(Ordering::SeqCst)), (Bytes::from("1"), 1));
     }
 }

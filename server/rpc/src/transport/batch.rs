@@ -102,9 +102,8 @@ impl Batch {
             self.config.origins.check(&parts.headers, is_form(&parts.headers))?;
             read_json_body(&parts.headers, body, self.config.body_limit).await?
         };
-        let raw = raw.ok_or_else(|| ProtocolError::MalformedJson {
-            message: "a batch needs a JSON array of calls".into(),
-        })?;
+        let raw =
+            raw.ok_or_else(|| ProtocolError::MalformedJson { message: "a batch needs a JSON array of calls".into() })?;
         // The array and each call's object add two levels above the inputs.
         input::check_depth(&raw, self.config.max_depth.saturating_add(2))?;
         let calls: Vec<BatchCall> = input::decode(Some(&raw))?;

@@ -11,9 +11,7 @@ use crate::error::ProtocolError;
 /// The value of `key` in the query string, URL-decoded.
 pub(crate) fn query_param(parts: &Parts, key: &str) -> Option<Bytes> {
     let query = parts.uri.query()?;
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, value)| Bytes::from(value.into_owned()))
+    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, value)| Bytes::from(value.into_owned()))
 }
 
 /// Reads a JSON request body, enforcing the media type and the size cap. `None` when empty.
@@ -26,10 +24,8 @@ pub(crate) async fn read_json_body(
         return Err(ProtocolError::UnsupportedMediaType { expected: "application/json".into() });
     }
     let too_large = || ProtocolError::PayloadTooLarge { limit: u32::try_from(limit).unwrap_or(u32::MAX) };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
@@ -55,6 +51,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// What an HTML form posts.
 pub(crate) fn is_form(headers: &HeaderMap) -> bool {
     media_type(headers).is_some_and(|media| {
-        media.eq_ignore_ascii_case("application/x-www-form-urlencoded") || media.eq_ignore_ascii_case("multipart/form-data")
+        media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            || media.eq_ignore_ascii_case("multipart/form-data")
     })
 }

@@ -16,9 +16,9 @@ use crate::cache::Entry;
 pub(crate) fn response(entry: &Entry, if_none_match: Option<&HeaderValue>) -> Response {
     let mut headers = entry.http_headers.get_or_init(|| headers(entry)).clone();
     let etag = headers.get(header::ETAG).map(HeaderValue::as_bytes).unwrap_or_default();
-    let unchanged = if_none_match.and_then(|v| v.to_str().ok()).is_some_and(|tags| {
-        tags.split(',').any(|tag| tag.trim().as_bytes() == etag || tag.trim() == "*")
-    });
+    let unchanged = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().as_bytes() == etag || tag.trim() == "*"));
     let mut response = if unchanged {
         headers.remove(header::CONTENT_TYPE);
         StatusCode::NOT_MODIFIED.into_response()

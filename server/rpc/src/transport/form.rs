@@ -70,7 +70,8 @@ pub(crate) async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Resul
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
             Some(file_name) => {
-                let content_type = field.content_type().map_or("application/octet-stream".to_owned(), |m| m.to_string());
+                let content_type =
+                    field.content_type().map_or("application/octet-stream".to_owned(), |m| m.to_string());
                 let data = field.bytes().await.map_err(malformed)?;
                 pairs.push((format!("{name}[fileName]"), file_name));
                 pairs.push((format!("{name}[contentType]"), content_type));
@@ -144,7 +145,10 @@ pub(crate) fn error_page(failure: &Failure, request_id: &str, back_to: &str) -> 
             }
         }
     }
-    let summary = envelope["message"].as_str().or(envelope["error"]["code"].as_str()).unwrap_or("The form could not be submitted.");
+    let summary = envelope["message"]
+        .as_str()
+        .or(envelope["error"]["code"].as_str())
+        .unwrap_or("The form could not be submitted.");
     let html = format!(
         "<!doctype html><meta charset=\"utf-8\"><title>Could not submit the form</title>\
          <h1>Could not submit the form</h1><p>{}</p><ul>{items}</ul>\

@@ -135,9 +135,7 @@ impl<C: Send + 'static> Router<C> {
             }
             routes = routes.route(&format!("/rpc/{}", meta.name), route);
         }
-        let routes = routes
-            .route("/rpc/", any(unknown_procedure))
-            .route("/rpc/{*name}", any(unknown_procedure));
+        let routes = routes.route("/rpc/", any(unknown_procedure)).route("/rpc/{*name}", any(unknown_procedure));
         let batch = batch::route(routes.clone(), kinds, config);
         routes.route("/rpc", batch)
     }
@@ -218,11 +216,7 @@ where
 }
 
 /// Runs one call. What the context extracted stays in `parts` (the call's `Cookies`).
-async fn execute<C, S>(
-    target: &Target<C, S>,
-    parts: &mut Parts,
-    body: Body,
-) -> Result<Reply, Failure>
+async fn execute<C, S>(target: &Target<C, S>, parts: &mut Parts, body: Body) -> Result<Reply, Failure>
 where
     C: FromRequestParts<S> + Send + 'static,
     C::Rejection: ProcedureError,
@@ -268,7 +262,9 @@ fn method_not_allowed(meta: ProcedureMeta) -> Response {
     let request_id = RequestId::next();
     tracing::info!(procedure = meta.name, %request_id, "wrong method for procedure");
     let mut response = failure_response(&error.into(), &request_id);
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_str(allowed.as_str()).expect("a method is a valid header"));
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_str(allowed.as_str()).expect("a method is a valid header"));
     response
 }
 

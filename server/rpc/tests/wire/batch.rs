@@ -12,13 +12,7 @@ async fn batches_answer_each_call_in_order() {
         {"path": "things.create", "input": "lamp"},
         {"path": "count.to", "input": 3},
     ]);
-    let response = server
-        .http
-        .get(server.url("/rpc"))
-        .query(&[("batch", calls.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let response = server.http.get(server.url("/rpc")).query(&[("batch", calls.to_string())]).send().await.unwrap();
     let (status, body) = read(response).await;
     assert_eq!(status, StatusCode::OK);
     let results = body.as_array().unwrap();
@@ -30,7 +24,11 @@ async fn batches_answer_each_call_in_order() {
     assert_eq!(results[4]["body"]["error"]["code"], "NOT_BATCHABLE");
 
     let (status, body) = server
-        .post("/rpc", &json!([{"path": "things.create", "input": "lamp"}, {"path": "things.create", "input": "taken"}]).to_string())
+        .post(
+            "/rpc",
+            &json!([{"path": "things.create", "input": "lamp"}, {"path": "things.create", "input": "taken"}])
+                .to_string(),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body[0], json!({"status": 200, "body": "created lamp"}));
@@ -44,14 +42,8 @@ async fn batches_apply_guards_with_the_batch_headers() {
     let calls = json!([{"path": "me.greet", "input": "hi"}]).to_string();
     let anonymous = server.http.get(server.url("/rpc")).query(&[("batch", &calls)]).send().await.unwrap();
     assert_eq!(read(anonymous).await.1[0]["status"], 401);
-    let signed_in = server
-        .http
-        .get(server.url("/rpc"))
-        .query(&[("batch", &calls)])
-        .header("x-user", "ada")
-        .send()
-        .await
-        .unwrap();
+    let signed_in =
+        server.http.get(server.url("/rpc")).query(&[("batch", &calls)]).header("x-user", "ada").send().await.unwrap();
     assert_eq!(read(signed_in).await.1[0], json!({"status": 200, "body": "hi, ada"}));
 }
 

@@ -11,9 +11,14 @@ async fn cached_queries_answer_304_and_see_writes_at_once() {
     assert_eq!(read(first).await, (StatusCode::OK, json!(0)));
 
     let (status, body) = read(server.http.get(server.url("/rpc/counter.value?input=")).send().await.unwrap()).await;
-    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("MALFORMED_JSON")), "an empty input is not the cached no-input");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::BAD_REQUEST, &json!("MALFORMED_JSON")),
+        "an empty input is not the cached no-input"
+    );
 
-    let revalidation = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
+    let revalidation =
+        server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(revalidation.status(), 304);
     assert_eq!(revalidation.headers()["etag"], etag.as_str());
     assert!(revalidation.bytes().await.unwrap().is_empty());
@@ -60,7 +65,11 @@ async fn cached_results_behind_a_guard_are_refused_to_callers_it_refuses() {
     let ask = async |user| read(server.query_as("members.news", user).await).await;
     assert_eq!(ask(Some("ada")).await, (StatusCode::OK, json!("members only")));
     let (status, body) = ask(None).await;
-    assert_eq!((status, &body["error"]["code"]), (StatusCode::UNAUTHORIZED, &json!("UNAUTHORIZED")), "the guard runs before the cache");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("UNAUTHORIZED")),
+        "the guard runs before the cache"
+    );
     assert_eq!(ask(Some("grace")).await, (StatusCode::OK, json!("members only")));
     let stats = server.state.cache.stats();
     assert_eq!((stats.hits, stats.misses), (1, 1), "one result shared by every member");

@@ -6,10 +6,7 @@ use super::support::*;
 async fn queries_and_mutations_return_their_output() {
     let server = spawn(RpcConfig::default()).await;
     assert_eq!(server.query("math.sum", Some(r#"{"x":2,"y":3}"#)).await, (StatusCode::OK, json!(5)));
-    assert_eq!(
-        server.mutation("things.create", r#""lamp""#).await,
-        (StatusCode::OK, json!("created lamp"))
-    );
+    assert_eq!(server.mutation("things.create", r#""lamp""#).await, (StatusCode::OK, json!("created lamp")));
     // 64-bit integers travel as strings, beyond JavaScript's 2^53.
     assert_eq!(
         server.query("math.next", Some(r#""9007199254740992""#)).await,

@@ -13,7 +13,13 @@ async fn procedures_set_session_cookies_with_safe_attributes_on_every_path() {
     assert_eq!(json.status(), 200);
     assert_eq!(set_cookies(&json), ["sid=ada; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "no Secure over http");
 
-    let held = server.http.get(server.url("/rpc/session.holder")).header("cookie", "theme=dark; sid=ada").send().await.unwrap();
+    let held = server
+        .http
+        .get(server.url("/rpc/session.holder"))
+        .header("cookie", "theme=dark; sid=ada")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(read(held).await.1, json!("ada"), "the context reads the caller's cookie");
 
     let ended = server.post_json("/rpc/session.end", "").await;
@@ -24,8 +30,13 @@ async fn procedures_set_session_cookies_with_safe_attributes_on_every_path() {
     assert_eq!(form.status(), 303);
     assert_eq!(set_cookies(&form), ["sid=cy; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "the redirect sets it");
 
-    let batch = server.post_json("/rpc", r#"[{"path":"session.start","input":{"name":"bea"}},{"path":"health"}]"#).await;
-    assert_eq!(set_cookies(&batch), ["sid=bea; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"], "a batch passes its calls' cookies on");
+    let batch =
+        server.post_json("/rpc", r#"[{"path":"session.start","input":{"name":"bea"}},{"path":"health"}]"#).await;
+    assert_eq!(
+        set_cookies(&batch),
+        ["sid=bea; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"],
+        "a batch passes its calls' cookies on"
+    );
 }
 
 #[tokio::test]

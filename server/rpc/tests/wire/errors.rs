@@ -58,7 +58,8 @@ async fn wrong_method_is_405_with_allow() {
 async fn mutations_require_a_json_content_type() {
     let server = spawn(RpcConfig::default()).await;
     for content_type in [None, Some("text/plain"), Some("application/xml")] {
-        let mut request = server.http.post(server.url("/rpc/things.create")).header("origin", APP_ORIGIN).body(r#""lamp""#);
+        let mut request =
+            server.http.post(server.url("/rpc/things.create")).header("origin", APP_ORIGIN).body(r#""lamp""#);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }

@@ -16,7 +16,8 @@ async fn a_form_post_runs_the_mutation_and_redirects_back() {
     assert_eq!(page.status(), 200);
     assert_eq!(page.text().await.unwrap(), "the signup page");
 
-    let elsewhere = server.submit_form("/rpc/signup.create", "https://evil.test/phish", "email=b%40example.com&age=1").await;
+    let elsewhere =
+        server.submit_form("/rpc/signup.create", "https://evil.test/phish", "email=b%40example.com&age=1").await;
     assert_eq!(elsewhere.headers()["location"], "/#signup.create", "never redirects off the site");
 }
 
@@ -83,7 +84,10 @@ async fn multipart_forms_carry_files() {
     let server = spawn(RpcConfig::default()).await;
     let form = reqwest::multipart::Form::new().text("title", "Report").part(
         "file",
-        reqwest::multipart::Part::bytes(vec![1_u8, 2, 3, 4]).file_name("report.bin").mime_str("application/octet-stream").unwrap(),
+        reqwest::multipart::Part::bytes(vec![1_u8, 2, 3, 4])
+            .file_name("report.bin")
+            .mime_str("application/octet-stream")
+            .unwrap(),
     );
     let response = server
         .http
@@ -100,7 +104,15 @@ async fn multipart_forms_carry_files() {
     let big = reqwest::multipart::Form::new()
         .text("title", "Big")
         .part("file", reqwest::multipart::Part::bytes(vec![0_u8; 4096]).file_name("big.bin"));
-    let response = capped.http.post(capped.url("/rpc/files.attach")).header("origin", APP_ORIGIN).header("accept", "application/json").multipart(big).send().await.unwrap();
+    let response = capped
+        .http
+        .post(capped.url("/rpc/files.attach"))
+        .header("origin", APP_ORIGIN)
+        .header("accept", "application/json")
+        .multipart(big)
+        .send()
+        .await
+        .unwrap();
     let (status, body) = read(response).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(protocol_code(&body), "PAYLOAD_TOO_LARGE");

@@ -22,7 +22,14 @@ async fn cross_site_requests_are_refused_before_anything_runs() {
     }
     let response = server.http.get(server.url("/rpc/counter.bump")).header("origin", APP_ORIGIN).send().await.unwrap();
     assert_eq!(response.status(), 405);
-    let navigation = server.http.post(server.url("/rpc/counter.bump")).header("content-type", form).header("origin", "http://evil.test").send().await.unwrap();
+    let navigation = server
+        .http
+        .post(server.url("/rpc/counter.bump"))
+        .header("content-type", form)
+        .header("origin", "http://evil.test")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(navigation.status(), 403, "a browser navigation gets the same refusal, as a page");
     assert!(navigation.text().await.unwrap().contains("may not call mutations"));
     let batch = server

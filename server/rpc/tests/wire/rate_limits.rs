@@ -26,4 +26,3 @@ async fn the_call_after_the_limit_gets_429_with_retry_after() {
     assert_eq!(keyed("a").await.unwrap().status(), 429);
     assert_eq!(keyed("b").await.unwrap().status(), 200, "another key has its own budget");
 }
-

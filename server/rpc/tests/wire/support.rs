@@ -19,8 +19,8 @@ pub(crate) use axum::{
 };
 pub(crate) use futures_util::{Stream, stream};
 pub(crate) use isthmus_rpc::{
-    self as rpc, CacheScope, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta, RateLimit, ResponseCache,
-    Revalidate, RpcConfig, Upload, Valid,
+    self as rpc, CacheScope, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta,
+    RateLimit, ResponseCache, Revalidate, RpcConfig, Upload, Valid,
 };
 pub(crate) use serde::{Deserialize, Serialize};
 pub(crate) use serde_json::{Value, json};
@@ -129,9 +129,7 @@ pub(crate) async fn echo_big(_: Ctx, value: Int64) -> Result<Int64, Never> {
 
 pub(crate) async fn create(_: Ctx, name: String) -> Result<String, TestError> {
     match name.as_str() {
-        "" => Err(TestError::Validation {
-            fields: FieldErrors::from([("name".into(), vec!["Required.".into()])]),
-        }),
+        "" => Err(TestError::Validation { fields: FieldErrors::from([("name".into(), vec!["Required.".into()])]) }),
         "taken" => Err(TestError::Conflict),
         "db" => Err(TestError::Database { detail: "SELECT secret FROM users".into() }),
         _ => Ok(format!("created {name}")),
@@ -162,7 +160,13 @@ pub(crate) struct Attachment {
 }
 
 pub(crate) async fn attach(_: Ctx, input: Attachment) -> Result<String, Never> {
-    Ok(format!("{}: {} ({}, {} bytes)", input.title, input.file.file_name, input.file.content_type, input.file.data.len()))
+    Ok(format!(
+        "{}: {} ({}, {} bytes)",
+        input.title,
+        input.file.file_name,
+        input.file.content_type,
+        input.file.data.len()
+    ))
 }
 
 pub(crate) async fn bump(ctx: Ctx) -> Result<usize, Never> {
@@ -241,7 +245,11 @@ pub(crate) fn router() -> rpc::Router<Ctx> {
         .mutation("things.boom", boom)
         .subscription("count.to", count_to)
         .mutation("counter.bump", bump)
-        .cached_query("counter.value", bumps, Revalidate::every(Duration::from_secs(60)).tags(|()| vec!["counter".into()]))
+        .cached_query(
+            "counter.value",
+            bumps,
+            Revalidate::every(Duration::from_secs(60)).tags(|()| vec!["counter".into()]),
+        )
         .cached_query("viewer.whoami", whoami, Revalidate::every(Duration::from_secs(60)).per_viewer())
         .mutation("signup.create", signup)
         .mutation("files.attach", attach)
@@ -250,13 +258,16 @@ pub(crate) fn router() -> rpc::Router<Ctx> {
         .merge(rpc::Router::new().mutation("counter.bumpDeclared", bump_declared).revalidates(&["counter"]))
         .query("session.holder", session_holder)
         .merge(authed)
-        .merge(rpc::Router::new().query("limited.ping", health).rate_limit(RateLimit::per_minute(NonZeroU32::new(3).unwrap())))
         .merge(
             rpc::Router::new()
-                .query("limited.byKey", health)
-                .rate_limit(RateLimit::per_minute(NonZeroU32::new(1).unwrap()).keyed_by(|parts| {
-                    parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned)
-                })),
+                .query("limited.ping", health)
+                .rate_limit(RateLimit::per_minute(NonZeroU32::new(3).unwrap())),
+        )
+        .merge(
+            rpc::Router::new().query("limited.byKey", health).rate_limit(
+                RateLimit::per_minute(NonZeroU32::new(1).unwrap())
+                    .keyed_by(|parts| parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned)),
+            ),
         )
         .layer(middleware::from_fn(tag_procedure))
 }
@@ -273,7 +284,11 @@ pub(crate) struct Server {
 
 pub(crate) async fn spawn(config: RpcConfig) -> Server {
     let state = TestState { bumps: Arc::default(), cache: ResponseCache::new(1_000) };
-    let origins = if config.origins.public().is_some() { config.origins.clone() } else { OriginPolicy::new(APP_ORIGIN, []).unwrap() };
+    let origins = if config.origins.public().is_some() {
+        config.origins.clone()
+    } else {
+        OriginPolicy::new(APP_ORIGIN, []).unwrap()
+    };
     let config = RpcConfig { origins, ..config };
     let app = router()
         .into_axum(state.clone(), config)
@@ -348,7 +363,12 @@ pub(crate) fn protocol_code(body: &Value) -> &str {
 }
 
 /// Posts to `counter.bump` with the given headers; returns status and error code.
-pub(crate) async fn post_bump(server: &Server, content_type: &str, origin: Option<&str>, body: &str) -> (StatusCode, Value) {
+pub(crate) async fn post_bump(
+    server: &Server,
+    content_type: &str,
+    origin: Option<&str>,
+    body: &str,
+) -> (StatusCode, Value) {
     let mut request = server
         .http
         .post(server.url("/rpc/counter.bump"))
