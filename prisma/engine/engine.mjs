@@ -5,12 +5,10 @@
 //   node engine.mjs validate   --schema path            [--provider P]
 //   node engine.mjs format     --schema path            [--raw]
 //   node engine.mjs dmmf       --schema path            [--provider P]
-//   node engine.mjs datamodel  --schema path            [--provider P]
 //   node engine.mjs diff-sql   --schema path --provider sqlite|postgresql --migrations dir [--raw]
-//   node engine.mjs create-migration --schema path --provider P --migrations dir --name N [--draft] [--apply-pending] --db ...
-//   node engine.mjs apply-migrations --provider P --migrations dir --db ...
-//   node engine.mjs dev-diagnostic   --provider P --migrations dir --db ...
-//   node engine.mjs diagnose-migration-history --provider P --migrations dir --db ...
+//
+// These are the commands `cargo prisma` calls (prisma/cli/src/engine.rs); the Rust side applies
+// migrations itself.
 //
 // --provider rewrites the datasource block's provider in memory (one schema file, both providers).
 // Exit codes: 0 ok (validate returning {errors} is still 0), 1 error ({"error":{...}}), 2 usage.
@@ -18,8 +16,8 @@
 // Arguments may also be given as one JSON object instead of flags:
 //   node engine.mjs diff-sql '{"schema":"s.prisma","provider":"postgresql","migrations":"m"}'
 //
-// Database selection ("--db"):
-//   sqlite:     --db path/to/file.db      (main database; only needed by apply-migrations/dev-diagnostic/create-migration)
+// Shadow database for diff-sql (the migrations are replayed on it):
+//   sqlite:     a temporary file
 //   postgresql: --pg-host 127.0.0.1 --pg-port 5432 --pg-user postgres --pg-password '' --pg-database NAME
 //               (defaults: PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE env, else 127.0.0.1/5432/postgres/''/postgres)
 //               --pg-admin-database (db used to CREATE/DROP the temp shadow database; default "postgres")
@@ -169,7 +167,7 @@ function cmdDmmf(args) {
   const s = readSchema(args.schema);
   const content = withProvider(s.content, args.provider);
   try {
-    return JSON.parse(psl()[args['datamodel-only'] ? 'get_datamodel' : 'get_dmmf'](schemaParams(s.name, content)));
+    return JSON.parse(psl().get_dmmf(schemaParams(s.name, content)));
   } catch (e) {
     throw new UserError(parseWasmError(e).message);
   }
@@ -268,12 +266,8 @@ function fixLibsqlAdapter(adapter) {
 class SqliteFactory {
   provider = 'sqlite';
   adapterName = '@prisma/adapter-libsql';
-  constructor(mainFile) { this.mainFile = mainFile; }
   async connect() {
-    if (!this.mainFile) return noMainAdapter('sqlite');
-    const a = fixLibsqlAdapter(await new PrismaLibSql({ url: `file:${path.resolve(this.mainFile)}` }).connect());
-    cleanups.push(() => a.dispose()); // the engine never disposes the main adapter
-    return traced(a, 'sqlite:main');
+    return noMainAdapter('sqlite');
   }
   // The stock connectToShadowDb uses url ":memory:". That happened to work for diff in tests (the
   // replay uses no transactions), but @libsql/client's transaction() hands its connection to the tx
@@ -346,13 +340,9 @@ async function pgAdapter(cfg, tag) {
 class PostgresFactory {
   provider = 'postgres';
   adapterName = '@prisma/adapter-pg';
-  // mainDb=null means "no main database for this command" (see noMainAdapter).
-  constructor(args, mainDb) { this.args = args; this.mainDb = mainDb; }
+  constructor(args) { this.args = args; }
   async connect() {
-    if (!this.mainDb) {
-      return noMainAdapter('postgres', await pgAdapter(pgConfig(this.args, this.args['pg-admin-database'] ?? 'postgres'), 'pg:admin'));
-    }
-    return pgAdapter(pgConfig(this.args, this.mainDb), 'pg:main');
+    return noMainAdapter('postgres', await pgAdapter(pgConfig(this.args, this.args['pg-admin-database'] ?? 'postgres'), 'pg:admin'));
   }
   // Stock connectToShadowDb: (a) spreads {...config, database} — with a connectionString config the
   // connectionString wins, so the "shadow" replay runs against the MAIN database; (b) its dispose
@@ -392,7 +382,7 @@ const cleanups = [];
 // server: give it a connection to the admin database that only lets SELECTs through.
 function noMainAdapter(provider, readOnlyInner) {
   const fail = async (q) => {
-    throw new Error(`this command has no main database (pass --db / --pg-database); refused: ${q?.sql ?? q ?? ''}`);
+    throw new Error(`this command has no main database ; refused: ${q?.sql ?? q ?? ''}`);
   };
   return traced({
     provider, adapterName: 'no-main-database',
@@ -403,19 +393,20 @@ function noMainAdapter(provider, readOnlyInner) {
   }, `${provider}:readonly-main`);
 }
 
-function makeFactory(provider, args, { needMain }) {
+// Every command here diffs against a shadow database: none has a main database.
+function makeFactory(provider, args) {
   const p = PROVIDERS[provider];
-  if (p === 'sqlite') return new SqliteFactory(needMain ? args.db : null);
-  if (p === 'postgresql') return new PostgresFactory(args, needMain ? (args['pg-database'] ?? process.env.PGDATABASE ?? null) : null);
+  if (p === 'sqlite') return new SqliteFactory();
+  if (p === 'postgresql') return new PostgresFactory(args);
   throw new UserError(`unsupported provider ${provider} (use sqlite or postgresql)`);
 }
 
-async function withEngine(args, { needMain }, fn) {
+async function withEngine(args, fn) {
   const provider = args.provider;
   if (!provider) throw new UserError('--provider is required (sqlite|postgresql)');
   const bg = await schemaEngineModule();
   await loadDrivers();
-  const factory = bindMigrationAwareSqlAdapterFactory(makeFactory(provider, args, { needMain }));
+  const factory = bindMigrationAwareSqlAdapterFactory(makeFactory(provider, args));
   const files = [];
   if (args.schema) {
     const s = readSchema(args.schema);
@@ -461,7 +452,7 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
 // ---------------------------------------------------------------------------------------------
 async function cmdDiffSql(args) {
   const migrationsList = listMigrations(args.migrations, args.provider);
-  return withEngine(args, { needMain: false }, async (engine, files) => {
+  return withEngine(args, async (engine, files) => {
     if (!files.length) throw new UserError('--schema is required');
     const res = await engine.diff({
       from: { tag: 'migrations', ...migrationsList },
@@ -475,66 +466,6 @@ async function cmdDiffSql(args) {
     if (/^\s*-- This is an empty migration\.\s*$/.test(sql)) sql = '';
     return { sql, provider: PROVIDERS[args.provider], migrations: migrationsList.migrationDirectories.map((m) => m.path) };
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// 5. extras
-// ---------------------------------------------------------------------------------------------
-// createMigration never asks the factory for a shadow database itself: it reads the schema of the
-// migration history from the engine's MigrationSchemaCache, which devDiagnostic fills through
-// factory.connectToShadowDb() — but only when the main database is up to date with the migrations
-// directory. Otherwise createMigration fails with "<SQLite|PostgreSQL> shadow DB must be provided
-// through an external factory". So (like `prisma migrate dev`): devDiagnostic; if the database is
-// behind and --apply-pending was given, applyMigrations + devDiagnostic again; then createMigration.
-// The engine does NOT write files: the caller writes <dir>/<generatedMigrationName>/migration.sql.
-async function cmdCreateMigration(args) {
-  const migrationsList = listMigrations(args.migrations, args.provider);
-  return withEngine(args, { needMain: true }, async (engine, files) => {
-    let diagnostic = await devDiagnostic(engine, migrationsList);
-    if (diagnostic.action.tag === 'reset') return { devDiagnostic: diagnostic, migrationScript: null };
-    let applied = [];
-    if (args['apply-pending']) {
-      applied = (await engine.applyMigrations({ migrationsList, filters: NO_FILTERS })).appliedMigrationNames;
-      if (applied.length) diagnostic = await devDiagnostic(engine, migrationsList);
-    }
-    const out = await engine.createMigration({
-      draft: !!args.draft,
-      migrationName: args.name ?? 'migration',
-      migrationsList,
-      schema: { files },
-      filters: NO_FILTERS,
-    });
-    return { ...out, devDiagnostic: diagnostic, appliedMigrationNames: applied };
-  });
-}
-
-async function cmdApplyMigrations(args) {
-  const migrationsList = listMigrations(args.migrations, args.provider);
-  return withEngine(args, { needMain: true }, (engine) => engine.applyMigrations({ migrationsList, filters: NO_FILTERS }));
-}
-
-// Pitfall (SQLite only): on a database without `_prisma_migrations`, devDiagnostic fails with P1014
-// "The underlying table for model `_prisma_migrations` does not exist." (PostgreSQL copes). Create
-// the table with the engine's own DDL by applying an EMPTY migration list, then retry.
-async function devDiagnostic(engine, migrationsList) {
-  try {
-    return await engine.devDiagnostic({ migrationsList, filters: NO_FILTERS });
-  } catch (e) {
-    if (e?.code !== 'P1014' || !/_prisma_migrations/.test(e.message)) throw e;
-    trace('devDiagnostic: no _prisma_migrations table; creating it via applyMigrations([])');
-    await engine.applyMigrations({ migrationsList: { ...migrationsList, migrationDirectories: [] }, filters: NO_FILTERS });
-    return engine.devDiagnostic({ migrationsList, filters: NO_FILTERS });
-  }
-}
-
-async function cmdDevDiagnostic(args) {
-  const migrationsList = listMigrations(args.migrations, args.provider);
-  return withEngine(args, { needMain: true }, (engine) => devDiagnostic(engine, migrationsList));
-}
-
-async function cmdDiagnose(args) {
-  const migrationsList = listMigrations(args.migrations, args.provider);
-  return withEngine(args, { needMain: true }, (engine) => engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: true, filters: NO_FILTERS }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,12 +488,7 @@ const COMMANDS = {
   validate: cmdValidate,
   format: cmdFormat,
   dmmf: cmdDmmf,
-  datamodel: (a) => cmdDmmf({ ...a, 'datamodel-only': true }),
   'diff-sql': cmdDiffSql,
-  'create-migration': cmdCreateMigration,
-  'apply-migrations': cmdApplyMigrations,
-  'dev-diagnostic': cmdDevDiagnostic,
-  'diagnose-migration-history': cmdDiagnose,
 };
 
 process.stdout.on('error', () => {}); // e.g. EPIPE when piped into `head`

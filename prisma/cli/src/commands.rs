@@ -12,6 +12,7 @@ use isthmus_db_runtime::{
 
 use crate::{
     engine::{Engine, EngineError},
+    format::{self, FormatError},
     generate::{self, GenerateError, MigrationNames},
 };
 
@@ -28,6 +29,8 @@ pub enum CommandError {
     #[error(transparent)]
     Generate(#[from] GenerateError),
     #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
     Migrate(#[from] MigrateError),
     #[error(transparent)]
     Database(#[from] isthmus_db_runtime::DbError),
@@ -41,20 +44,60 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
     move |source| CommandError::Io { path: path.display().to_string(), source }
 }
 
-/// The repository the tool works on: `schema.prisma`, `prisma/migrations`, `prisma/client`.
+/// Where one schema's files live.
+pub struct Layout {
+    /// The workspace root: `rustfmt.toml` and `prisma/engine/`.
+    pub root: PathBuf,
+    pub schema: PathBuf,
+    /// Holds one folder per provider (`sqlite/`, `postgresql/`).
+    pub migrations: PathBuf,
+    /// The generated client crate's `src/`.
+    pub client: PathBuf,
+}
+
+impl Layout {
+    /// The application's layout: `schema.prisma`, `prisma/migrations`, `prisma/client/src`.
+    pub fn application(root: PathBuf) -> Layout {
+        Layout {
+            schema: root.join("schema.prisma"),
+            migrations: root.join("prisma/migrations"),
+            client: root.join("prisma/client/src"),
+            root,
+        }
+    }
+
+    /// A schema with its migrations and client in its own folder: `dir/schema.prisma`,
+    /// `dir/migrations`, `dir/src` (the generator's fixture).
+    pub fn beside(root: PathBuf, dir: &Path) -> Layout {
+        Layout { schema: dir.join("schema.prisma"), migrations: dir.join("migrations"), client: dir.join("src"), root }
+    }
+}
+
+/// The schema the tool works on, with its migrations and generated client.
 pub struct Repo {
-    root: PathBuf,
+    layout: Layout,
     engine: Engine,
 }
 
 impl Repo {
-    pub fn new(root: PathBuf) -> Repo {
-        Repo { engine: Engine::new(&root), root }
+    pub fn new(layout: Layout) -> Repo {
+        Repo { engine: Engine::new(&layout.root, layout.schema.clone()), layout }
     }
 
-    /// The repository this binary was built from.
-    pub fn here() -> Repo {
-        Repo::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    /// The application of the workspace that contains the current directory. Found at run
+    /// time, so that a binary built in another checkout works on this one.
+    pub fn find() -> Result<Repo, CommandError> {
+        Ok(Repo::new(Layout::application(workspace_root()?)))
+    }
+
+    /// The schema file `schema` (relative to the current directory), laid out
+    /// [`Layout::beside`] it.
+    pub fn find_beside(schema: &Path) -> Result<Repo, CommandError> {
+        let root = workspace_root()?;
+        let schema = std::path::absolute(schema).map_err(io(schema))?;
+        let dir =
+            schema.parent().ok_or_else(|| CommandError::Invalid(format!("{} is not a file", schema.display())))?;
+        Ok(Repo::new(Layout { schema: schema.clone(), ..Layout::beside(root, dir) }))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -62,11 +105,12 @@ impl Repo {
     }
 
     pub fn migrations_dir(&self, provider: Provider) -> PathBuf {
-        self.root.join("prisma/migrations").join(provider.as_str())
+        self.layout.migrations.join(provider.as_str())
     }
 
-    fn client_dir(&self) -> PathBuf {
-        self.root.join("prisma/client/src")
+    /// The generated client crate's `src/`.
+    pub fn client_dir(&self) -> &Path {
+        &self.layout.client
     }
 
     /// The client files as `generate` would write them now.
@@ -76,7 +120,13 @@ impl Repo {
             Ok(migrate::read_dir(&self.migrations_dir(provider))?.into_iter().map(|m| m.name.into_owned()).collect())
         };
         let (sqlite, postgresql) = (names(Provider::Sqlite)?, names(Provider::Postgresql)?);
-        Ok(generate::client(&document.datamodel, &MigrationNames { sqlite: &sqlite, postgresql: &postgresql })?)
+        let folder = relative_path(&self.layout.client, &self.layout.migrations);
+        let migrations = MigrationNames { folder: &folder, sqlite: &sqlite, postgresql: &postgresql };
+        let mut files = generate::client(&document.datamodel, &migrations)?;
+        for (name, source) in &mut files {
+            *source = format::rust(&self.layout.root, name, source)?;
+        }
+        Ok(files)
     }
 
     /// Client files that differ from a fresh render (changed, missing or stale).
@@ -156,8 +206,30 @@ impl Repo {
     }
 
     pub fn root(&self) -> &Path {
-        &self.root
+        &self.layout.root
     }
+}
+
+/// The workspace that contains the current directory.
+fn workspace_root() -> Result<PathBuf, CommandError> {
+    let here = std::env::current_dir().map_err(io(Path::new(".")))?;
+    let root = here.ancestors().find(|dir| is_workspace_root(dir)).ok_or_else(|| {
+        CommandError::Invalid(format!("no Cargo workspace contains {}: run `cargo prisma` inside one", here.display()))
+    })?;
+    Ok(root.to_owned())
+}
+
+fn is_workspace_root(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|manifest| manifest.contains("[workspace]"))
+}
+
+/// `to` as seen from `from` (`../../migrations`), for `include_str!` in the generated client.
+/// Both are under one root, written without `..`.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let common = from.components().zip(to.components()).take_while(|(a, b)| a == b).count();
+    let ups = from.components().count() - common;
+    let downs = to.components().skip(common).map(|part| part.as_os_str().to_string_lossy().into_owned());
+    std::iter::repeat_n("..".to_owned(), ups).chain(downs).collect::<Vec<_>>().join("/")
 }
 
 fn existing_rust_files(dir: &Path) -> Result<Vec<String>, CommandError> {

@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 pub enum EngineError {
     #[error("cannot run node ({0}); `cargo prisma` needs Node 20+ and `npm ci` at the repository root")]
     Spawn(std::io::Error),
+    #[error("Prisma's engine packages are not installed: run `npm ci` at the repository root first")]
+    NotInstalled,
     #[error("the Prisma engine failed: {0}")]
     Failed(String),
     #[error("the Prisma engine answered something unexpected: {0}")]
@@ -39,8 +41,9 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(root: &Path) -> Engine {
-        Engine { script: root.join("prisma/engine/engine.mjs"), schema: root.join("schema.prisma") }
+    /// The engine of the workspace at `root`, on the schema file `schema`.
+    pub fn new(root: &Path, schema: PathBuf) -> Engine {
+        Engine { script: root.join("prisma/engine/engine.mjs"), schema }
     }
 
     pub fn schema_path(&self) -> &Path {
@@ -59,6 +62,9 @@ impl Engine {
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let stdout = String::from_utf8_lossy(&output.stdout);
+            if stderr.contains("ERR_MODULE_NOT_FOUND") || stdout.contains("Cannot find module") {
+                return Err(EngineError::NotInstalled);
+            }
             return Err(EngineError::Failed(format!("{}{}", stdout.trim(), stderr.trim())));
         }
         String::from_utf8(output.stdout).map_err(|e| EngineError::Output(e.to_string()))

@@ -21,6 +21,8 @@ pub type Files = BTreeMap<String, String>;
 
 /// Migration folder names per provider, in order (`sqlite`, `postgresql`).
 pub struct MigrationNames<'a> {
+    /// The migrations folder as seen from the client's `src/` (`../../migrations`).
+    pub folder: &'a str,
     pub sqlite: &'a [String],
     pub postgresql: &'a [String],
 }
@@ -976,9 +978,7 @@ fn enums(enums: &[dmmf::Enum]) -> String {
 
 fn migrations_module(migrations: &MigrationNames) -> String {
     let mut out = String::from(HEADER);
-    out.push_str(
-        "//! The migrations under `prisma/migrations`, embedded so the server needs no files at run time.\n\n",
-    );
+    out.push_str("//! The migrations, embedded so the server needs no files at run time.\n\n");
     out.push_str("use std::borrow::Cow;\n\nuse isthmus_db_runtime::migrate::{Migration, Migrations};\n\n");
     out.push_str("pub static MIGRATIONS: Migrations = Migrations {\n");
     for (provider, names) in [("sqlite", migrations.sqlite), ("postgresql", migrations.postgresql)] {
@@ -986,7 +986,8 @@ fn migrations_module(migrations: &MigrationNames) -> String {
         for name in names {
             writeln!(
                 out,
-                "        Migration {{\n            name: Cow::Borrowed({name:?}),\n            sql: Cow::Borrowed(include_str!(\"../../migrations/{provider}/{name}/migration.sql\")),\n        }},"
+                "        Migration {{\n            name: Cow::Borrowed({name:?}),\n            sql: Cow::Borrowed(include_str!(\"{folder}/{provider}/{name}/migration.sql\")),\n        }},",
+                folder = migrations.folder,
             )
             .unwrap();
         }

@@ -3,4 +3,5 @@
 pub mod commands;
 pub mod dmmf;
 pub mod engine;
+pub mod format;
 pub mod generate;

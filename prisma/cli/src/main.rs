@@ -1,11 +1,11 @@
 //! `cargo prisma <command>`; run `cargo prisma help` for the list.
 
-use std::process::ExitCode;
+use std::{path::Path, process::ExitCode};
 
 use isthmus_db_runtime::Db;
 use isthmus_prisma::commands::{CommandError, DEFAULT_DATABASE_URL, Repo};
 
-const USAGE: &str = "usage: cargo prisma <command>
+const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
 
   generate [--check]       write the Rust client (prisma/client/src) from schema.prisma
                            (--check: fail if the committed client differs)
@@ -17,14 +17,23 @@ const USAGE: &str = "usage: cargo prisma <command>
   migrate check            exit 1 if the migrations do not reproduce schema.prisma
   db seed                  run the seed command (PRISMA_SEED, default: the server's seed binary)
 
-DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository).";
+DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository).
+--schema works on another schema, with its migrations in DIR/migrations and its client in
+DIR/src (the generator's fixture: --schema prisma/fixture/schema.prisma).";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let repo = Repo::here();
-    match run(&repo, &args).await {
+    let (repo, args) = match args.as_slice() {
+        ["--schema", schema, rest @ ..] => (Repo::find_beside(Path::new(schema)), rest),
+        rest => (Repo::find(), rest),
+    };
+    let outcome = match repo {
+        Ok(repo) => run(&repo, args).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
@@ -37,15 +46,16 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
     match args {
         ["generate"] => {
             let count = repo.generate()?;
-            println!("generated {count} files in prisma/client/src");
+            println!("generated {count} files in {}", relative(repo, repo.client_dir()));
         }
         ["generate", "--check"] => {
             let drifted = repo.client_drift()?;
             if !drifted.is_empty() {
-                eprintln!("prisma/client/src is out of date ({}): run `cargo prisma generate`", drifted.join(", "));
+                let client = relative(repo, repo.client_dir());
+                eprintln!("{client} is out of date ({}): run `cargo prisma generate`", drifted.join(", "));
                 return Ok(ExitCode::FAILURE);
             }
-            println!("prisma/client/src matches schema.prisma");
+            println!("{} matches schema.prisma", relative(repo, repo.client_dir()));
         }
         ["format"] => {
             let formatted = repo.engine().format()?;
@@ -153,4 +163,9 @@ async fn connect(repo: &Repo) -> Result<Db, CommandError> {
         return Ok(Db::connect(&format!("sqlite:{}", repo.root().join(path).display())).await?);
     }
     Ok(Db::connect(&url).await?)
+}
+
+/// `path` as seen from the workspace root, for messages.
+fn relative(repo: &Repo, path: &Path) -> String {
+    path.strip_prefix(repo.root()).unwrap_or(path).display().to_string()
 }
