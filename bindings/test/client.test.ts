@@ -1,10 +1,11 @@
-// The client runtime against the real server: typed results, typed errors, batching and
-// subscriptions over real HTTP.
+// The client runtime against a real server (the procedure layer's fixture, a guestbook):
+// typed results, typed errors, batching, subscriptions and forms over real HTTP.
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, expectTypeOf, inject, test } from "vitest";
 
-import { createClient, RpcError, type Procedures, type Subscriber, type SubscribeError } from "../src/index";
+import { createClient, RpcError } from "../src/index";
 import { createQueryHelpers } from "../src/react-query";
+import type { Procedures, Signature, SignError } from "./fixture/generated";
 
 const url = `${inject("serverUrl")}/rpc`;
 
@@ -23,53 +24,50 @@ function countingClient(options: Parameters<typeof createClient>[0] = {}) {
 }
 
 let emails = 0;
-const freshEmail = () => `reader${++emails}-${Date.now()}@example.com`;
+const freshEmail = () => `guest${++emails}-${Date.now()}@example.com`;
 
 describe("calls", () => {
   test("a query without input is called without an argument", async () => {
     const { client } = countingClient();
-    const stats = await client.query("newsletter.stats");
-    expectTypeOf(stats).toEqualTypeOf<{ subscriberCount: number }>();
-    expect(stats.subscriberCount).toBeTypeOf("number");
+    const stats = await client.query("guestbook.count");
+    expectTypeOf(stats).toEqualTypeOf<{ signatureCount: number }>();
+    expect(stats.signatureCount).toBeTypeOf("number");
   });
 
   test("a mutation returns its typed output", async () => {
     const { client } = countingClient();
     const email = freshEmail();
-    const subscriber = await client.mutation("newsletter.subscribe", { email, name: "Ada" });
-    expectTypeOf(subscriber).toEqualTypeOf<Subscriber>();
-    expect(subscriber).toMatchObject({ email, name: "Ada" });
-    expect(subscriber.id).toBeTypeOf("number");
-    // DateTime fields arrive as ISO 8601 strings in UTC.
-    expect(subscriber.subscribedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    expect(Date.now() - Date.parse(subscriber.subscribedAt)).toBeLessThan(60_000);
+    const signature = await client.mutation("guestbook.sign", { email, name: "Ada" });
+    expectTypeOf(signature).toEqualTypeOf<Signature>();
+    expect(signature).toMatchObject({ email, name: "Ada" });
+    expect(signature.id).toBeTypeOf("number");
   });
 
   test("input breaking the rules declared on its type is a 422 with messages per field", async () => {
     const { client } = countingClient();
-    const error = await client.mutation("newsletter.subscribe", { email: "not an email", name: "" }).catch((e) => e);
+    const error = await client.mutation("guestbook.sign", { email: "not an email", name: "" }).catch((e) => e);
     expect(error).toBeInstanceOf(RpcError);
-    const rpcError = error as RpcError<SubscribeError>;
+    const rpcError = error as RpcError<SignError>;
     expect(rpcError.status).toBe(422);
     expect(rpcError.failure).toMatchObject({ kind: "protocol", error: { code: "VALIDATION" } });
     expect(rpcError.fieldErrors).toEqual({
       email: ["Enter a valid email address."],
       name: ["Enter a name of 1 to 100 characters."],
     });
-    const blank = (await client.mutation("newsletter.subscribe", { email: freshEmail(), name: "   " }).catch((e) => e)) as RpcError;
+    const blank = (await client.mutation("guestbook.sign", { email: freshEmail(), name: "   " }).catch((e) => e)) as RpcError;
     expect(blank.fieldErrors).toEqual({ name: ["Enter a name of 1 to 100 characters."] });
     const email = freshEmail();
-    const spaced = await client.mutation("newsletter.subscribe", { email: ` ${email.toUpperCase()} `, name: " Ada " });
+    const spaced = await client.mutation("guestbook.sign", { email: ` ${email.toUpperCase()} `, name: " Ada " });
     expect(spaced).toMatchObject({ email, name: "Ada" });
   });
 
   test("a procedure's typed error arrives as that type with its status", async () => {
     const { client } = countingClient();
     const email = freshEmail();
-    await client.mutation("newsletter.subscribe", { email, name: "Ada" });
-    const conflict = (await client.mutation("newsletter.subscribe", { email, name: "Ada" }).catch((e) => e)) as RpcError<SubscribeError>;
+    await client.mutation("guestbook.sign", { email, name: "Ada" });
+    const conflict = (await client.mutation("guestbook.sign", { email, name: "Ada" }).catch((e) => e)) as RpcError<SignError>;
     expect(conflict.status).toBe(409);
-    expect(conflict.procedureError).toEqual({ code: "ALREADY_SUBSCRIBED", email });
+    expect(conflict.procedureError).toEqual({ code: "ALREADY_SIGNED", email });
   });
 
   test("protocol errors carry their code and the request id", async () => {
@@ -83,17 +81,17 @@ describe("calls", () => {
   test("wrong input types are refused by the compiler", () => {
     const { client } = countingClient();
     // @ts-expect-error: the input needs a name.
-    const missingField = () => client.mutation("newsletter.subscribe", { email: "a@b.c" });
+    const missingField = () => client.mutation("guestbook.sign", { email: "a@b.c" });
     // @ts-expect-error: queries cannot be called as mutations.
-    const wrongKind = () => client.mutation("newsletter.stats");
+    const wrongKind = () => client.mutation("guestbook.count");
     // @ts-expect-error: unknown procedure.
-    const unknown = () => client.query("newsletter.nope");
+    const unknown = () => client.query("guestbook.nope");
     expect([missingField, wrongKind, unknown]).toHaveLength(3);
   });
 
   test("an unreachable server is a transport error", async () => {
     const client = createClient<Procedures>({ url: "http://127.0.0.1:9/rpc" });
-    const error = (await client.query("newsletter.stats").catch((e) => e)) as RpcError;
+    const error = (await client.query("guestbook.count").catch((e) => e)) as RpcError;
     expect(error.failure.kind).toBe("transport");
   });
 });
@@ -102,17 +100,17 @@ describe("batching", () => {
   test("calls in the same tick share one request, each with its own result", async () => {
     const { client, requests } = countingClient();
     const email = freshEmail();
-    await client.mutation("newsletter.subscribe", { email, name: "Ada" });
+    await client.mutation("guestbook.sign", { email, name: "Ada" });
     requests.length = 0;
 
     const [a, b, duplicate, fresh] = await Promise.allSettled([
-      client.query("newsletter.stats"),
-      client.query("newsletter.stats"),
-      client.mutation("newsletter.subscribe", { email, name: "Ada" }),
-      client.mutation("newsletter.subscribe", { email: freshEmail(), name: "Grace" }),
+      client.query("guestbook.count"),
+      client.query("guestbook.count"),
+      client.mutation("guestbook.sign", { email, name: "Ada" }),
+      client.mutation("guestbook.sign", { email: freshEmail(), name: "Grace" }),
     ]);
     expect(requests).toEqual([expect.stringMatching(/^GET \?batch=/), "POST "]);
-    expect(a.status === "fulfilled" && a.value.subscriberCount).toBeGreaterThan(0);
+    expect(a.status === "fulfilled" && a.value.signatureCount).toBeGreaterThan(0);
     expect(b.status).toBe("fulfilled");
     expect(duplicate.status === "rejected" && (duplicate.reason as RpcError).status).toBe(409);
     expect(fresh.status === "fulfilled" && fresh.value.name).toBe("Grace");
@@ -120,28 +118,28 @@ describe("batching", () => {
 
   test("a single call uses the plain endpoint, and batching can be turned off", async () => {
     const batched = countingClient();
-    await batched.client.query("newsletter.stats");
-    expect(batched.requests).toEqual(["GET /newsletter.stats"]);
+    await batched.client.query("guestbook.count");
+    expect(batched.requests).toEqual(["GET /guestbook.count"]);
 
     const unbatched = countingClient({ batch: false });
-    await Promise.all([unbatched.client.query("newsletter.stats"), unbatched.client.query("newsletter.stats")]);
-    expect(unbatched.requests).toEqual(["GET /newsletter.stats", "GET /newsletter.stats"]);
+    await Promise.all([unbatched.client.query("guestbook.count"), unbatched.client.query("guestbook.count")]);
+    expect(unbatched.requests).toEqual(["GET /guestbook.count", "GET /guestbook.count"]);
   });
 
   test("calls with an abort signal are batched too, and aborting settles only that call", async () => {
     const { client, requests } = countingClient();
     const controller = new AbortController();
-    const aborted = client.query("newsletter.stats", undefined, { signal: controller.signal });
-    const kept = client.query("newsletter.stats", undefined, { signal: new AbortController().signal });
+    const aborted = client.query("guestbook.count", undefined, { signal: controller.signal });
+    const kept = client.query("guestbook.count", undefined, { signal: new AbortController().signal });
     controller.abort(new Error("navigated away"));
     await expect(aborted).rejects.toThrow("navigated away");
-    expect((await kept).subscriberCount).toBeTypeOf("number");
+    expect((await kept).signatureCount).toBeTypeOf("number");
     expect(requests).toEqual([expect.stringMatching(/^GET \?batch=/)]);
   });
 
   test("a batch too long for a URL is posted", async () => {
     const { client, requests } = countingClient({ batch: { maxUrlLength: 10 } });
-    await Promise.all([client.query("newsletter.stats"), client.query("newsletter.stats")]);
+    await Promise.all([client.query("guestbook.count"), client.query("guestbook.count")]);
     expect(requests).toEqual(["POST "]);
   });
 });
@@ -152,11 +150,11 @@ describe("subscriptions", () => {
     const seen: number[] = [];
     let stop = () => {};
     const done = new Promise<void>((resolve, reject) => {
-      stop = client.subscribe("newsletter.watchStats", {
+      stop = client.subscribe("guestbook.watchCount", {
         onData: (stats) => {
-          expectTypeOf(stats).toEqualTypeOf<{ subscriberCount: number }>();
-          seen.push(stats.subscriberCount);
-          if (seen.length === 1) void client.mutation("newsletter.subscribe", { email: freshEmail(), name: "Lin" });
+          expectTypeOf(stats).toEqualTypeOf<{ signatureCount: number }>();
+          seen.push(stats.signatureCount);
+          if (seen.length === 1) void client.mutation("guestbook.sign", { email: freshEmail(), name: "Lin" });
           if (seen.length === 2) resolve();
         },
         onError: reject,
@@ -178,16 +176,16 @@ describe("forms", () => {
     const email = freshEmail();
     data.set("email", email);
     data.set("name", "Form Reader");
-    const subscriber = await browserLike.submitForm("newsletter.subscribe", data);
-    expect(subscriber).toMatchObject({ email, name: "Form Reader" });
-    expect(browserLike.actionUrl("newsletter.subscribe")).toBe(`${url}/newsletter.subscribe`);
+    const signature = await browserLike.submitForm("guestbook.sign", data);
+    expect(signature).toMatchObject({ email, name: "Form Reader" });
+    expect(browserLike.actionUrl("guestbook.sign")).toBe(`${url}/guestbook.sign`);
   });
 
   test("field errors of a form post arrive typed, as for a JSON call", async () => {
     const data = new FormData();
     data.set("email", "nope");
     data.set("name", "");
-    const error = (await browserLike.submitForm("newsletter.subscribe", data).catch((e) => e)) as RpcError<SubscribeError>;
+    const error = (await browserLike.submitForm("guestbook.sign", data).catch((e) => e)) as RpcError<SignError>;
     expect(error.status).toBe(422);
     expect(error.fieldErrors).toEqual({ email: ["Enter a valid email address."], name: ["Enter a name of 1 to 100 characters."] });
   });
@@ -197,7 +195,7 @@ describe("forms", () => {
     const data = new FormData();
     data.set("email", freshEmail());
     data.set("name", "No Origin");
-    const error = (await client.submitForm("newsletter.subscribe", data).catch((e) => e)) as RpcError;
+    const error = (await client.submitForm("guestbook.sign", data).catch((e) => e)) as RpcError;
     expect(error.status).toBe(403);
     expect(error.failure).toMatchObject({ kind: "protocol", error: { code: "CROSS_ORIGIN" } });
   });
@@ -208,11 +206,11 @@ describe("TanStack Query helpers", () => {
     const { client } = countingClient();
     const rq = createQueryHelpers(client);
     const queryClient = new QueryClient();
-    const options = rq.queryOptions("newsletter.stats");
-    expect(options.queryKey).toEqual(["newsletter.stats"]);
+    const options = rq.queryOptions("guestbook.count");
+    expect(options.queryKey).toEqual(["guestbook.count"]);
     const stats = await queryClient.fetchQuery(options);
-    expect(stats.subscriberCount).toBeTypeOf("number");
-    expect(queryClient.getQueryData(rq.queryKey("newsletter.stats"))).toEqual(stats);
+    expect(stats.signatureCount).toBeTypeOf("number");
+    expect(queryClient.getQueryData(rq.queryKey("guestbook.count"))).toEqual(stats);
   });
 
   test("queries a page starts together travel in one request", async () => {
@@ -220,8 +218,8 @@ describe("TanStack Query helpers", () => {
     const rq = createQueryHelpers(client);
     const queryClient = new QueryClient();
     await Promise.all([
-      queryClient.fetchQuery(rq.queryOptions("newsletter.stats")),
-      new QueryClient().fetchQuery(rq.queryOptions("newsletter.stats")),
+      queryClient.fetchQuery(rq.queryOptions("guestbook.count")),
+      new QueryClient().fetchQuery(rq.queryOptions("guestbook.count")),
     ]);
     expect(requests).toHaveLength(1);
   });
@@ -229,9 +227,9 @@ describe("TanStack Query helpers", () => {
   test("mutation options carry the typed error", async () => {
     const { client } = countingClient();
     const rq = createQueryHelpers(client);
-    const options = rq.mutationOptions("newsletter.subscribe");
+    const options = rq.mutationOptions("guestbook.sign");
     expectTypeOf(options.mutationFn!).parameter(0).toEqualTypeOf<{ email: string; name: string }>();
-    const error = (await options.mutationFn!({ email: "x", name: "Ada" }, {} as never).catch((e) => e)) as RpcError<SubscribeError>;
+    const error = (await options.mutationFn!({ email: "x", name: "Ada" }, {} as never).catch((e) => e)) as RpcError<SignError>;
     expect(error.fieldErrors).toEqual({ email: ["Enter a valid email address."] });
   });
 });

@@ -1,9 +1,9 @@
-// Starts the real server binary (built by `cargo build -p isthmus-server`) on a free loopback
-// port, and stops it afterwards. Each test run gets its own process and state. Used as the
-// Vitest global setup here and by the web's browser tests.
+// Starts a real server binary on a free loopback port and stops it afterwards: each test run
+// gets its own process and state. The Vitest global setup here serves the procedure layer's
+// fixture (server/rpc-fixture, no example app); the web's browser tests start the app with
+// `startServer` too.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
@@ -19,28 +19,25 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** Serves `webDir` at `/` (default: an empty directory) and the procedures under `/rpc`,
- * on a fresh SQLite database in a temporary directory. */
-export async function startServer(options: { webDir?: string } = {}): Promise<RunningServer> {
+/** The debug build of a workspace binary, or an error saying how to build it. */
+export function cargoBinary(name: string, build: string): string {
   const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(import.meta.dirname, "../../target");
-  const binary = join(targetDir, "debug", "isthmus-server");
+  const binary = join(targetDir, "debug", name);
   if (!existsSync(binary)) {
-    throw new Error(`${binary} is missing: run \`cargo build -p isthmus-server\` first`);
+    throw new Error(`${binary} is missing: run \`${build}\` first`);
   }
-  const scratch = mkdtempSync(join(tmpdir(), "isthmus-test-"));
-  const server = spawn(binary, [], {
-    env: {
-      ...process.env,
-      ISTHMUS_ADDRESS: "127.0.0.1:0",
-      ISTHMUS_WEB_DIR: options.webDir ?? scratch,
-      DATABASE_URL: `sqlite:${join(scratch, "test.db")}`,
-      RUST_LOG: process.env.RUST_LOG ?? "warn",
-    },
+  return binary;
+}
+
+/** Runs `binary` until it prints `listening on <url>`. */
+export async function startServer(binary: string, args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
+  const server = spawn(binary, args, {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((done) => server.once("exit", done));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    void exited.then((code) => reject(new Error(`the server exited with ${code} before listening`)));
+    void exited.then((code) => reject(new Error(`${binary} exited with ${code} before listening`)));
     createInterface({ input: server.stdout! }).on("line", (line) => {
       const match = /^listening on (http:\/\/\S+)$/.exec(line);
       if (match) resolveUrl(match[1]!);
@@ -51,7 +48,6 @@ export async function startServer(options: { webDir?: string } = {}): Promise<Ru
     stop: async () => {
       if (server.exitCode === null) server.kill("SIGTERM");
       await exited;
-      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
@@ -59,7 +55,8 @@ export async function startServer(options: { webDir?: string } = {}): Promise<Ru
 let running: RunningServer | undefined;
 
 export async function setup(project: TestProject) {
-  running = await startServer();
+  const fixture = cargoBinary("rpc-fixture", "cargo build -p isthmus-rpc-fixture");
+  running = await startServer(fixture, ["serve"]);
   project.provide("serverUrl", running.url);
 }
 
