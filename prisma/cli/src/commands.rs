@@ -138,15 +138,15 @@ impl Repo {
             .filter(|(name, content)| fs::read_to_string(dir.join(name)).ok().as_ref() != Some(*content))
             .map(|(name, _)| name.clone())
             .collect();
-        drifted.extend(existing_rust_files(&dir)?.into_iter().filter(|name| !files.contains_key(name)));
+        drifted.extend(existing_rust_files(dir)?.into_iter().filter(|name| !files.contains_key(name)));
         Ok(drifted)
     }
 
     pub fn generate(&self) -> Result<usize, CommandError> {
         let files = self.render_client()?;
         let dir = self.client_dir();
-        for stale in existing_rust_files(&dir)?.into_iter().filter(|name| !files.contains_key(name)) {
-            fs::remove_file(dir.join(&stale)).map_err(io(&dir))?;
+        for stale in existing_rust_files(dir)?.into_iter().filter(|name| !files.contains_key(name)) {
+            fs::remove_file(dir.join(&stale)).map_err(io(dir))?;
         }
         for (name, content) in &files {
             let path = dir.join(name);

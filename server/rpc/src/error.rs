@@ -14,6 +14,7 @@ use specta::Type;
 /// client receives exactly this type. A 5xx status makes it an internal error instead: the
 /// value is logged with the request id and the client receives only that id.
 pub trait ProcedureError: Serialize + Type + fmt::Debug + Send + 'static {
+    /// The HTTP status of this error; 5xx makes it internal.
     fn status(&self) -> StatusCode;
 }
 
@@ -45,46 +46,99 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub enum ProtocolError {
     /// The input is not JSON.
     #[error("input is not valid JSON: {message}")]
-    MalformedJson { message: String },
+    MalformedJson {
+        /// The parser's complaint, with the position.
+        message: String,
+    },
+    /// The body could not be read as its media type says (a broken multipart body, a
+    /// connection cut mid-body).
+    #[error("the body could not be read: {message}")]
+    MalformedBody {
+        /// What could not be read.
+        message: String,
+    },
     /// The input is JSON but not of the procedure's input type.
     #[error("input does not match the procedure's type at `{path}`: {message}")]
-    InvalidInput { path: String, message: String },
+    InvalidInput {
+        /// Where in the input, as `field.nested[0]` (`.` for the whole input).
+        path: String,
+        /// What was expected there.
+        message: String,
+    },
     /// The input nests arrays and objects deeper than the configured limit.
     #[error("input nests deeper than {limit} levels")]
-    TooDeep { limit: u32 },
+    TooDeep {
+        /// The deepest nesting accepted.
+        limit: u32,
+    },
+    /// No procedure has this name.
     #[error("no procedure is named `{name}`")]
-    UnknownProcedure { name: String },
+    UnknownProcedure {
+        /// The name called.
+        name: String,
+    },
     /// A query or subscription was posted, or a mutation was fetched with GET.
     #[error("{name} is a {kind}: use {allowed}")]
-    MethodNotAllowed { name: String, kind: String, allowed: String },
+    MethodNotAllowed {
+        /// The procedure called.
+        name: String,
+        /// What it is: `query`, `mutation` or `subscription`.
+        kind: String,
+        /// The method it takes (also in the `Allow` header).
+        allowed: String,
+    },
+    /// The body's `Content-Type` is not one the call accepts.
     #[error("expected a body of type {expected}")]
-    UnsupportedMediaType { expected: String },
+    UnsupportedMediaType {
+        /// The media type to send.
+        expected: String,
+    },
+    /// The body is larger than the server accepts.
     #[error("the body exceeds {limit} bytes")]
-    PayloadTooLarge { limit: u32 },
+    PayloadTooLarge {
+        /// The largest body accepted, in bytes.
+        limit: u32,
+    },
+    /// A batch holds more calls than the server accepts in one request.
     #[error("a batch holds at most {limit} calls")]
-    BatchTooLarge { limit: u32 },
+    BatchTooLarge {
+        /// The most calls accepted in one batch.
+        limit: u32,
+    },
     /// A mutation posted from an origin that may not post (or, for a form, from no origin).
     #[error("requests from origin `{origin}` may not call mutations")]
-    CrossOrigin { origin: String },
+    CrossOrigin {
+        /// The `Origin` the request came with (`null` or empty when it had none).
+        origin: String,
+    },
     /// Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header).
     #[error("too many calls; retry after {retry_after} s")]
     RateLimited {
+        /// Seconds until the next call is accepted.
         #[serde(rename = "retryAfter")]
         retry_after: u32,
     },
     /// The input has the right type but breaks the validation rules declared on it
     /// (`rpc::Valid`): messages per field path.
     #[error("the input is invalid")]
-    Validation { fields: FieldErrors },
+    Validation {
+        /// Messages per field path.
+        fields: FieldErrors,
+    },
     /// Subscriptions stream over their own connection and cannot be part of a batch.
     #[error("{name} is a subscription and cannot be batched")]
-    NotBatchable { name: String },
+    NotBatchable {
+        /// The subscription named in the batch.
+        name: String,
+    },
 }
 
 impl ProtocolError {
+    /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
             ProtocolError::MalformedJson { .. }
+            | ProtocolError::MalformedBody { .. }
             | ProtocolError::InvalidInput { .. }
             | ProtocolError::TooDeep { .. }
             | ProtocolError::BatchTooLarge { .. }

@@ -23,12 +23,16 @@ use super::{
 /// An async function usable as a procedure: `async fn(ctx: C) -> Result<O, E>` or
 /// `async fn(ctx: C, input: I) -> Result<O, E>`. `M` only tells the two shapes apart.
 pub trait Handler<C, M>: Clone + Send + Sync + 'static {
+    /// What the caller sends (`()` for `async fn(ctx)`).
     type Input: DecodeInput + Type;
+    /// What the handler returns on success.
     type Output: Send + 'static;
+    /// The handler's typed error.
     type Error: ProcedureError;
     /// False for `async fn(ctx)`: the client then calls it without an argument.
     const TAKES_INPUT: bool;
 
+    /// Runs the handler.
     fn call(
         &self,
         ctx: C,
@@ -86,7 +90,12 @@ pub enum RawInput {
     /// JSON text; `None` when the call has no input.
     Json(Option<Bytes>),
     /// An urlencoded form (multipart forms are converted to it), decoded with `max_depth`.
-    Form { pairs: Bytes, max_depth: u32 },
+    Form {
+        /// The urlencoded pairs.
+        pairs: Bytes,
+        /// The deepest nesting (`a[b][c]`) accepted.
+        max_depth: u32,
+    },
 }
 
 impl RawInput {

@@ -8,6 +8,8 @@ use super::{error::ProtocolError, handler::RawInput};
 /// How a procedure's input is made from a call's raw input: any `DeserializeOwned` type is
 /// decoded; [`Valid<T>`](super::Valid) is decoded, then validated.
 pub trait DecodeInput: Sized + Send + 'static {
+    /// Decodes (and for [`Valid<T>`](crate::Valid) validates) the input, or says precisely
+    /// what is wrong with it.
     fn decode_input(raw: &RawInput) -> Result<Self, ProtocolError>;
 }
 

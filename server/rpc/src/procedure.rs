@@ -13,6 +13,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// `query`, `mutation` or `subscription`, as in the bindings.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Query => "query",
@@ -26,7 +27,9 @@ impl Kind {
 /// extensions for tower layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcedureMeta {
+    /// The dotted name (`posts.list`).
     pub name: &'static str,
+    /// Query, mutation or subscription.
     pub kind: Kind,
 }
 

@@ -36,6 +36,7 @@ impl RateLimit {
         RateLimit { quota: Quota::per_minute(calls), key: None }
     }
 
+    /// `calls` per second per key, in a burst of up to `calls`.
     pub fn per_second(calls: NonZeroU32) -> Self {
         RateLimit { quota: Quota::per_second(calls), key: None }
     }

@@ -56,6 +56,7 @@ impl<C: Send + 'static> Default for Router<C> {
 }
 
 impl<C: Send + 'static> Router<C> {
+    /// A router without procedures.
     pub fn new() -> Self {
         Router { procedures: Vec::new() }
     }

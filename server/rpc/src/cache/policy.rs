@@ -35,5 +35,6 @@ impl<I> Revalidate<I> {
 
 /// Who a per-viewer result belongs to (the signed-in user's id); `None` for anonymous.
 pub trait CacheScope {
+    /// The viewer's key, or `None` for anonymous callers (who share one scope).
     fn cache_scope(&self) -> Option<String>;
 }

@@ -126,6 +126,7 @@ impl std::fmt::Debug for ResponseCache {
 }
 
 impl ResponseCache {
+    /// A cache holding at most `max_entries` results (the least useful are evicted first).
     pub fn new(max_entries: usize) -> Self {
         ResponseCache {
             inner: Arc::new(Inner {
@@ -141,6 +142,7 @@ impl ResponseCache {
         }
     }
 
+    /// Hits, misses and refreshes since the cache was made.
     pub fn stats(&self) -> CacheStats {
         let count = |counter: &AtomicU64| u32::try_from(counter.load(Ordering::Relaxed)).unwrap_or(u32::MAX);
         CacheStats {

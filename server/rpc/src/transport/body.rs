@@ -34,7 +34,7 @@ pub(crate) async fn read_json_body(
         if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
             too_large()
         } else {
-            ProtocolError::MalformedJson { message: format!("the body could not be read: {error}") }
+            ProtocolError::MalformedBody { message: error.to_string() }
         }
     })?;
     Ok((!bytes.is_empty()).then_some(bytes))

@@ -30,7 +30,9 @@ use crate::error::{Failure, ProtocolError};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Upload {
+    /// The file's name on the sender's side.
     pub file_name: String,
+    /// Its media type as the sender declared it (`application/octet-stream` when it did not).
     pub content_type: String,
     /// The content, base64 on the wire.
     #[serde(with = "base64_bytes")]
@@ -42,11 +44,11 @@ mod base64_bytes {
     use base64::{Engine, engine::general_purpose::STANDARD};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(value: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(value: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&STANDARD.encode(value))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
         STANDARD.decode(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
@@ -64,7 +66,7 @@ pub(crate) async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Resul
     let mut pairs: Vec<(String, String)> = Vec::new();
     let malformed = |error: multer::Error| match error {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => too_large(),
-        other => ProtocolError::MalformedJson { message: format!("malformed multipart body: {other}") },
+        other => ProtocolError::MalformedBody { message: format!("malformed multipart body: {other}") },
     };
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();

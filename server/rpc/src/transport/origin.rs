@@ -10,12 +10,14 @@ use axum::http::{HeaderMap, header};
 
 use crate::error::ProtocolError;
 
+/// Which browser origins may call mutations (see the module's documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OriginPolicy {
     /// Normalised `scheme://host[:port]`, the public origin first.
     allowed: Vec<String>,
 }
 
+/// A configured origin that is not `scheme://host[:port]`.
 #[derive(Debug, thiserror::Error)]
 #[error("`{0}` is not an origin (expected scheme://host[:port])")]
 pub struct InvalidOrigin(pub String);
@@ -36,6 +38,7 @@ impl OriginPolicy {
         OriginPolicy { allowed: Vec::new() }
     }
 
+    /// The site's public origin, where form posts may redirect back to.
     pub fn public(&self) -> Option<&str> {
         self.allowed.first().map(String::as_str)
     }

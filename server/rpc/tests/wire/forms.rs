@@ -117,3 +117,22 @@ async fn multipart_forms_carry_files() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(protocol_code(&body), "PAYLOAD_TOO_LARGE");
 }
+
+#[tokio::test]
+async fn a_broken_multipart_body_is_400_malformed_body() {
+    let server = spawn(RpcConfig::default()).await;
+    let unterminated = "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nReport";
+    let response = server
+        .http
+        .post(server.url("/rpc/files.attach"))
+        .header("origin", APP_ORIGIN)
+        .header("accept", "application/json")
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(unterminated)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::BAD_REQUEST, "MALFORMED_BODY"), "{body}");
+    server.assert_alive().await;
+}
