@@ -30,9 +30,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-type CallArgs<I> = [I] extends [void]
-  ? [input?: undefined, options?: CallOptions]
-  : [input: I, options?: CallOptions];
+type CallArgs<I> = [I] extends [void] ? [input?: undefined, options?: CallOptions] : [input: I, options?: CallOptions];
 
 export interface SubscriptionHandlers<O, E> {
   onData: (value: O) => void;
@@ -266,7 +264,11 @@ export function createClient<P extends ProcedureMap>(options: ClientOptions = {}
     const body = hasFile ? data : new URLSearchParams(data as unknown as Record<string, string>);
     let result: WireResult;
     try {
-      const response = await doFetch(`${url}/${name}`, { method: "POST", headers: headers({ accept: "application/json" }), body });
+      const response = await doFetch(`${url}/${name}`, {
+        method: "POST",
+        headers: headers({ accept: "application/json" }),
+        body,
+      });
       result = { status: response.status, body: await readJson(response) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

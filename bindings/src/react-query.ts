@@ -1,6 +1,9 @@
 // TanStack Query helpers: query and mutation options keyed by procedure name and input, with
 // the procedure's output and typed error.
-import { queryOptions as tanstackQueryOptions, mutationOptions as tanstackMutationOptions } from "@tanstack/react-query";
+import {
+  queryOptions as tanstackQueryOptions,
+  mutationOptions as tanstackMutationOptions,
+} from "@tanstack/react-query";
 
 import type { Client, ErrorOf, InputArgs, InputOf, NamesOf, OutputOf, ProcedureMap } from "./client";
 import type { RpcError } from "./client";

@@ -54,7 +54,9 @@ describe("calls", () => {
       email: ["Enter a valid email address."],
       name: ["Enter a name of 1 to 100 characters."],
     });
-    const blank = (await client.mutation("guestbook.sign", { email: freshEmail(), name: "   " }).catch((e) => e)) as RpcError;
+    const blank = (await client
+      .mutation("guestbook.sign", { email: freshEmail(), name: "   " })
+      .catch((e) => e)) as RpcError;
     expect(blank.fieldErrors).toEqual({ name: ["Enter a name of 1 to 100 characters."] });
     const email = freshEmail();
     const spaced = await client.mutation("guestbook.sign", { email: ` ${email.toUpperCase()} `, name: " Ada " });
@@ -65,7 +67,9 @@ describe("calls", () => {
     const { client } = countingClient();
     const email = freshEmail();
     await client.mutation("guestbook.sign", { email, name: "Ada" });
-    const conflict = (await client.mutation("guestbook.sign", { email, name: "Ada" }).catch((e) => e)) as RpcError<SignError>;
+    const conflict = (await client
+      .mutation("guestbook.sign", { email, name: "Ada" })
+      .catch((e) => e)) as RpcError<SignError>;
     expect(conflict.status).toBe(409);
     expect(conflict.procedureError).toEqual({ code: "ALREADY_SIGNED", email });
   });
@@ -187,7 +191,10 @@ describe("forms", () => {
     data.set("name", "");
     const error = (await browserLike.submitForm("guestbook.sign", data).catch((e) => e)) as RpcError<SignError>;
     expect(error.status).toBe(422);
-    expect(error.fieldErrors).toEqual({ email: ["Enter a valid email address."], name: ["Enter a name of 1 to 100 characters."] });
+    expect(error.fieldErrors).toEqual({
+      email: ["Enter a valid email address."],
+      name: ["Enter a name of 1 to 100 characters."],
+    });
   });
 
   test("a form post without an Origin is refused", async () => {
@@ -229,7 +236,9 @@ describe("TanStack Query helpers", () => {
     const rq = createQueryHelpers(client);
     const options = rq.mutationOptions("guestbook.sign");
     expectTypeOf(options.mutationFn!).parameter(0).toEqualTypeOf<{ email: string; name: string }>();
-    const error = (await options.mutationFn!({ email: "x", name: "Ada" }, {} as never).catch((e) => e)) as RpcError<SignError>;
+    const error = (await options.mutationFn!({ email: "x", name: "Ada" }, {} as never).catch(
+      (e) => e,
+    )) as RpcError<SignError>;
     expect(error.fieldErrors).toEqual({ email: ["Enter a valid email address."] });
   });
 });

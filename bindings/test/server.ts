@@ -30,7 +30,11 @@ export function cargoBinary(name: string, build: string): string {
 }
 
 /** Runs `binary` until it prints `listening on <url>`. */
-export async function startServer(binary: string, args: string[], env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  binary: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
   const server = spawn(binary, args, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", ...env },
     stdio: ["ignore", "pipe", "inherit"],

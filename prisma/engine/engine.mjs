@@ -26,33 +26,37 @@
 //
 // Pinned versions: see package.json next to this file.
 
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import crypto from 'node:crypto';
-import { createRequire } from 'node:module';
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import crypto from "node:crypto";
+import { createRequire } from "node:module";
 // Driver packages are loaded lazily (only schema-engine commands need them; saves ~100 ms on
 // validate/format/dmmf).
 let pg, PrismaPg, PrismaLibSql, bindMigrationAwareSqlAdapterFactory, DriverAdapterError, CharFixClient;
 async function loadDrivers() {
   if (pg) return;
-  pg = (await import('pg')).default;
-  ({ PrismaPg } = await import('@prisma/adapter-pg'));
-  ({ PrismaLibSql } = await import('@prisma/adapter-libsql'));
-  ({ bindMigrationAwareSqlAdapterFactory, DriverAdapterError } = await import('@prisma/driver-adapter-utils'));
+  pg = (await import("pg")).default;
+  ({ PrismaPg } = await import("@prisma/adapter-pg"));
+  ({ PrismaLibSql } = await import("@prisma/adapter-libsql"));
+  ({ bindMigrationAwareSqlAdapterFactory, DriverAdapterError } = await import("@prisma/driver-adapter-utils"));
   CharFixClient = makeCharFixClient(pg.Client);
 }
 
 const require = createRequire(import.meta.url);
 const TRACE = !!process.env.PRISMA_ENGINE_TRACE;
-const trace = (...a) => { if (TRACE) console.error('[trace]', ...a); };
+const trace = (...a) => {
+  if (TRACE) console.error("[trace]", ...a);
+};
 
 // Both wasm-bindgen glue files call global.PRISMA_WASM_PANIC_REGISTRY.set_message(msg) right
 // before a Rust panic turns into a `RuntimeError: unreachable`. Without this global, a panic
 // becomes "Cannot read properties of undefined" and the real message is lost.
 globalThis.PRISMA_WASM_PANIC_REGISTRY ??= {
   message: null,
-  set_message(m) { this.message = m; },
+  set_message(m) {
+    this.message = m;
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -61,7 +65,7 @@ globalThis.PRISMA_WASM_PANIC_REGISTRY ??= {
 let _psl;
 function psl() {
   // Loaded lazily: after a Rust panic the wasm instance is poisoned, so one instance per process.
-  return (_psl ??= require('@prisma/prisma-schema-wasm'));
+  return (_psl ??= require("@prisma/prisma-schema-wasm"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -71,9 +75,9 @@ function psl() {
 let _se;
 async function schemaEngineModule() {
   if (_se) return _se;
-  const bg = await import('@prisma/schema-engine-wasm/schema_engine_bg');
-  const wasmPath = path.join(path.dirname(require.resolve('@prisma/schema-engine-wasm')), 'schema_engine_bg.wasm');
-  const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), { './schema_engine_bg.js': bg });
+  const bg = await import("@prisma/schema-engine-wasm/schema_engine_bg");
+  const wasmPath = path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm")), "schema_engine_bg.wasm");
+  const { instance } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), { "./schema_engine_bg.js": bg });
   bg.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
   return (_se = bg);
@@ -83,8 +87,8 @@ async function schemaEngineModule() {
 // helpers
 // ---------------------------------------------------------------------------------------------
 function readSchema(p) {
-  if (!p) throw new UserError('--schema is required');
-  return { path: path.resolve(p), name: path.basename(p), content: fs.readFileSync(p, 'utf8') };
+  if (!p) throw new UserError("--schema is required");
+  return { path: path.resolve(p), name: path.basename(p), content: fs.readFileSync(p, "utf8") };
 }
 
 class UserError extends Error {}
@@ -92,17 +96,21 @@ class UserError extends Error {}
 // 1-based line/column from a UTF-16 code-unit offset (what prisma-schema-wasm's lint returns;
 // i.e. plain JS string indices, NOT UTF-8 byte offsets). Column counts UTF-16 units too, +1.
 function lineCol(text, offset) {
-  let line = 1, lineStart = 0;
+  let line = 1,
+    lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
   }
   return { line, column: offset - lineStart + 1 };
 }
 
 const PROVIDERS = {
-  sqlite: 'sqlite',
-  postgresql: 'postgresql',
-  postgres: 'postgresql',
+  sqlite: "sqlite",
+  postgresql: "postgresql",
+  postgres: "postgresql",
 };
 
 // Rewrite the provider of the (single) datasource block in memory. Prisma 7 rejects `url`,
@@ -122,7 +130,11 @@ function schemaParams(file, content) {
 
 function parseWasmError(e) {
   // prisma-schema-wasm throws `Error(JSON)` like {"error_code":"P1012","message":"..."}
-  try { return JSON.parse(e.message); } catch { return { message: String(e?.message ?? e) }; }
+  try {
+    return JSON.parse(e.message);
+  } catch {
+    return { message: String(e?.message ?? e) };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,13 +144,21 @@ function cmdValidate(args) {
   const s = readSchema(args.schema);
   const content = withProvider(s.content, args.provider);
   const lint = JSON.parse(psl().lint(JSON.stringify([[s.name, content]])));
-  const toDiag = (d) => ({ message: d.text, file: d.file_name, ...lineCol(content, d.start),
-    end: lineCol(content, d.end) });
+  const toDiag = (d) => ({
+    message: d.text,
+    file: d.file_name,
+    ...lineCol(content, d.start),
+    end: lineCol(content, d.end),
+  });
   lint.sort((a, b) => a.start - b.start);
   const errors = lint.filter((d) => !d.is_warning).map(toDiag);
   const warnings = lint.filter((d) => d.is_warning).map(toDiag);
   let validateError = null;
-  try { psl().validate(schemaParams(s.name, content)); } catch (e) { validateError = parseWasmError(e); }
+  try {
+    psl().validate(schemaParams(s.name, content));
+  } catch (e) {
+    validateError = parseWasmError(e);
+  }
   if (validateError && errors.length === 0) {
     // validate() found something lint() did not report with a span: return it without position.
     errors.push({ message: validateError.message, file: s.name, line: null, column: null });
@@ -153,8 +173,10 @@ function cmdValidate(args) {
 function cmdFormat(args) {
   const s = readSchema(args.schema);
   // format(schemaFilesJson, lspDocumentFormattingParamsJson) -> JSON [[path, formatted], ...]
-  const out = psl().format(JSON.stringify([[s.name, s.content]]),
-    JSON.stringify({ textDocument: { uri: `file://${s.path}` }, options: { tabSize: 2, insertSpaces: true } }));
+  const out = psl().format(
+    JSON.stringify([[s.name, s.content]]),
+    JSON.stringify({ textDocument: { uri: `file://${s.path}` }, options: { tabSize: 2, insertSpaces: true } }),
+  );
   const files = JSON.parse(out);
   const formatted = files.find(([p]) => p === s.name)?.[1] ?? files[0][1];
   return { formatted };
@@ -183,30 +205,40 @@ const lockfileText = (provider) =>
   `# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "${provider}"\n`;
 
 function listMigrations(dir, provider) {
-  const baseDir = path.resolve(dir ?? 'migrations');
-  const lockPath = path.join(baseDir, 'migration_lock.toml');
-  const lockfile = { path: 'migration_lock.toml', content: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, 'utf8') : null };
+  const baseDir = path.resolve(dir ?? "migrations");
+  const lockPath = path.join(baseDir, "migration_lock.toml");
+  const lockfile = {
+    path: "migration_lock.toml",
+    content: fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : null,
+  };
   if (lockfile.content === null && provider) lockfile.content = lockfileText(PROVIDERS[provider] ?? provider);
   // Pitfall: the engine picks the SQL flavour from the lockfile but replays on the adapter's shadow
   // database, so a sqlite migrations dir with --provider postgresql gives confusing shadow errors.
-  const locked = /^\s*provider\s*=\s*"([^"]*)"/m.exec(lockfile.content ?? '')?.[1];
+  const locked = /^\s*provider\s*=\s*"([^"]*)"/m.exec(lockfile.content ?? "")?.[1];
   if (provider && locked && PROVIDERS[locked] !== PROVIDERS[provider]) {
     throw new UserError(`${lockPath} says provider = "${locked}" but --provider is ${provider}`);
   }
   let entries = [];
-  try { entries = fs.readdirSync(baseDir, { withFileTypes: true }); } catch { /* missing dir = no migrations */ }
+  try {
+    entries = fs.readdirSync(baseDir, { withFileTypes: true });
+  } catch {
+    /* missing dir = no migrations */
+  }
   const migrationDirectories = entries
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort()
     .map((name) => {
-      const file = path.join(baseDir, name, 'migration.sql');
+      const file = path.join(baseDir, name, "migration.sql");
       let content;
-      try { content = { tag: 'ok', value: fs.readFileSync(file, 'utf8') }; }
-      catch (e) { content = { tag: 'error', value: String(e.message) }; }
-      return { path: name, migrationFile: { path: 'migration.sql', content } };
+      try {
+        content = { tag: "ok", value: fs.readFileSync(file, "utf8") };
+      } catch (e) {
+        content = { tag: "error", value: String(e.message) };
+      }
+      return { path: name, migrationFile: { path: "migration.sql", content } };
     });
-  return { baseDir, lockfile, shadowDbInitScript: '', migrationDirectories };
+  return { baseDir, lockfile, shadowDbInitScript: "", migrationDirectories };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,12 +249,20 @@ function traced(obj, tag) {
   return new Proxy(obj, {
     get(t, k) {
       const v = t[k];
-      if (typeof v !== 'function') return v;
+      if (typeof v !== "function") return v;
       return (...a) => {
         const q = a[0];
-        trace(tag, String(k), typeof q === 'string' ? JSON.stringify(q.slice(0, 300)) : q?.sql ? JSON.stringify(q.sql.slice(0, 300)) + (q.args?.length ? ' args=' + JSON.stringify(q.args) : '') : '');
+        trace(
+          tag,
+          String(k),
+          typeof q === "string"
+            ? JSON.stringify(q.slice(0, 300))
+            : q?.sql
+              ? JSON.stringify(q.sql.slice(0, 300)) + (q.args?.length ? " args=" + JSON.stringify(q.args) : "")
+              : "",
+        );
         const r = v.apply(t, a);
-        if (k === 'startTransaction' && r?.then) return r.then((tx) => traced(tx, tag + ':tx'));
+        if (k === "startTransaction" && r?.then) return r.then((tx) => traced(tx, tag + ":tx"));
         return r;
       };
     },
@@ -238,10 +278,10 @@ function fixLibsqlAdapter(adapter) {
   const executeRaw = adapter.executeRaw.bind(adapter);
   adapter.executeRaw = async (q) => {
     const noArgs = !q.args || q.args.length === 0;
-    const body = q.sql.replace(/--[^\n]*/g, '').trim();
+    const body = q.sql.replace(/--[^\n]*/g, "").trim();
     // several statements, or none at all (an empty migration.sql makes client.execute() fail
     // with "SQLITE_UNKNOWN_0: not an error")
-    if (noArgs && (body === '' || /;\s*\S/.test(body.replace(/;\s*$/, '')))) {
+    if (noArgs && (body === "" || /;\s*\S/.test(body.replace(/;\s*$/, "")))) {
       await adapter.executeScript(q.sql);
       return 0;
     }
@@ -252,9 +292,14 @@ function fixLibsqlAdapter(adapter) {
   // TableDoesNotExist kind. The engine relies on that kind to notice a missing _prisma_migrations
   // table (devDiagnostic / diagnoseMigrationHistory on a fresh database), so re-map it.
   const remap = (fn) => async (q) => {
-    try { return await fn(q); } catch (e) {
-      const m = e?.name === 'DriverAdapterError' && e.cause?.kind === 'sqlite' && /no such table: (\S+)/.exec(e.cause.message ?? '');
-      if (m) throw new DriverAdapterError({ ...e.cause, kind: 'TableDoesNotExist', table: m[1] });
+    try {
+      return await fn(q);
+    } catch (e) {
+      const m =
+        e?.name === "DriverAdapterError" &&
+        e.cause?.kind === "sqlite" &&
+        /no such table: (\S+)/.exec(e.cause.message ?? "");
+      if (m) throw new DriverAdapterError({ ...e.cause, kind: "TableDoesNotExist", table: m[1] });
       throw e;
     }
   };
@@ -264,23 +309,26 @@ function fixLibsqlAdapter(adapter) {
 }
 
 class SqliteFactory {
-  provider = 'sqlite';
-  adapterName = '@prisma/adapter-libsql';
+  provider = "sqlite";
+  adapterName = "@prisma/adapter-libsql";
   async connect() {
-    return noMainAdapter('sqlite');
+    return noMainAdapter("sqlite");
   }
   // The stock connectToShadowDb uses url ":memory:". That happened to work for diff in tests (the
   // replay uses no transactions), but @libsql/client's transaction() hands its connection to the tx
   // and lazily opens a NEW, empty in-memory database for the next call. Use a temp file instead
   // (deleted on dispose) so shadow state can never silently vanish.
   async connectToShadowDb() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prisma-shadow-'));
-    const file = path.join(dir, 'shadow.db');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prisma-shadow-"));
+    const file = path.join(dir, "shadow.db");
     const a = fixLibsqlAdapter(await new PrismaLibSql({ url: `file:${file}` }).connect());
     const dispose = a.dispose.bind(a);
-    a.dispose = async () => { await dispose(); fs.rmSync(dir, { recursive: true, force: true }); };
-    trace('sqlite shadow db', file);
-    return traced(a, 'sqlite:shadow');
+    a.dispose = async () => {
+      await dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    trace("sqlite shadow db", file);
+    return traced(a, "sqlite:shadow");
   }
 }
 
@@ -289,7 +337,8 @@ class SqliteFactory {
 // internal one-byte "char" type used by pg_catalog columns such as pg_class.relkind,
 // pg_constraint.contype...). The values themselves arrive as JS strings, so relabel those
 // fields as text (oid 25) in a pg.Client subclass handed to the Pool.
-const PG_CHAR = 18, PG_TEXT = 25;
+const PG_CHAR = 18,
+  PG_TEXT = 25;
 function relabelChar(res) {
   for (const r of Array.isArray(res) ? res : [res]) {
     for (const f of r?.fields ?? []) if (f.dataTypeID === PG_CHAR) f.dataTypeID = PG_TEXT;
@@ -299,8 +348,11 @@ function relabelChar(res) {
 function makeCharFixClient(Client) {
   return class CharFixClient extends Client {
     query(config, values, callback) {
-      if (typeof values === 'function') { callback = values; values = undefined; }
-      if (config && typeof config.submit === 'function') return super.query(config, values, callback);
+      if (typeof values === "function") {
+        callback = values;
+        values = undefined;
+      }
+      if (config && typeof config.submit === "function") return super.query(config, values, callback);
       if (callback) return super.query(config, values, (err, res) => callback(err, err ? res : relabelChar(res)));
       return super.query(config, values).then(relabelChar);
     }
@@ -309,11 +361,11 @@ function makeCharFixClient(Client) {
 
 function pgConfig(args, database) {
   return {
-    host: args['pg-host'] ?? process.env.PGHOST ?? '127.0.0.1',
-    port: Number(args['pg-port'] ?? process.env.PGPORT ?? 5432),
-    user: args['pg-user'] ?? process.env.PGUSER ?? 'postgres',
-    password: args['pg-password'] ?? process.env.PGPASSWORD ?? '',
-    database: database ?? args['pg-database'] ?? process.env.PGDATABASE ?? 'postgres',
+    host: args["pg-host"] ?? process.env.PGHOST ?? "127.0.0.1",
+    port: Number(args["pg-port"] ?? process.env.PGPORT ?? 5432),
+    user: args["pg-user"] ?? process.env.PGUSER ?? "postgres",
+    password: args["pg-password"] ?? process.env.PGPASSWORD ?? "",
+    database: database ?? args["pg-database"] ?? process.env.PGDATABASE ?? "postgres",
   };
 }
 
@@ -325,46 +377,70 @@ async function pgAdapter(cfg, tag) {
   const pool = new pg.Pool({ ...cfg, Client: CharFixClient, max: 4 });
   openPools.add(pool);
   const a = await new PrismaPg(pool).connect();
-  a.dispose = async () => { if (openPools.delete(pool)) await pool.end(); };
+  a.dispose = async () => {
+    if (openPools.delete(pool)) await pool.end();
+  };
   // Pitfall: adapter-pg's executeScript does script.split(";") and runs the pieces one by one, which
   // breaks any migration with a ';' inside a string, comment or $$ function body. The engine sends
   // every migration script (shadow replay, applyMigrations) through executeScript, so send the
   // script whole instead: pg's simple-query protocol accepts multiple statements (as Prisma's
   // native engine does; PostgreSQL runs them as one implicit transaction).
   a.executeScript = async (script) => {
-    try { await pool.query(script); } catch (e) { a.onError(e); }
+    try {
+      await pool.query(script);
+    } catch (e) {
+      a.onError(e);
+    }
   };
   return traced(a, tag);
 }
 
 class PostgresFactory {
-  provider = 'postgres';
-  adapterName = '@prisma/adapter-pg';
-  constructor(args) { this.args = args; }
+  provider = "postgres";
+  adapterName = "@prisma/adapter-pg";
+  constructor(args) {
+    this.args = args;
+  }
   async connect() {
-    return noMainAdapter('postgres', await pgAdapter(pgConfig(this.args, this.args['pg-admin-database'] ?? 'postgres'), 'pg:admin'));
+    return noMainAdapter(
+      "postgres",
+      await pgAdapter(pgConfig(this.args, this.args["pg-admin-database"] ?? "postgres"), "pg:admin"),
+    );
   }
   // Stock connectToShadowDb: (a) spreads {...config, database} — with a connectionString config the
   // connectionString wins, so the "shadow" replay runs against the MAIN database; (b) its dispose
   // runs DROP DATABASE before ending the shadow pool (fails: database in use) and never ends the
   // helper pool. Own implementation: explicit fields, end pool first, then DROP ... WITH (FORCE).
   async connectToShadowDb() {
-    const adminCfg = pgConfig(this.args, this.args['pg-admin-database'] ?? 'postgres');
-    const name = `prisma_shadow_${crypto.randomUUID().replace(/-/g, '')}`;
+    const adminCfg = pgConfig(this.args, this.args["pg-admin-database"] ?? "postgres");
+    const name = `prisma_shadow_${crypto.randomUUID().replace(/-/g, "")}`;
     const admin = new pg.Client(adminCfg);
     await admin.connect();
-    try { await admin.query(`CREATE DATABASE "${name}"`); } finally { await admin.end(); }
-    trace('pg shadow db', name);
-    const a = await pgAdapter({ ...adminCfg, database: name }, 'pg:shadow');
+    try {
+      await admin.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.end();
+    }
+    trace("pg shadow db", name);
+    const a = await pgAdapter({ ...adminCfg, database: name }, "pg:shadow");
     const dispose = a.dispose;
     let disposed = false;
     const drop = async () => {
-      if (disposed) return; disposed = true;
-      try { await dispose(); } catch { /* ignore */ }
+      if (disposed) return;
+      disposed = true;
+      try {
+        await dispose();
+      } catch {
+        /* ignore */
+      }
       const c = new pg.Client(adminCfg);
       await c.connect();
-      try { await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`); } finally { await c.end(); }
-      trace('pg shadow db dropped', name);
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+      trace("pg shadow db dropped", name);
     };
     a.dispose = drop;
     cleanups.push(drop); // in case the engine errors out before disposing
@@ -382,28 +458,37 @@ const cleanups = [];
 // server: give it a connection to the admin database that only lets SELECTs through.
 function noMainAdapter(provider, readOnlyInner) {
   const fail = async (q) => {
-    throw new Error(`this command has no main database ; refused: ${q?.sql ?? q ?? ''}`);
+    throw new Error(`this command has no main database ; refused: ${q?.sql ?? q ?? ""}`);
   };
-  return traced({
-    provider, adapterName: 'no-main-database',
-    queryRaw: async (q) => (readOnlyInner && /^\s*SELECT\b/i.test(q.sql) ? readOnlyInner.queryRaw(q) : fail(q)),
-    executeRaw: fail, executeScript: fail, startTransaction: fail,
-    getConnectionInfo: () => (readOnlyInner?.getConnectionInfo?.() ?? { schemaName: undefined, supportsRelationJoins: false }),
-    dispose: async () => { await readOnlyInner?.dispose(); },
-  }, `${provider}:readonly-main`);
+  return traced(
+    {
+      provider,
+      adapterName: "no-main-database",
+      queryRaw: async (q) => (readOnlyInner && /^\s*SELECT\b/i.test(q.sql) ? readOnlyInner.queryRaw(q) : fail(q)),
+      executeRaw: fail,
+      executeScript: fail,
+      startTransaction: fail,
+      getConnectionInfo: () =>
+        readOnlyInner?.getConnectionInfo?.() ?? { schemaName: undefined, supportsRelationJoins: false },
+      dispose: async () => {
+        await readOnlyInner?.dispose();
+      },
+    },
+    `${provider}:readonly-main`,
+  );
 }
 
 // Every command here diffs against a shadow database: none has a main database.
 function makeFactory(provider, args) {
   const p = PROVIDERS[provider];
-  if (p === 'sqlite') return new SqliteFactory();
-  if (p === 'postgresql') return new PostgresFactory(args);
+  if (p === "sqlite") return new SqliteFactory();
+  if (p === "postgresql") return new PostgresFactory(args);
   throw new UserError(`unsupported provider ${provider} (use sqlite or postgresql)`);
 }
 
 async function withEngine(args, fn) {
   const provider = args.provider;
-  if (!provider) throw new UserError('--provider is required (sqlite|postgresql)');
+  if (!provider) throw new UserError("--provider is required (sqlite|postgresql)");
   const bg = await schemaEngineModule();
   await loadDrivers();
   const factory = bindMigrationAwareSqlAdapterFactory(makeFactory(provider, args));
@@ -417,16 +502,29 @@ async function withEngine(args, fn) {
   try {
     engine = await bg.SchemaEngine.new(
       { datamodels: files.length ? files.map((f) => [f.path, f.content]) : undefined },
-      (line) => { logs.push(line); trace('engine', line); },
+      (line) => {
+        logs.push(line);
+        trace("engine", line);
+      },
       factory,
     );
     return await fn(engine, files);
   } catch (e) {
     throw new EngineError(e, logs, factory.errorRegistry);
   } finally {
-    try { engine?.free(); } catch { /* ignore */ }
-    while (cleanups.length) await cleanups.pop()().catch((e) => trace('cleanup failed', e.message));
-    for (const pool of openPools) { openPools.delete(pool); await pool.end().catch(() => {}); }
+    try {
+      engine?.free();
+    } catch {
+      /* ignore */
+    }
+    while (cleanups.length)
+      await cleanups
+        .pop()()
+        .catch((e) => trace("cleanup failed", e.message));
+    for (const pool of openPools) {
+      openPools.delete(pool);
+      await pool.end().catch(() => {});
+    }
   }
 }
 
@@ -439,7 +537,7 @@ class EngineError extends Error {
     const orig = m && registry?.consumeError(Number(m[1]))?.error;
     if (orig) msg = `${msg}: ${orig?.message ?? String(orig)}`;
     super(msg);
-    this.detail = { ...(typeof e === 'object' ? e : {}) };
+    this.detail = { ...(typeof e === "object" ? e : {}) };
     this.panic = globalThis.PRISMA_WASM_PANIC_REGISTRY.message;
     this.logs = logs;
   }
@@ -453,18 +551,22 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
 async function cmdDiffSql(args) {
   const migrationsList = listMigrations(args.migrations, args.provider);
   return withEngine(args, async (engine, files) => {
-    if (!files.length) throw new UserError('--schema is required');
+    if (!files.length) throw new UserError("--schema is required");
     const res = await engine.diff({
-      from: { tag: 'migrations', ...migrationsList },
-      to: { tag: 'schemaDatamodel', files },
+      from: { tag: "migrations", ...migrationsList },
+      to: { tag: "schemaDatamodel", files },
       script: true,
       exitCode: null,
       filters: NO_FILTERS,
     });
-    let sql = res.stdout ?? '';
+    let sql = res.stdout ?? "";
     // empty diff is reported as "-- This is an empty migration." — normalise to ""
-    if (/^\s*-- This is an empty migration\.\s*$/.test(sql)) sql = '';
-    return { sql, provider: PROVIDERS[args.provider], migrations: migrationsList.migrationDirectories.map((m) => m.path) };
+    if (/^\s*-- This is an empty migration\.\s*$/.test(sql)) sql = "";
+    return {
+      sql,
+      provider: PROVIDERS[args.provider],
+      migrations: migrationsList.migrationDirectories.map((m) => m.path),
+    };
   });
 }
 
@@ -472,13 +574,13 @@ async function cmdDiffSql(args) {
 // CLI
 // ---------------------------------------------------------------------------------------------
 function parseArgs(argv) {
-  if (argv.length === 1 && argv[0].trim().startsWith('{')) return JSON.parse(argv[0]);
+  if (argv.length === 1 && argv[0].trim().startsWith("{")) return JSON.parse(argv[0]);
   const out = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith('--')) throw new UserError(`unexpected argument ${a}`);
+    if (!a.startsWith("--")) throw new UserError(`unexpected argument ${a}`);
     const k = a.slice(2);
-    if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[k] = argv[++i];
+    if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) out[k] = argv[++i];
     else out[k] = true;
   }
   return out;
@@ -488,16 +590,20 @@ const COMMANDS = {
   validate: cmdValidate,
   format: cmdFormat,
   dmmf: cmdDmmf,
-  'diff-sql': cmdDiffSql,
+  "diff-sql": cmdDiffSql,
 };
 
-process.stdout.on('error', () => {}); // e.g. EPIPE when piped into `head`
+process.stdout.on("error", () => {}); // e.g. EPIPE when piped into `head`
 
 async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   const fn = COMMANDS[cmd];
   if (!fn) {
-    process.stdout.write(JSON.stringify({ error: { message: `usage: node engine.mjs <${Object.keys(COMMANDS).join('|')}> [--flags | json]` } }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        error: { message: `usage: node engine.mjs <${Object.keys(COMMANDS).join("|")}> [--flags | json]` },
+      }) + "\n",
+    );
     return 2;
   }
   const t0 = performance.now();
@@ -506,9 +612,9 @@ async function main() {
     args = parseArgs(rest);
     const result = await fn(args);
     if (TRACE) trace(`${cmd} took ${(performance.now() - t0).toFixed(1)} ms`);
-    if (args.raw && cmd === 'format') process.stdout.write(result.formatted);
-    else if (args.raw && cmd === 'diff-sql') process.stdout.write(result.sql);
-    else process.stdout.write(JSON.stringify(result) + '\n');
+    if (args.raw && cmd === "format") process.stdout.write(result.formatted);
+    else if (args.raw && cmd === "diff-sql") process.stdout.write(result.sql);
+    else process.stdout.write(JSON.stringify(result) + "\n");
     return 0;
   } catch (e) {
     const error = { message: e?.message ?? String(e) };
@@ -516,7 +622,7 @@ async function main() {
       if (e.panic) error.panic = e.panic;
       if (Object.keys(e.detail).length) error.detail = e.detail;
     }
-    process.stdout.write(JSON.stringify({ error }) + '\n');
+    process.stdout.write(JSON.stringify({ error }) + "\n");
     return 1;
   }
 }
@@ -525,5 +631,5 @@ async function main() {
 // (observed: PostgreSQL applyMigrations left a pending Timeout keeping Node alive ~10 s after the
 // work was done). Flush stdout and exit explicitly.
 const code = await main();
-await new Promise((resolve) => process.stdout.write('', resolve));
+await new Promise((resolve) => process.stdout.write("", resolve));
 process.exit(code);

@@ -8,7 +8,10 @@ import { chromium, type BrowserContext } from "playwright-core";
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** `javaScript: false` browses as a reader with scripts disabled. */
-export async function launch({ javaScript = true } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launch({ javaScript = true } = {}): Promise<{
+  context: BrowserContext;
+  close: () => Promise<void>;
+}> {
   const profile = mkdtempSync(join(tmpdir(), "isthmus-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

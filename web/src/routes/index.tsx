@@ -40,11 +40,19 @@ function Newsletter() {
         <label>
           Name <input {...subscribe.field("name")} />
         </label>
-        {subscribe.fieldErrors.name?.map((message) => <small key={message} role="alert">{message}</small>)}
+        {subscribe.fieldErrors.name?.map((message) => (
+          <small key={message} role="alert">
+            {message}
+          </small>
+        ))}
         <label>
           Email <input {...subscribe.field("email")} type="email" />
         </label>
-        {subscribe.fieldErrors.email?.map((message) => <small key={message} role="alert">{message}</small>)}
+        {subscribe.fieldErrors.email?.map((message) => (
+          <small key={message} role="alert">
+            {message}
+          </small>
+        ))}
         <button type="submit" disabled={subscribe.pending}>
           Subscribe
         </button>
