@@ -15,7 +15,9 @@ use crate::{DbError, DbRow};
 /// Which database a connection talks to; decides SQL dialect and value encodings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Provider {
+    /// SQLite, through a database file.
     Sqlite,
+    /// PostgreSQL, through a server.
     Postgresql,
 }
 
@@ -46,6 +48,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Where generated queries run: a [`Db`] or a [`Tx`].
 pub trait Conn: Send + Sync {
+    /// The backend behind this connection, which picks the SQL dialect.
     fn provider(&self) -> Provider;
     #[doc(hidden)]
     fn fetch(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<Vec<DbRow>, DbError>>;
@@ -60,11 +63,14 @@ fn build(conn: &impl Conn, statement: &impl SqlxBinder) -> (String, SqlxValues) 
     }
 }
 
+/// Runs a statement; returns every row it produced.
 pub async fn fetch_all(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<Vec<DbRow>, DbError> {
     let (sql, values) = build(conn, statement);
     conn.fetch(sql, values).await
 }
 
+/// Runs a statement; returns its first row, if any. Every row is still fetched: put a
+/// `LIMIT` in the statement when more than one can match.
 pub async fn fetch_optional(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<Option<DbRow>, DbError> {
     Ok(fetch_all(conn, statement).await?.into_iter().next())
 }
@@ -76,6 +82,9 @@ pub async fn execute(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<u6
 }
 
 impl Db {
+    /// Opens a pool on `url`. On SQLite, foreign keys are enforced, the journal is WAL and a
+    /// locked database is retried for 10 s; on PostgreSQL, waiting for a connection times out
+    /// after 10 s.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Pool::Postgres(PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect(url).await?)
@@ -127,6 +136,7 @@ impl Db {
         }
     }
 
+    /// The PostgreSQL pool, or `None` on SQLite; see [`Db::sqlite_pool`].
     pub fn postgres_pool(&self) -> Option<&PgPool> {
         match &self.pool {
             Pool::Postgres(pool) => Some(pool),
@@ -134,6 +144,8 @@ impl Db {
         }
     }
 
+    /// Closes the pool: later queries fail, and this waits until connections in use are returned
+    /// and closed.
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,

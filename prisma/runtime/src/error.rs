@@ -4,18 +4,40 @@ use std::fmt;
 /// internal error whose details (which may quote SQL) belong in logs only.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// A write would duplicate a value of a unique field or compound.
     #[error("a unique constraint was violated ({target})")]
-    UniqueViolation { target: String },
+    UniqueViolation {
+        /// The constraint's name on PostgreSQL (`users_email_key`), the columns on SQLite (`users.email`).
+        target: String,
+    },
+    /// A write would reference a row that does not exist, or delete one still referenced.
     #[error("a foreign key constraint was violated ({target})")]
-    ForeignKeyViolation { target: String },
+    ForeignKeyViolation {
+        /// The constraint's name on PostgreSQL (`posts_author_id_fkey`); SQLite names none, so its message.
+        target: String,
+    },
+    /// A write left a required (`NOT NULL`) column without a value.
     #[error("a required value was missing ({target})")]
-    NotNullViolation { target: String },
-    /// The row an update, delete or `find_unique_or_fail` addressed does not exist.
+    NotNullViolation {
+        /// The column on SQLite (`users.name`); PostgreSQL names no constraint, so its message.
+        target: String,
+    },
+    /// The row an update, delete or `first_or_not_found` addressed does not exist.
     #[error("no {model} matched")]
-    NotFound { model: &'static str },
+    NotFound {
+        /// The model's name in `schema.prisma` ([`Model::NAME`](crate::model::Model::NAME)).
+        model: &'static str,
+    },
     /// A stored value does not fit the schema's type (a schema/database drift).
     #[error("column {column} holds a value that does not decode: {message}")]
-    Decode { column: String, message: String },
+    Decode {
+        /// The column read.
+        column: String,
+        /// Why it does not decode.
+        message: String,
+    },
+    /// Any other failure of the database or the driver (connection, I/O, SQL). Its `Display`
+    /// says only "database error"; the source holds the details.
     #[error("database error")]
     Other(#[source] sqlx::Error),
 }

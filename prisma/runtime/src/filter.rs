@@ -8,17 +8,26 @@ use crate::{DbValue, Provider};
 /// `Equals(None)` / `Not(None)` mean `IS NULL` / `IS NOT NULL`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScalarFilter<T> {
+    /// `= value`.
     Equals(T),
+    /// `<> value`; as in SQL, rows where the field is NULL do not match.
     Not(T),
+    /// One of the values; an empty list matches no row.
     In(Vec<T>),
+    /// None of the values; an empty list matches every row.
     NotIn(Vec<T>),
+    /// `< value`.
     Lt(T),
+    /// `<= value`.
     Lte(T),
+    /// `> value`.
     Gt(T),
+    /// `>= value`.
     Gte(T),
 }
 
 impl<T: DbValue> ScalarFilter<T> {
+    /// The condition on `column`, with the value bound for `provider`.
     pub fn into_expr(self, column: Expr, provider: Provider) -> Expr {
         match self {
             ScalarFilter::Equals(value) if value.is_null() => column.is_null(),
@@ -44,13 +53,18 @@ impl<T: DbValue> ScalarFilter<T> {
 /// case-sensitive on PostgreSQL and ASCII-case-insensitive on SQLite.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StringFilter<T = String> {
+    /// A comparison of the whole value.
     Scalar(ScalarFilter<T>),
+    /// The value contains this text.
     Contains(String),
+    /// The value begins with this text.
     StartsWith(String),
+    /// The value ends with this text.
     EndsWith(String),
 }
 
 impl<T: DbValue> StringFilter<T> {
+    /// The condition on `column`, with the value bound for `provider`.
     pub fn into_expr(self, column: Expr, provider: Provider) -> Expr {
         let pattern = |prefix: &str, needle: &str, suffix: &str| {
             LikeExpr::new(format!("{prefix}{}{suffix}", escape_like(needle))).escape('\\')
@@ -78,7 +92,9 @@ fn escape_like(needle: &str) -> String {
 /// Sort direction of an `order_by`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortOrder {
+    /// Smallest first.
     Asc,
+    /// Largest first.
     Desc,
 }
 

@@ -17,7 +17,9 @@ use crate::{Db, DbError, Provider, connection::Pool};
 /// One migration: its folder name (`20261121093000_init`) and its SQL.
 #[derive(Clone, Debug)]
 pub struct Migration {
+    /// The folder name: migrations sort by it, and the database records them under it.
     pub name: Cow<'static, str>,
+    /// The contents of `migration.sql`, run as one script.
     pub sql: Cow<'static, str>,
 }
 
@@ -30,11 +32,14 @@ impl Migration {
 
 /// The migrations of both providers, as embedded by the generated client.
 pub struct Migrations {
+    /// Those of `prisma/migrations/sqlite`, in order.
     pub sqlite: &'static [Migration],
+    /// Those of `prisma/migrations/postgresql`, in order.
     pub postgresql: &'static [Migration],
 }
 
 impl Migrations {
+    /// The migrations for `provider`'s database.
     pub fn for_provider(&self, provider: Provider) -> &'static [Migration] {
         match provider {
             Provider::Sqlite => self.sqlite,
@@ -43,23 +48,55 @@ impl Migrations {
     }
 }
 
+/// Why migrations could not be read, checked or applied.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
+    /// The migrations folder, or a `migration.sql` in it, could not be read.
     #[error("cannot read migrations from {path}: {message}")]
-    Read { path: String, message: String },
+    Read {
+        /// The migrations folder.
+        path: String,
+        /// The I/O error.
+        message: String,
+    },
+    /// An applied migration's SQL no longer matches the checksum recorded for it.
     #[error(
         "migration `{name}` was changed after it was applied (checksum differs); \
          restore its migration.sql and put the change in a new migration"
     )]
-    Modified { name: String },
+    Modified {
+        /// The migration's folder name.
+        name: String,
+    },
+    /// The database records a migration that the list does not have.
     #[error("migration `{name}` is recorded in the database but missing from the migrations folder")]
-    Missing { name: String },
+    Missing {
+        /// The migration's recorded name.
+        name: String,
+    },
+    /// A migration is recorded as started but not finished, as a failed or interrupted Prisma CLI run
+    /// leaves it. This runtime records a migration only in the transaction that applies it.
     #[error("migration `{name}` was started but never finished; resolve it by hand before deploying")]
-    Unfinished { name: String },
+    Unfinished {
+        /// The migration's folder name.
+        name: String,
+    },
+    /// A migration's SQL failed; its transaction was rolled back and later migrations not run.
     #[error("migration `{name}` failed and was rolled back: {message}")]
-    Failed { name: String, message: String },
+    Failed {
+        /// The migration's folder name.
+        name: String,
+        /// The database's error message.
+        message: String,
+    },
+    /// On SQLite, `PRAGMA foreign_key_check` found dangling references after the migration,
+    /// which was rolled back.
     #[error("migration `{name}` leaves foreign keys dangling and was rolled back")]
-    ForeignKeyCheck { name: String },
+    ForeignKeyCheck {
+        /// The migration's folder name.
+        name: String,
+    },
+    /// The database failed outside a migration's own SQL: connecting, locking, bookkeeping.
     #[error(transparent)]
     Database(#[from] DbError),
 }
@@ -67,7 +104,9 @@ pub enum MigrateError {
 /// Where a database stands against a list of migrations.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Status {
+    /// Names of the migrations already applied, in list order.
     pub applied: Vec<String>,
+    /// Names of the migrations still to apply, in the order `migrate` would run them.
     pub pending: Vec<String>,
 }
 

@@ -12,31 +12,43 @@ pub trait Model: Sized + Send + 'static {
     type Where: Condition;
     /// One row by a unique field or compound: `user::UniqueWhere::Email(…)`.
     type Unique: Condition + Clone;
+    /// One sort key: `user::OrderByParam::Email(SortOrder::Asc)`.
     type OrderBy: Ordering;
+    /// One assignment of an update: a new value, or an increment or decrement of a number.
     type Set: Assignment;
+    /// The data of a new row; fields left unset take their defaults.
     type Create: Insertion;
 
+    /// The model's name in `schema.prisma` (`User`), as errors report it.
     const NAME: &'static str;
+    /// The table's name in the database (`users`).
     const TABLE: &'static str;
 
+    /// Builds the model from a row holding every column of the table.
     fn from_row(row: &DbRow) -> Result<Self, DbError>;
     /// Assignments every update adds (`@updatedAt` fields).
     fn on_update(provider: Provider) -> Vec<(&'static str, Expr)>;
 }
 
+/// A filter that becomes a SQL condition: a model's `Where` or `Unique`.
 pub trait Condition: Send {
+    /// The condition, with its values bound for `provider`.
     fn into_expr(self, provider: Provider) -> Expr;
 }
 
+/// A sort key of a model.
 pub trait Ordering: Send {
+    /// The column and the direction.
     fn into_order(self) -> (&'static str, Order);
 }
 
+/// One `SET column = value` of an update.
 pub trait Assignment: Send {
     /// The column and the value expression (which may refer to the column: increments).
     fn into_assignment(self, provider: Provider) -> (&'static str, Expr);
 }
 
+/// A new row's data, turned into the columns and values of an `INSERT`.
 pub trait Insertion: Send {
     /// Every column to insert, with client-side defaults (`now()`, `uuid()`, …) filled in.
     fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)>;
@@ -51,6 +63,7 @@ pub fn all_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
         .unwrap_or_else(|| Expr::val(true))
 }
 
+/// ORs filters; an empty list matches no row.
 pub fn any_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
     filters
         .into_iter()
@@ -73,10 +86,12 @@ pub struct Actions<'c, C: Conn, M: Model> {
 }
 
 impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
+    /// The queries of `M` on `conn`; generated accessors such as `db.user()` call this.
     pub fn new(conn: &'c C) -> Self {
         Actions { conn, model: PhantomData }
     }
 
+    /// Inserts one row and returns it as stored, database defaults included.
     pub async fn create(&self, data: M::Create) -> Result<M, DbError> {
         let mut insert = Query::insert();
         let (columns, values): (Vec<_>, Vec<_>) = data.into_values(self.conn.provider()).into_iter().unzip();
@@ -101,6 +116,8 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         execute(self.conn, &insert).await
     }
 
+    /// A read of the row `unique` names; run it with [`FindMany::first`] or
+    /// [`FindMany::first_or_not_found`].
     pub fn find_unique(&self, unique: M::Unique) -> FindMany<'c, C, M> {
         let mut find = FindMany::new(self.conn);
         find.filter = Some(unique.into_expr(self.conn.provider()));
@@ -108,10 +125,13 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         find
     }
 
+    /// A read of the first row that matches every filter; give it an order with
+    /// [`FindMany::order_by`].
     pub fn find_first(&self, filters: Vec<M::Where>) -> FindMany<'c, C, M> {
         self.find_many(filters).take(1)
     }
 
+    /// A read of the rows that match every filter; an empty list matches every row.
     pub fn find_many(&self, filters: Vec<M::Where>) -> FindMany<'c, C, M> {
         let mut find = FindMany::new(self.conn);
         find.filter = Some(all_of(filters, self.conn.provider()));
@@ -132,6 +152,8 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         M::from_row(&row)
     }
 
+    /// Applies `set` to every row that matches the filters; returns how many were updated. With
+    /// nothing to set (and no `@updatedAt` field), only counts them.
     pub async fn update_many(&self, filters: Vec<M::Where>, set: Vec<M::Set>) -> Result<u64, DbError> {
         let provider = self.conn.provider();
         let values = assignments::<M>(set, provider);
@@ -163,12 +185,14 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         M::from_row(&row)
     }
 
+    /// Deletes every row that matches the filters; returns how many were deleted.
     pub async fn delete_many(&self, filters: Vec<M::Where>) -> Result<u64, DbError> {
         let mut delete = Query::delete();
         delete.from_table(M::TABLE).and_where(all_of(filters, self.conn.provider()));
         execute(self.conn, &delete).await
     }
 
+    /// The number of rows that match every filter.
     pub async fn count(&self, filters: Vec<M::Where>) -> Result<i64, DbError> {
         let mut select = Query::select();
         select
@@ -205,16 +229,19 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
         FindMany { conn, filter: None, order: Vec::new(), take: None, skip: None, cursor: None }
     }
 
+    /// Adds a sort key; each one breaks the ties of those before it.
     pub fn order_by(mut self, order: M::OrderBy) -> Self {
         self.order.push(order.into_order());
         self
     }
 
+    /// Reads at most `take` rows (SQL `LIMIT`); replaces an earlier limit.
     pub fn take(mut self, take: u64) -> Self {
         self.take = Some(take);
         self
     }
 
+    /// Leaves out the first `skip` rows (SQL `OFFSET`).
     pub fn skip(mut self, skip: u64) -> Self {
         self.skip = Some(skip);
         self
@@ -262,6 +289,7 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
         select
     }
 
+    /// Runs the read; returns the rows as models.
     pub async fn exec(self) -> Result<Vec<M>, DbError> {
         let conn = self.conn;
         fetch_all(conn, &self.statement()).await?.iter().map(M::from_row).collect()

@@ -4,7 +4,9 @@ use crate::DbError;
 
 /// A result row from either backend.
 pub enum DbRow {
+    /// A row read from SQLite.
     Sqlite(SqliteRow),
+    /// A row read from PostgreSQL.
     Postgres(PgRow),
 }
 

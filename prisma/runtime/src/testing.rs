@@ -30,6 +30,8 @@ pub fn postgres_admin_url() -> String {
 }
 
 impl TempDatabase {
+    /// A new, empty database: a file path in a fresh temporary directory for SQLite (the file
+    /// appears on first connect), a newly created database for PostgreSQL. Panics on failure.
     pub async fn create(provider: Provider) -> TempDatabase {
         match provider {
             Provider::Sqlite => {
@@ -48,6 +50,7 @@ impl TempDatabase {
         }
     }
 
+    /// The URL to open it with.
     pub fn url(&self) -> &str {
         &self.url
     }

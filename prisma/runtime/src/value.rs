@@ -26,7 +26,9 @@ pub trait DbValue: Sized {
     fn to_expr(&self, provider: Provider) -> Expr;
     /// SQL NULL of this type.
     fn null_expr(provider: Provider) -> Expr;
+    /// Reads `column` of `row`; NULL is a decode error unless `Self` is an `Option`.
     fn decode(row: &DbRow, column: &str) -> Result<Self, DbError>;
+    /// Reads `column` of `row`, NULL as `None`.
     fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError>;
     /// Whether this is SQL NULL (only `None` is).
     fn is_null(&self) -> bool {
@@ -180,7 +182,9 @@ fn enum_value<E: DbEnum>(text: Value, provider: Provider) -> Expr {
 pub trait DbEnum: Sized + Copy {
     /// The enum's database type name.
     const TYPE_NAME: &'static str;
+    /// The variant's name, as stored.
     fn as_str(self) -> &'static str;
+    /// The variant stored as `text`; `None` for a name the enum does not have.
     fn parse(text: &str) -> Option<Self>;
 }
 

@@ -21,6 +21,13 @@ pub struct AppState {
     pub newsletter: Arc<NewsletterEvents>,
 }
 
+impl AppState {
+    /// The state over the migrated database and the result cache, which `startup` makes.
+    pub fn new(db: db::Db, cache: ResponseCache) -> Self {
+        AppState { db, cache, newsletter: Arc::default() }
+    }
+}
+
 /// The layer keeps `cached_query` results here.
 impl FromRef<AppState> for ResponseCache {
     fn from_ref(state: &AppState) -> Self {

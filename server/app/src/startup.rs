@@ -1,7 +1,7 @@
 //! Assembling the application: the database (migrated), procedures under `/rpc`, the web
 //! build everywhere else.
 
-use std::{io, net::SocketAddr, sync::Arc};
+use std::{io, net::SocketAddr};
 
 use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use futures_util::StreamExt;
@@ -42,7 +42,7 @@ impl Application {
         };
         let cache = ResponseCache::new(CACHE_ENTRIES);
         share_invalidations(&db, &cache).await?;
-        let state = AppState { db, cache, newsletter: Arc::default() };
+        let state = AppState::new(db, cache);
         Ok(Application { listener, router: router(&settings, config, state) })
     }
 

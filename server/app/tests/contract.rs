@@ -3,7 +3,8 @@
 //! breaks something, and the database follows through migrations.
 //!
 //! Slow: each copy is built in one shared target directory (`target/contract-copy`), one
-//! scenario at a time.
+//! scenario at a time. Every test here is named `on_a_copy_…`, so that the quick loop
+//! (`npm run test:quick`) can skip them with `--skip on_a_copy`.
 
 use std::{
     fs,
@@ -78,7 +79,7 @@ fn text(output: &Output) -> String {
 }
 
 #[test]
-fn renaming_an_output_field_breaks_drift_check_then_frontend_typecheck() {
+fn on_a_copy_renaming_an_output_field_breaks_drift_check_then_frontend_typecheck() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let scratch = tempfile::tempdir().unwrap();
     let copy = scratch.path();
@@ -111,7 +112,7 @@ fn renaming_an_output_field_breaks_drift_check_then_frontend_typecheck() {
 }
 
 #[test]
-fn schema_changes_flow_to_the_frontend_and_the_databases() {
+fn on_a_copy_schema_changes_flow_to_the_frontend_and_the_databases() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let scratch = tempfile::tempdir().unwrap();
     let copy = scratch.path().join("repo");
@@ -171,4 +172,201 @@ fn schema_changes_flow_to_the_frontend_and_the_databases() {
     assert!(text(&deploy).contains("_add_referrer"), "both migrations applied");
     let status = cargo_with_database(copy, &["prisma", "migrate", "status"], Some(&sqlite_url));
     assert!(status.status.success(), "the SQLite database is up to date: {}", text(&status));
+}
+
+/// What "Start your own app" in the README tells a user to replace, replaced by a minimal app
+/// of one model, one query and one page.
+const MINIMAL_APP: &[(&str, &str)] = &[
+    (
+        "schema.prisma",
+        r#"datasource db {
+  provider = "sqlite"
+}
+
+generator client {
+  provider = "cargo prisma generate"
+}
+
+/// A note.
+model Note {
+  id   Int    @id @default(autoincrement())
+  text String
+}
+"#,
+    ),
+    (
+        "server/app/src/procedures/mod.rs",
+        r#"//! The procedures, one router per domain.
+
+pub mod notes;
+
+use crate::context::Ctx;
+
+pub fn router() -> rpc::Router<Ctx> {
+    rpc::Router::new().merge(notes::router())
+}
+"#,
+    ),
+    (
+        "server/app/src/procedures/notes.rs",
+        r#"use axum::http::StatusCode;
+use db::Client;
+use rpc::{Internal, ProcedureError};
+use serde::Serialize;
+use specta::Type;
+
+use crate::context::Ctx;
+
+pub fn router() -> rpc::Router<Ctx> {
+    rpc::Router::new().query("notes.count", count)
+}
+
+#[derive(Serialize, Type)]
+pub struct NoteCount {
+    pub count: u32,
+}
+
+#[derive(Debug, Serialize, Type)]
+pub struct NotesError(#[serde(skip)] Internal);
+
+impl ProcedureError for NotesError {
+    fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+async fn count(ctx: Ctx) -> Result<NoteCount, NotesError> {
+    let count = ctx.state.db.note().count(vec![]).await.map_err(|error| NotesError(error.into()))?;
+    Ok(NoteCount { count: u32::try_from(count).unwrap_or(u32::MAX) })
+}
+"#,
+    ),
+    (
+        "server/app/src/context.rs",
+        r#"use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+};
+use rpc::{CacheScope, Never, ResponseCache};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: db::Db,
+    pub cache: ResponseCache,
+}
+
+impl AppState {
+    pub fn new(db: db::Db, cache: ResponseCache) -> Self {
+        AppState { db, cache }
+    }
+}
+
+impl FromRef<AppState> for ResponseCache {
+    fn from_ref(state: &AppState) -> Self {
+        state.cache.clone()
+    }
+}
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub state: AppState,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Never;
+
+    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, Never> {
+        Ok(Ctx { state: state.clone() })
+    }
+}
+
+impl CacheScope for Ctx {
+    fn cache_scope(&self) -> Option<String> {
+        None
+    }
+}
+"#,
+    ),
+    (
+        "server/app/src/bin/seed.rs",
+        r#"use db::{Client, note};
+use isthmus_server::{configuration::Settings, startup::open_database};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env()?;
+    let db = open_database(&settings.database_url).await?;
+    db.note().create(note::Create::new("Hello")).await?;
+    Ok(())
+}
+"#,
+    ),
+    (
+        "web/src/routes/index.tsx",
+        r#"import { useQuery } from "@tanstack/react-query";
+import { createFileRoute } from "@tanstack/react-router";
+
+import { rq } from "../rpc";
+
+export const Route = createFileRoute("/")({ component: Notes });
+
+function Notes() {
+  const notes = useQuery(rq.queryOptions("notes.count"));
+  return <p>{notes.data ? `${notes.data.count} notes` : "Loading…"}</p>;
+}
+"#,
+    ),
+];
+
+#[test]
+fn on_a_copy_the_example_app_is_replaceable() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = scratch.path().join("repo");
+    copy_repository(&repository_root(), &copy);
+    let copy = copy.as_path();
+
+    // Delete the example: its procedures, models, migrations, pages and browser tests.
+    for folder in ["server/app/src/procedures", "prisma/migrations", "web/e2e"] {
+        fs::remove_dir_all(copy.join(folder)).unwrap();
+    }
+    fs::create_dir_all(copy.join("server/app/src/procedures")).unwrap();
+    for (path, content) in MINIMAL_APP {
+        fs::write(copy.join(path), content).unwrap();
+    }
+
+    let sqlite_url = format!("sqlite:{}", scratch.path().join("dev.db").display());
+    assert!(cargo(copy, &["prisma", "format"]).status.success());
+    let dev = cargo_with_database(copy, &["prisma", "migrate", "dev", "--name", "init"], Some(&sqlite_url));
+    assert!(dev.status.success(), "migrations for the new schema: {}", text(&dev));
+    assert!(cargo(copy, &["prisma", "generate", "--check"]).status.success(), "migrate dev regenerated the client");
+    assert!(cargo(copy, &["build", "-p", "isthmus-server"]).status.success(), "the server builds");
+    let export = cargo(copy, &["bindings"]);
+    assert!(export.status.success(), "cargo bindings: {}", text(&export));
+    let bindings = fs::read_to_string(copy.join("bindings/src/generated.ts")).unwrap();
+    assert!(bindings.contains(r#""notes.count""#) && !bindings.contains("newsletter"), "{bindings}");
+    let tsc = tsc_web(copy);
+    assert!(tsc.status.success(), "the new page type-checks: {}", text(&tsc));
+
+    // The server starts on the new schema and answers the new query.
+    let binary = repository_root().join("target/contract-copy/debug/isthmus-server");
+    let mut server = std::process::Command::new(binary)
+        .current_dir(copy)
+        .env("ISTHMUS_ADDRESS", "127.0.0.1:0")
+        .env("DATABASE_URL", format!("sqlite:{}", scratch.path().join("app.db").display()))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut first_line).unwrap();
+    let url = first_line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{first_line:?}")).to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let answer = runtime.block_on(async {
+        let response = reqwest::get(format!("{url}/rpc/notes.count")).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    });
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(answer, (200, r#"{"count":0}"#.to_owned()));
 }

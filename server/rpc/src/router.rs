@@ -20,10 +20,21 @@ use super::{
 
 /// A set of procedures over a context `C`. Build one per domain and merge them at the root.
 ///
-/// ```text
-/// rpc::Router::new()
-///     .query("posts.list", posts::list)
-///     .mutation("posts.create", posts::create)
+/// ```
+/// use isthmus_rpc::{Never, Router};
+///
+/// struct Ctx;
+///
+/// async fn list(_: Ctx) -> Result<Vec<String>, Never> {
+///     Ok(Vec::new())
+/// }
+///
+/// async fn create(_: Ctx, title: String) -> Result<String, Never> {
+///     Ok(title)
+/// }
+///
+/// let posts = Router::new().query("posts.list", list).mutation("posts.create", create);
+/// let root: Router<Ctx> = Router::new().merge(posts);
 /// ```
 pub struct Router<C> {
     pub(crate) procedures: Vec<Procedure<C>>,

@@ -2,20 +2,20 @@
 
 use isthmus_db_runtime::{Db, Provider, testing::TempDatabase};
 
-pub struct TestDb {
+pub(crate) struct TestDb {
     pub db: Db,
     _temp: TempDatabase,
 }
 
 impl TestDb {
-    pub async fn new(provider: Provider) -> TestDb {
+    pub(crate) async fn new(provider: Provider) -> TestDb {
         let temp = TempDatabase::create(provider).await;
         let db = Db::connect(temp.url()).await.unwrap();
         TestDb { db, _temp: temp }
     }
 
     /// Runs SQL directly (test set-up and inspection).
-    pub async fn raw(&self, sql: &str) {
+    pub(crate) async fn raw(&self, sql: &str) {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match (self.db.sqlite_pool(), self.db.postgres_pool()) {
             (Some(pool), _) => sqlx::raw_sql(sql).execute(pool).await.map(drop).unwrap(),
