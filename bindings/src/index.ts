@@ -1,2 +1,3 @@
 export * from "./client";
 export type * from "./generated";
+export type * from "./protocol";

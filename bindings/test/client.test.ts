@@ -3,7 +3,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, expectTypeOf, inject, test } from "vitest";
 
-import { createClient, RpcError } from "../src/index";
+import { createClient, RpcError } from "../src/client";
 import { createQueryHelpers } from "../src/react-query";
 import type { Procedures, Signature, SignError } from "./fixture/generated";
 

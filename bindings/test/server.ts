@@ -60,7 +60,7 @@ let running: RunningServer | undefined;
 
 export async function setup(project: TestProject) {
   const fixture = cargoBinary("rpc-fixture", "cargo build -p isthmus-rpc-fixture");
-  running = await startServer(fixture, ["serve"]);
+  running = await startServer(fixture, []);
   project.provide("serverUrl", running.url);
 }
 

@@ -618,6 +618,8 @@ async function main() {
     return 0;
   } catch (e) {
     const error = { message: e?.message ?? String(e) };
+    // `require` and `import` of a package that `npm ci` did not install.
+    if (e?.code === "MODULE_NOT_FOUND" || e?.code === "ERR_MODULE_NOT_FOUND") error.code = "NOT_INSTALLED";
     if (e instanceof EngineError) {
       if (e.panic) error.panic = e.panic;
       if (Object.keys(e.detail).length) error.detail = e.detail;

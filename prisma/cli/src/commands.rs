@@ -53,6 +53,8 @@ pub struct Layout {
     pub migrations: PathBuf,
     /// The generated client crate's `src/`.
     pub client: PathBuf,
+    /// Where `migrate dev`, `deploy` and `status` go without `DATABASE_URL`.
+    pub default_database_url: Option<String>,
 }
 
 impl Layout {
@@ -62,6 +64,7 @@ impl Layout {
             schema: root.join("schema.prisma"),
             migrations: root.join("prisma/migrations"),
             client: root.join("prisma/client/src"),
+            default_database_url: Some(DEFAULT_DATABASE_URL.to_owned()),
             root,
         }
     }
@@ -69,7 +72,13 @@ impl Layout {
     /// A schema with its migrations and client in its own folder: `dir/schema.prisma`,
     /// `dir/migrations`, `dir/src` (the generator's fixture).
     pub fn beside(root: PathBuf, dir: &Path) -> Layout {
-        Layout { schema: dir.join("schema.prisma"), migrations: dir.join("migrations"), client: dir.join("src"), root }
+        Layout {
+            schema: dir.join("schema.prisma"),
+            migrations: dir.join("migrations"),
+            client: dir.join("src"),
+            default_database_url: None,
+            root,
+        }
     }
 }
 
@@ -207,6 +216,26 @@ impl Repo {
 
     pub fn root(&self) -> &Path {
         &self.layout.root
+    }
+
+    /// The database of this layout when `DATABASE_URL` is not set.
+    pub fn default_database_url(&self) -> Option<String> {
+        self.layout.default_database_url.clone()
+    }
+
+    /// The seed command, `"prisma": { "seed": "…" }` in the root's `package.json` (Prisma's
+    /// convention), run by `sh` from the root.
+    pub fn seed_command(&self) -> Result<String, CommandError> {
+        let path = self.layout.root.join("package.json");
+        let manifest = fs::read_to_string(&path).map_err(io(&path))?;
+        let manifest: serde_json::Value = serde_json::from_str(&manifest)
+            .map_err(|error| CommandError::Invalid(format!("{}: {error}", path.display())))?;
+        manifest["prisma"]["seed"].as_str().map(str::to_owned).ok_or_else(|| {
+            CommandError::Invalid(format!(
+                "no seed command: add \"prisma\": {{ \"seed\": \"…\" }} to {}",
+                path.display()
+            ))
+        })
     }
 }
 

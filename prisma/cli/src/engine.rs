@@ -29,6 +29,18 @@ pub struct Diagnostic {
     pub column: Option<u32>,
 }
 
+/// What the script prints when a command fails.
+#[derive(serde::Deserialize)]
+struct Failure {
+    error: FailureBody,
+}
+
+#[derive(serde::Deserialize)]
+struct FailureBody {
+    message: String,
+    code: Option<String>,
+}
+
 #[derive(Debug, serde::Deserialize)]
 struct Validation {
     #[serde(default)]
@@ -62,8 +74,11 @@ impl Engine {
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let stdout = String::from_utf8_lossy(&output.stdout);
-            if stderr.contains("ERR_MODULE_NOT_FOUND") || stdout.contains("Cannot find module") {
-                return Err(EngineError::NotInstalled);
+            if let Ok(Failure { error }) = serde_json::from_str::<Failure>(&stdout) {
+                return Err(match error.code.as_deref() {
+                    Some("NOT_INSTALLED") => EngineError::NotInstalled,
+                    _ => EngineError::Failed(error.message),
+                });
             }
             return Err(EngineError::Failed(format!("{}{}", stdout.trim(), stderr.trim())));
         }

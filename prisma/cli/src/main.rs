@@ -3,7 +3,7 @@
 use std::{path::Path, process::ExitCode};
 
 use isthmus_db_runtime::Db;
-use isthmus_prisma::commands::{CommandError, DEFAULT_DATABASE_URL, Repo};
+use isthmus_prisma::commands::{CommandError, Repo};
 
 const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
 
@@ -15,9 +15,9 @@ const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
   migrate deploy           apply pending migrations to DATABASE_URL
   migrate status           list applied and pending migrations (exit 1 if any is pending)
   migrate check            exit 1 if the migrations do not reproduce schema.prisma
-  db seed                  run the seed command (PRISMA_SEED, default: the server's seed binary)
+  db seed                  run the seed command: \"prisma\": { \"seed\": … } in package.json
 
-DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository).
+DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository), except with --schema.
 --schema works on another schema, with its migrations in DIR/migrations and its client in
 DIR/src (the generator's fixture: --schema prisma/fixture/schema.prisma).";
 
@@ -127,10 +127,8 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
         ["migrate", "check"] => {
             let behind = repo.migrate_check()?;
             for provider in &behind {
-                eprintln!(
-                    "prisma/migrations/{} does not reproduce schema.prisma: run `cargo prisma migrate dev --name <change>`",
-                    provider.as_str()
-                );
+                let migrations = relative(repo, &repo.migrations_dir(*provider));
+                eprintln!("{migrations} does not reproduce the schema: run `cargo prisma migrate dev --name <change>`");
             }
             if !behind.is_empty() {
                 return Ok(ExitCode::FAILURE);
@@ -138,8 +136,7 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
             println!("the migrations of every provider reproduce schema.prisma");
         }
         ["db", "seed"] => {
-            let command = std::env::var("PRISMA_SEED")
-                .unwrap_or_else(|_| "cargo run --quiet -p isthmus-server --bin seed".into());
+            let command = repo.seed_command()?;
             let status = std::process::Command::new("sh")
                 .args(["-c", &command])
                 .current_dir(repo.root())
@@ -157,7 +154,12 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
 }
 
 async fn connect(repo: &Repo) -> Result<Db, CommandError> {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    let url = match std::env::var("DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => repo.default_database_url().ok_or_else(|| {
+            CommandError::Invalid("set DATABASE_URL: a schema given with --schema has no default database".into())
+        })?,
+    };
     // Relative SQLite paths are relative to the repository, as for the server run from it.
     if let Some(path) = url.strip_prefix("sqlite:") {
         return Ok(Db::connect(&format!("sqlite:{}", repo.root().join(path).display())).await?);

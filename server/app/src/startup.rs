@@ -142,3 +142,29 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Settings, origin_policy};
+
+    #[test]
+    fn mutations_come_from_the_bound_address_unless_a_public_origin_is_configured() {
+        let bound = "127.0.0.1:4000".parse().unwrap();
+        let default = origin_policy(&Settings::from_lookup(|_| None).unwrap(), bound).unwrap();
+        assert_eq!(default.public(), Some("http://127.0.0.1:4000"));
+        assert!(default.allows("http://localhost:4000"), "localhost on loopback");
+        assert!(!default.allows("http://localhost:4001"));
+
+        let settings = Settings::from_lookup(|name| match name {
+            "ISTHMUS_PUBLIC_ORIGIN" => Some("https://example.com".into()),
+            "ISTHMUS_ALLOWED_ORIGINS" => Some("https://admin.example.com, ".into()),
+            _ => None,
+        })
+        .unwrap();
+        let configured = origin_policy(&settings, bound).unwrap();
+        assert_eq!(configured.public(), Some("https://example.com"));
+        assert!(configured.is_https());
+        assert!(configured.allows("https://admin.example.com"));
+        assert!(!configured.allows("http://127.0.0.1:4000"), "the bound address no longer");
+    }
+}

@@ -1,6 +1,8 @@
-//! The contract end to end, on temporary copies of the repository: a change on the server
-//! or in schema.prisma reaches the bindings and fails the frontend's type check where it
-//! breaks something, and the database follows through migrations.
+//! The contract end to end, on temporary copies of the repository in which the example app is
+//! replaced by a minimal one (as "Start your own app" in the README says): the replacement
+//! builds and serves; a change on the server or in schema.prisma reaches the bindings and fails
+//! the frontend's type check where it breaks something; the database follows through
+//! migrations. Nothing here depends on the example app.
 //!
 //! Slow: each copy is built in one shared target directory (`target/contract-copy`), one
 //! scenario at a time. Every test here is named `on_a_copy_…`, so that the quick loop
@@ -14,6 +16,7 @@ use std::{
 };
 
 use isthmus_db_runtime::{Provider, testing::TempDatabase};
+use serde_json::Value;
 
 /// The scenarios share the copy's target directory: run them one after another.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -78,104 +81,8 @@ fn text(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
-#[test]
-fn on_a_copy_renaming_an_output_field_breaks_drift_check_then_frontend_typecheck() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let scratch = tempfile::tempdir().unwrap();
-    let copy = scratch.path();
-    copy_repository(&repository_root(), copy);
-
-    let domain = copy.join("server/app/src/procedures/newsletter.rs");
-    let source = fs::read_to_string(&domain).unwrap();
-    assert!(source.contains("subscriber_count"), "the example field to rename has moved");
-    fs::write(&domain, source.replace("subscriber_count", "reader_count")).unwrap();
-
-    let drift = cargo(copy, &["test", "--quiet", "-p", "isthmus-server", "--test", "bindings_drift"]);
-    assert!(!drift.status.success(), "the drift test must fail before regenerating");
-    assert!(text(&drift).contains("Run `cargo bindings`"), "the failure says how to fix it");
-
-    let export = cargo(copy, &["bindings"]);
-    assert!(export.status.success(), "cargo bindings succeeds");
-    let bindings = fs::read_to_string(copy.join("bindings/src/generated.ts")).unwrap();
-    assert!(bindings.contains("readerCount: number"), "the bindings carry the new name");
-
-    let drift = cargo(copy, &["test", "--quiet", "-p", "isthmus-server", "--test", "bindings_drift"]);
-    assert!(drift.status.success(), "after regenerating the drift test passes");
-
-    let tsc = tsc_web(copy);
-    assert!(!tsc.status.success(), "the frontend no longer type-checks");
-    let report = text(&tsc);
-    assert!(
-        report.contains("src/routes/index.tsx") && report.contains("subscriberCount"),
-        "tsc points at the usage site: {report}"
-    );
-}
-
-#[test]
-fn on_a_copy_schema_changes_flow_to_the_frontend_and_the_databases() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let scratch = tempfile::tempdir().unwrap();
-    let copy = scratch.path().join("repo");
-    copy_repository(&repository_root(), &copy);
-    let copy = copy.as_path();
-    let schema = copy.join("schema.prisma");
-    let sqlite_url = format!("sqlite:{}", scratch.path().join("dev.db").display());
-
-    // Renaming a column of a model: the client and bindings follow, the page breaks.
-    edit(&schema, "  name         String\n  subscribedAt", "  fullName     String\n  subscribedAt");
-    let check = cargo(copy, &["prisma", "generate", "--check"]);
-    assert!(!check.status.success(), "the committed client no longer matches the schema");
-    assert!(text(&check).contains("run `cargo prisma generate`"));
-    assert!(cargo(copy, &["prisma", "generate"]).status.success());
-    assert!(
-        fs::read_to_string(copy.join("prisma/client/src/subscriber.rs")).unwrap().contains("pub full_name: String")
-    );
-    assert!(cargo(copy, &["bindings"]).status.success());
-    let tsc = tsc_web(copy);
-    let report = text(&tsc);
-    assert!(!tsc.status.success() && report.contains("src/routes/index.tsx"), "tsc fails at the usage site: {report}");
-    edit(&schema, "  fullName     String\n  subscribedAt", "  name         String\n  subscribedAt");
-
-    // Adding an optional field keeps the frontend compiling; it needs a migration.
-    edit(
-        &schema,
-        "  subscribedAt DateTime @default(now())",
-        "  referrer     String?\n  subscribedAt DateTime @default(now())",
-    );
-    assert!(cargo(copy, &["prisma", "generate"]).status.success());
-    assert!(cargo(copy, &["bindings"]).status.success());
-    assert!(tsc_web(copy).status.success(), "an optional field breaks nothing");
-    let missing = cargo(copy, &["prisma", "migrate", "check"]);
-    assert!(!missing.status.success(), "migrate check fails while a migration is missing");
-
-    let dev = cargo_with_database(copy, &["prisma", "migrate", "dev", "--name", "add_referrer"], Some(&sqlite_url));
-    assert!(dev.status.success(), "migrate dev writes and applies the migration");
-    for provider in ["sqlite", "postgresql"] {
-        let written: Vec<String> = fs::read_dir(copy.join("prisma/migrations").join(provider))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.ends_with("_add_referrer"))
-            .collect();
-        assert_eq!(written.len(), 1, "{provider} got its migration");
-        let sql =
-            fs::read_to_string(copy.join("prisma/migrations").join(provider).join(&written[0]).join("migration.sql"))
-                .unwrap();
-        assert!(sql.contains("referrer"), "{provider}: {sql}");
-    }
-    assert!(cargo(copy, &["prisma", "migrate", "check"]).status.success(), "migrate check passes again");
-
-    // The same migrations deploy to a real PostgreSQL database.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let postgres = runtime.block_on(TempDatabase::create(Provider::Postgresql));
-    let deploy = cargo_with_database(copy, &["prisma", "migrate", "deploy"], Some(postgres.url()));
-    assert!(deploy.status.success());
-    assert!(text(&deploy).contains("_add_referrer"), "both migrations applied");
-    let status = cargo_with_database(copy, &["prisma", "migrate", "status"], Some(&sqlite_url));
-    assert!(status.status.success(), "the SQLite database is up to date: {}", text(&status));
-}
-
 /// What "Start your own app" in the README tells a user to replace, replaced by a minimal app
-/// of one model, one query and one page.
+/// of one model, two queries and one page.
 const MINIMAL_APP: &[(&str, &str)] = &[
     (
         "schema.prisma",
@@ -210,7 +117,7 @@ pub fn router() -> rpc::Router<Ctx> {
     (
         "server/app/src/procedures/notes.rs",
         r#"use axum::http::StatusCode;
-use db::Client;
+use db::{Client, Note};
 use rpc::{Internal, ProcedureError};
 use serde::Serialize;
 use specta::Type;
@@ -218,12 +125,13 @@ use specta::Type;
 use crate::context::Ctx;
 
 pub fn router() -> rpc::Router<Ctx> {
-    rpc::Router::new().query("notes.count", count)
+    rpc::Router::new().query("notes.count", count).query("notes.list", list)
 }
 
 #[derive(Serialize, Type)]
+#[serde(rename_all = "camelCase")]
 pub struct NoteCount {
-    pub count: u32,
+    pub note_count: u32,
 }
 
 #[derive(Debug, Serialize, Type)]
@@ -237,7 +145,11 @@ impl ProcedureError for NotesError {
 
 async fn count(ctx: Ctx) -> Result<NoteCount, NotesError> {
     let count = ctx.state.db.note().count(vec![]).await.map_err(|error| NotesError(error.into()))?;
-    Ok(NoteCount { count: u32::try_from(count).unwrap_or(u32::MAX) })
+    Ok(NoteCount { note_count: u32::try_from(count).unwrap_or(u32::MAX) })
+}
+
+async fn list(ctx: Ctx) -> Result<Vec<Note>, NotesError> {
+    ctx.state.db.note().find_many(vec![]).exec().await.map_err(|error| NotesError(error.into()))
 }
 "#,
     ),
@@ -311,62 +223,199 @@ import { rq } from "../rpc";
 export const Route = createFileRoute("/")({ component: Notes });
 
 function Notes() {
-  const notes = useQuery(rq.queryOptions("notes.count"));
-  return <p>{notes.data ? `${notes.data.count} notes` : "Loading…"}</p>;
+  const count = useQuery(rq.queryOptions("notes.count"));
+  const notes = useQuery(rq.queryOptions("notes.list"));
+  return (
+    <section>
+      <p>{count.data ? `${count.data.noteCount} notes` : "Loading…"}</p>
+      <ul>{notes.data?.map((note) => <li key={note.id}>{note.text}</li>)}</ul>
+    </section>
+  );
 }
 "#,
     ),
 ];
 
+/// A copy of the repository in `scratch/repo` with the example app deleted (its procedures,
+/// models, migrations, app tests and browser scenarios) and [`MINIMAL_APP`] in its place,
+/// migrated with `cargo prisma migrate dev` on `scratch/dev.db`.
+fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
+    let copy = scratch.join("repo");
+    copy_repository(&repository_root(), &copy);
+    for folder in ["server/app/src/procedures", "prisma/migrations"] {
+        fs::remove_dir_all(copy.join(folder)).unwrap();
+    }
+    fs::create_dir_all(copy.join("server/app/src/procedures")).unwrap();
+    fs::remove_file(copy.join("server/app/tests/multi_process.rs")).unwrap();
+    for scenario in fs::read_dir(copy.join("web/e2e")).unwrap() {
+        let path = scenario.unwrap().path();
+        if path.to_string_lossy().ends_with(".test.ts") {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    for (path, content) in MINIMAL_APP {
+        fs::write(copy.join(path), content).unwrap();
+    }
+    assert!(cargo(&copy, &["prisma", "format", "--check"]).status.success(), "the minimal schema is formatted");
+    let dev = cargo_with_database(&copy, &["prisma", "migrate", "dev", "--name", "init"], Some(&sqlite_url(scratch)));
+    assert!(dev.status.success(), "migrations for the minimal schema: {}", text(&dev));
+    copy
+}
+
+fn sqlite_url(scratch: &Path) -> String {
+    format!("sqlite:{}", scratch.join("dev.db").display())
+}
+
+/// The copy's server binary, running on a fresh database until dropped.
+struct CopyServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl CopyServer {
+    fn start(copy: &Path, database: &Path) -> CopyServer {
+        let binary = repository_root().join("target/contract-copy/debug/isthmus-server");
+        let child = Command::new(binary)
+            .current_dir(copy)
+            .env("ISTHMUS_ADDRESS", "127.0.0.1:0")
+            .env("DATABASE_URL", format!("sqlite:{}", database.display()))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the copy's server starts");
+        // Killed on drop from here on, whatever fails next.
+        let mut server = CopyServer { url: String::new(), child };
+        let mut line = String::new();
+        let stdout = server.child.stdout.take().unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        server.url =
+            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line {line:?}")).to_owned();
+        server
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let response = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+            (response.status().as_u16(), serde_json::from_str(&response.text().await.unwrap()).unwrap())
+        })
+    }
+}
+
+impl Drop for CopyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn on_a_copy_the_example_app_is_replaceable() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let scratch = tempfile::tempdir().unwrap();
-    let copy = scratch.path().join("repo");
-    copy_repository(&repository_root(), &copy);
+    let copy = copy_with_minimal_app(scratch.path());
     let copy = copy.as_path();
 
-    // Delete the example: its procedures, models, migrations, pages and browser tests.
-    for folder in ["server/app/src/procedures", "prisma/migrations", "web/e2e"] {
-        fs::remove_dir_all(copy.join(folder)).unwrap();
-    }
-    fs::create_dir_all(copy.join("server/app/src/procedures")).unwrap();
-    for (path, content) in MINIMAL_APP {
-        fs::write(copy.join(path), content).unwrap();
-    }
-
-    let sqlite_url = format!("sqlite:{}", scratch.path().join("dev.db").display());
-    assert!(cargo(copy, &["prisma", "format"]).status.success());
-    let dev = cargo_with_database(copy, &["prisma", "migrate", "dev", "--name", "init"], Some(&sqlite_url));
-    assert!(dev.status.success(), "migrations for the new schema: {}", text(&dev));
     assert!(cargo(copy, &["prisma", "generate", "--check"]).status.success(), "migrate dev regenerated the client");
-    assert!(cargo(copy, &["build", "-p", "isthmus-server"]).status.success(), "the server builds");
+    assert!(cargo(copy, &["prisma", "migrate", "check"]).status.success(), "the migrations reproduce the schema");
     let export = cargo(copy, &["bindings"]);
     assert!(export.status.success(), "cargo bindings: {}", text(&export));
     let bindings = fs::read_to_string(copy.join("bindings/src/generated.ts")).unwrap();
     assert!(bindings.contains(r#""notes.count""#) && !bindings.contains("newsletter"), "{bindings}");
+    let tests = cargo(copy, &["test", "-p", "isthmus-server", "--no-run"]);
+    assert!(tests.status.success(), "the server and the app's remaining tests build: {}", text(&tests));
     let tsc = tsc_web(copy);
     assert!(tsc.status.success(), "the new page type-checks: {}", text(&tsc));
 
-    // The server starts on the new schema and answers the new query.
-    let binary = repository_root().join("target/contract-copy/debug/isthmus-server");
-    let mut server = std::process::Command::new(binary)
-        .current_dir(copy)
-        .env("ISTHMUS_ADDRESS", "127.0.0.1:0")
-        .env("DATABASE_URL", format!("sqlite:{}", scratch.path().join("app.db").display()))
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(server.stdout.take().unwrap()), &mut first_line).unwrap();
-    let url = first_line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{first_line:?}")).to_owned();
+    let server = CopyServer::start(copy, &scratch.path().join("app.db"));
+    assert_eq!(server.get("/rpc/notes.count"), (200, serde_json::json!({ "noteCount": 0 })));
+    assert_eq!(server.get("/rpc/notes.list"), (200, serde_json::json!([])));
+}
+
+#[test]
+fn on_a_copy_renaming_an_output_field_breaks_drift_check_then_frontend_typecheck() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = copy_with_minimal_app(scratch.path());
+    let copy = copy.as_path();
+    assert!(cargo(copy, &["bindings"]).status.success());
+
+    let domain = copy.join("server/app/src/procedures/notes.rs");
+    let source = fs::read_to_string(&domain).unwrap();
+    fs::write(&domain, source.replace("note_count", "total_notes")).unwrap();
+
+    let drift = cargo(copy, &["test", "--quiet", "-p", "isthmus-server", "--test", "bindings_drift"]);
+    assert!(!drift.status.success(), "the drift test must fail before regenerating");
+    assert!(text(&drift).contains("Run `cargo bindings`"), "the failure says how to fix it");
+
+    let export = cargo(copy, &["bindings"]);
+    assert!(export.status.success(), "cargo bindings succeeds");
+    let bindings = fs::read_to_string(copy.join("bindings/src/generated.ts")).unwrap();
+    assert!(bindings.contains("totalNotes: number"), "the bindings carry the new name");
+
+    let drift = cargo(copy, &["test", "--quiet", "-p", "isthmus-server", "--test", "bindings_drift"]);
+    assert!(drift.status.success(), "after regenerating the drift test passes");
+
+    let tsc = tsc_web(copy);
+    assert!(!tsc.status.success(), "the frontend no longer type-checks");
+    let report = text(&tsc);
+    assert!(
+        report.contains("src/routes/index.tsx") && report.contains("noteCount"),
+        "tsc points at the usage site: {report}"
+    );
+}
+
+#[test]
+fn on_a_copy_schema_changes_flow_to_the_frontend_and_the_databases() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = copy_with_minimal_app(scratch.path());
+    let copy = copy.as_path();
+    let schema = copy.join("schema.prisma");
+    let sqlite_url = sqlite_url(scratch.path());
+
+    // Renaming a column of a model: the client and bindings follow, the page breaks.
+    edit(&schema, "  text String\n", "  body String\n");
+    let check = cargo(copy, &["prisma", "generate", "--check"]);
+    assert!(!check.status.success(), "the committed client no longer matches the schema");
+    assert!(text(&check).contains("run `cargo prisma generate`"));
+    assert!(cargo(copy, &["prisma", "generate"]).status.success());
+    assert!(fs::read_to_string(copy.join("prisma/client/src/note.rs")).unwrap().contains("pub body: String"));
+    assert!(cargo(copy, &["bindings"]).status.success());
+    let tsc = tsc_web(copy);
+    let report = text(&tsc);
+    assert!(!tsc.status.success() && report.contains("src/routes/index.tsx"), "tsc fails at the usage site: {report}");
+    edit(&schema, "  body String\n", "  text String\n");
+
+    // Adding an optional field keeps the frontend compiling; it needs a migration.
+    edit(&schema, "  text String\n", "  text   String\n  author String?\n");
+    assert!(cargo(copy, &["prisma", "generate"]).status.success());
+    assert!(cargo(copy, &["bindings"]).status.success());
+    assert!(tsc_web(copy).status.success(), "an optional field breaks nothing");
+    let missing = cargo(copy, &["prisma", "migrate", "check"]);
+    assert!(!missing.status.success(), "migrate check fails while a migration is missing");
+
+    let dev = cargo_with_database(copy, &["prisma", "migrate", "dev", "--name", "add_author"], Some(&sqlite_url));
+    assert!(dev.status.success(), "migrate dev writes and applies the migration");
+    for provider in ["sqlite", "postgresql"] {
+        let written: Vec<String> = fs::read_dir(copy.join("prisma/migrations").join(provider))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with("_add_author"))
+            .collect();
+        assert_eq!(written.len(), 1, "{provider} got its migration");
+        let folder = copy.join("prisma/migrations").join(provider).join(&written[0]);
+        let sql = fs::read_to_string(folder.join("migration.sql")).unwrap();
+        assert!(sql.contains("author"), "{provider}: {sql}");
+    }
+    assert!(cargo(copy, &["prisma", "migrate", "check"]).status.success(), "migrate check passes again");
+
+    // The same migrations deploy to a real PostgreSQL database.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let answer = runtime.block_on(async {
-        let response = reqwest::get(format!("{url}/rpc/notes.count")).await.unwrap();
-        (response.status().as_u16(), response.text().await.unwrap())
-    });
-    server.kill().unwrap();
-    server.wait().unwrap();
-    assert_eq!(answer, (200, r#"{"count":0}"#.to_owned()));
+    let postgres = runtime.block_on(TempDatabase::create(Provider::Postgresql));
+    let deploy = cargo_with_database(copy, &["prisma", "migrate", "deploy"], Some(postgres.url()));
+    assert!(deploy.status.success());
+    assert!(text(&deploy).contains("_add_author"), "both migrations applied");
+    let status = cargo_with_database(copy, &["prisma", "migrate", "status"], Some(&sqlite_url));
+    assert!(status.status.success(), "the SQLite database is up to date: {}", text(&status));
 }

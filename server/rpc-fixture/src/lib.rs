@@ -149,7 +149,8 @@ async fn watch_count(ctx: Ctx) -> Result<impl Stream<Item = GuestbookCount>, Nev
     Ok(stream::iter([current]).chain(later))
 }
 
-/// The fixture's bindings, as committed in `bindings/test/fixture/generated.ts`.
+/// The fixture's bindings, as committed in `bindings/test/fixture/generated.ts` (kept up to
+/// date by `tests/bindings.rs`).
 pub fn bindings() -> Result<String, rpc::ExportError> {
     rpc::typescript::<State, Ctx>(&router())
 }

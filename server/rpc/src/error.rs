@@ -119,7 +119,7 @@ pub enum ProtocolError {
         retry_after: u32,
     },
     /// The input has the right type but breaks the validation rules declared on it
-    /// (`rpc::Valid`): messages per field path.
+    /// (`Valid<T>`): messages per field path.
     #[error("the input is invalid")]
     Validation {
         /// Messages per field path.
@@ -194,7 +194,7 @@ impl Failure {
         }
     }
 
-    /// The JSON error envelope documented in `http.rs`.
+    /// The JSON error envelope documented in `transport/mod.rs`.
     pub(crate) fn envelope(&self, request_id: &str) -> String {
         #[derive(Serialize)]
         #[serde(tag = "kind", rename_all = "lowercase")]

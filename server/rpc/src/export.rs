@@ -31,7 +31,7 @@ where
     C: FromRequestParts<S>,
     C::Rejection: ProcedureError,
 {
-    let mut types = Types::default().register::<ProtocolError>();
+    let mut types = Types::default();
     let context_error = <C::Rejection as Type>::definition(&mut types);
     let never = <Never as Type>::definition(&mut types);
     let mut entries: Vec<Entry> = router
@@ -85,5 +85,16 @@ where
             out.push_str("};\n");
             Ok(Cow::Owned(out))
         })
+        .export(&types, specta_serde::Format)
+}
+
+/// The layer's own wire types for the client runtime (`bindings/src/protocol.ts`): what any
+/// server built on it can answer, whatever its procedures.
+pub fn protocol_typescript() -> Result<String, ExportError> {
+    let types = Types::default().register::<ProtocolError>();
+    Exporter::from(Typescript::default())
+        .header(HEADER)
+        .framework_prelude("")
+        .framework_runtime(|_| Ok(Cow::Borrowed("")))
         .export(&types, specta_serde::Format)
 }

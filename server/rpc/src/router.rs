@@ -83,8 +83,8 @@ impl<C: Send + 'static> Router<C> {
     }
 
     /// Adds a query whose results are cached on the server (see [`Revalidate`]) in the
-    /// state's [`ResponseCache`], answered with an `ETag` and 304 on `If-None-Match`. The context and guards run on every call; a fresh hit skips decoding
-    /// the input (it matched, byte for byte, an input that decoded and validated before), so
+    /// state's [`ResponseCache`], answered with an `ETag` and 304 on `If-None-Match`. The
+    /// context and guards run on every call; a fresh hit skips decoding the input (it matched, byte for byte, an input that decoded and validated before), so
     /// input rules must depend on the input alone. A miss runs the handler as its own task,
     /// shared by concurrent callers: it does not see the request's task-local values.
     ///

@@ -25,7 +25,7 @@ use super::{
 /// whole struct (`#[validate(schema(…))]`) report under the empty path.
 ///
 /// Rules see the input as decoded: normalise during decoding what should not count, such as
-/// spaces around an email address: `#[serde(deserialize_with = "rpc::trimmed")]` with
+/// spaces around an email address: `#[serde(deserialize_with = "isthmus_rpc::trimmed")]` with
 /// `#[specta(type = String)]` (the exporter insists that a custom decoder name its type).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Valid<T>(pub T);
@@ -45,7 +45,7 @@ impl<T: DeserializeOwned + Validate + Send + 'static> DecodeInput for Valid<T> {
     }
 }
 
-/// For `#[serde(deserialize_with = "rpc::trimmed")]`: the string without surrounding
+/// For `#[serde(deserialize_with = "isthmus_rpc::trimmed")]`: the string without surrounding
 /// whitespace, before any validation rule sees it.
 pub fn trimmed<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(deserializer)?;

@@ -88,7 +88,9 @@ fn the_procedures_map_names_kind_input_output_and_every_error() {
     );
     assert!(ts.contains(r#""ping": { kind: "query"; input: void; output: string; error: never };"#), "{ts}");
     assert!(ts.contains("orderId: string"), "Int64 is a string in TypeScript: {ts}");
-    assert!(ts.contains("export type ProtocolError"), "{ts}");
+    assert!(!ts.contains("export type ProtocolError"), "the layer's own types are in protocol.ts: {ts}");
+    let protocol = rpc::protocol_typescript().unwrap();
+    assert!(protocol.contains(r#"code: "RATE_LIMITED""#) && protocol.contains("retryAfter: number"), "{protocol}");
 }
 
 #[test]

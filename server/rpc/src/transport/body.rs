@@ -23,21 +23,30 @@ pub(crate) async fn read_json_body(
     if !is_json(headers) {
         return Err(ProtocolError::UnsupportedMediaType { expected: "application/json".into() });
     }
-    let too_large = || ProtocolError::PayloadTooLarge { limit: u32::try_from(limit).unwrap_or(u32::MAX) };
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
+    let bytes = read_limited(body, limit).await?;
+    Ok((!bytes.is_empty()).then_some(bytes))
+}
+
+/// The whole body, at most `limit` bytes: `PAYLOAD_TOO_LARGE` past it, `MALFORMED_BODY` when
+/// it cannot be read.
+pub(crate) async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ProtocolError> {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
         let error = error.into_inner();
         if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-            too_large()
+            too_large(limit)
         } else {
             ProtocolError::MalformedBody { message: error.to_string() }
         }
-    })?;
-    Ok((!bytes.is_empty()).then_some(bytes))
+    })
+}
+
+pub(crate) fn too_large(limit: usize) -> ProtocolError {
+    ProtocolError::PayloadTooLarge { limit: u32::try_from(limit).unwrap_or(u32::MAX) }
 }
 
 fn media_type(headers: &HeaderMap) -> Option<&str> {

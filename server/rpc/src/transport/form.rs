@@ -22,7 +22,10 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use super::origin::OriginPolicy;
+use super::{
+    body::{read_limited, too_large},
+    origin::OriginPolicy,
+};
 use crate::error::{Failure, ProtocolError};
 
 /// A file posted in a `multipart/form-data` form. JSON callers send the same shape, with
@@ -57,15 +60,14 @@ mod base64_bytes {
 /// pairs, files `name[fileName]`, `name[contentType]` and `name[data]` (base64).
 pub(crate) async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ProtocolError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let too_large = || ProtocolError::PayloadTooLarge { limit: u32::try_from(limit).unwrap_or(u32::MAX) };
     let Ok(boundary) = multer::parse_boundary(content_type) else {
-        return axum::body::to_bytes(body, limit).await.map_err(|_| too_large());
+        return read_limited(body, limit).await;
     };
     let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
     let mut multipart = multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
     let mut pairs: Vec<(String, String)> = Vec::new();
     let malformed = |error: multer::Error| match error {
-        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => too_large(),
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => too_large(limit),
         other => ProtocolError::MalformedBody { message: format!("malformed multipart body: {other}") },
     };
     while let Some(field) = multipart.next_field().await.map_err(malformed)? {

@@ -14,6 +14,8 @@
 //!   `{"kind":"procedure","status":409,"requestId":"…","error":<the procedure's error>}`,
 //!   `{"kind":"protocol","status":400,"requestId":"…","error":{"code":"MALFORMED_JSON",…},"message":"…"}` or
 //!   `{"kind":"internal","status":500,"requestId":"…"}`. The request id is also in `x-request-id`.
+//! - A body that cannot be read as its media type says (a broken multipart body, a connection
+//!   cut mid-body) is `MALFORMED_BODY` (400); JSON that does not parse is `MALFORMED_JSON`.
 //! - Batch: see `batch.rs`.
 
 mod batch;
@@ -95,8 +97,10 @@ pub(crate) struct BatchedInput(pub(crate) Option<Bytes>);
 
 impl<C: Send + 'static> Router<C> {
     /// Serves the procedures under `/rpc`. `C` is built per call by its `FromRequestParts`
-    /// implementation over `state`; `cached_query` results are kept in the state's
-    /// [`ResponseCache`], the same handle procedures revalidate tags through.
+    /// implementation over `state`. `cached_query` results are kept in the state's
+    /// [`ResponseCache`], read once here: `FromRef` must hand out the state's one cache (a
+    /// clone of its handle), the same one procedures revalidate tags through. Every state
+    /// provides one, even for routers without cached queries.
     pub fn into_axum<S>(self, state: S, config: RpcConfig) -> axum::Router
     where
         C: FromRequestParts<S>,

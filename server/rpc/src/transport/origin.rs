@@ -49,7 +49,7 @@ impl OriginPolicy {
     }
 
     /// Whether `origin` (`scheme://host[:port]`) is allowed.
-    pub(crate) fn allows(&self, origin: &str) -> bool {
+    pub fn allows(&self, origin: &str) -> bool {
         normalize(origin).is_some_and(|normal| self.allowed.contains(&normal))
     }
 
