@@ -60,7 +60,7 @@ origin: string } |
 retryAfter: number } | 
 /**
  *  The input has the right type but breaks the validation rules declared on it
- *  (`rpc::Valid`): messages per field path.
+ *  (`Valid<T>`): messages per field path.
  */
 { code: "VALIDATION"; 
 /**  Messages per field path. */
