@@ -6,6 +6,9 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+// Brings `vitest` into every program that includes this file, so that the augmentation below
+// resolves even where no test file imports it.
+import type {} from "vitest";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
