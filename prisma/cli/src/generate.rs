@@ -235,7 +235,9 @@ impl Schema {
         if uses(Scalar::DateTime) {
             out.push_str("    chrono::{DateTime, Utc},\n");
         }
-        out.push_str("    filter::{ScalarFilter, SortOrder, StringFilter},\n");
+        // Models without a string column use no string filter (and an unused import warns).
+        let string_filter = if uses(Scalar::String) { ", StringFilter" } else { "" };
+        writeln!(out, "    filter::{{ScalarFilter, SortOrder{string_filter}}},").unwrap();
         out.push_str("    model::{self, Assignment, Condition, Insertion, Model, Ordering},\n");
         if uses(Scalar::Decimal) {
             out.push_str("    rust_decimal::Decimal,\n");
@@ -680,30 +682,35 @@ fn create_struct(model: &ModelGen) -> String {
         }
     }
     out.push_str("        }\n    }\n}\n\nimpl Insertion for Create {\n");
-    out.push_str("    fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)> {\n        let mut values = Vec::new();\n");
+    out.push_str("    fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)> {\n");
+    // Columns always written go in one `vec![…]`; those with a database default only when set.
+    let mut always = Vec::new();
+    let mut when_set = Vec::new();
     for field in &model.fields {
         let column = format!("{:?}", field.column);
         let rust = &field.rust;
         match (&field.default, is_required_input(field)) {
-            (_, true) => writeln!(out, "        values.push(({column}, self.{rust}.to_expr(provider)));").unwrap(),
-            (Default::Database, _) => writeln!(
-                out,
-                "        if let Some(value) = self.{rust} {{\n            values.push(({column}, value.to_expr(provider)));\n        }}"
-            )
-            .unwrap(),
-            (Default::Client(expr), _) => {
+            (Default::Database, false) => when_set.push(format!(
+                "        if let Some(value) = self.{rust} {{\n            values.push(({column}, value.to_expr(provider)));\n        }}\n"
+            )),
+            (Default::Client(expr), false) => {
                 let expr = if field.required { expr.clone() } else { format!("Some({expr})") };
-                writeln!(out, "        values.push(({column}, self.{rust}.unwrap_or_else(|| {expr}).to_expr(provider)));").unwrap()
+                always.push(format!("({column}, self.{rust}.unwrap_or_else(|| {expr}).to_expr(provider))"));
             }
-            (Default::None, _) if field.updated_at => writeln!(
-                out,
-                "        values.push(({column}, self.{rust}.unwrap_or_else(isthmus_db_runtime::now).to_expr(provider)));"
-            )
-            .unwrap(),
-            (Default::None, _) => writeln!(out, "        values.push(({column}, self.{rust}.to_expr(provider)));").unwrap(),
+            (Default::None, false) if field.updated_at => {
+                always.push(format!("({column}, self.{rust}.unwrap_or_else(isthmus_db_runtime::now).to_expr(provider))"))
+            }
+            _ => always.push(format!("({column}, self.{rust}.to_expr(provider))")),
         }
     }
-    out.push_str("        values\n    }\n}\n");
+    let list = always.iter().map(|value| format!("            {value},\n")).collect::<String>();
+    if when_set.is_empty() {
+        writeln!(out, "        vec![\n{list}        ]\n    }}\n}}").unwrap();
+    } else {
+        writeln!(out, "        let mut values = vec![\n{list}        ];").unwrap();
+        when_set.iter().for_each(|push| out.push_str(push));
+        out.push_str("        values\n    }\n}\n");
+    }
     out
 }
 

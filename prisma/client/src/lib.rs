@@ -10,7 +10,10 @@
 pub mod enums;
 mod migrations;
 pub mod post;
+pub mod post_tag;
+pub mod session;
 pub mod subscriber;
+pub mod tag;
 pub mod user;
 
 pub use enums::Role;
@@ -23,7 +26,10 @@ pub use isthmus_db_runtime::{
 };
 pub use migrations::MIGRATIONS;
 pub use post::Post;
+pub use post_tag::PostTag;
+pub use session::Session;
 pub use subscriber::Subscriber;
+pub use tag::Tag;
 pub use user::User;
 
 /// The queries of each model, on a [`Db`] or inside a transaction ([`Tx`]).
@@ -34,7 +40,16 @@ pub trait Client: Conn + Sized {
     fn user(&self) -> Actions<'_, Self, user::User> {
         Actions::new(self)
     }
+    fn session(&self) -> Actions<'_, Self, session::Session> {
+        Actions::new(self)
+    }
     fn post(&self) -> Actions<'_, Self, post::Post> {
+        Actions::new(self)
+    }
+    fn tag(&self) -> Actions<'_, Self, tag::Tag> {
+        Actions::new(self)
+    }
+    fn post_tag(&self) -> Actions<'_, Self, post_tag::PostTag> {
         Actions::new(self)
     }
 }

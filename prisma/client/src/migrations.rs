@@ -15,6 +15,10 @@ pub static MIGRATIONS: Migrations = Migrations {
             name: Cow::Borrowed("20261121144230_add_user_role"),
             sql: Cow::Borrowed(include_str!("../../migrations/sqlite/20261121144230_add_user_role/migration.sql")),
         },
+        Migration {
+            name: Cow::Borrowed("20261203154204_blog"),
+            sql: Cow::Borrowed(include_str!("../../migrations/sqlite/20261203154204_blog/migration.sql")),
+        },
     ],
     postgresql: &[
         Migration {
@@ -24,6 +28,10 @@ pub static MIGRATIONS: Migrations = Migrations {
         Migration {
             name: Cow::Borrowed("20261121144230_add_user_role"),
             sql: Cow::Borrowed(include_str!("../../migrations/postgresql/20261121144230_add_user_role/migration.sql")),
+        },
+        Migration {
+            name: Cow::Borrowed("20261203154204_blog"),
+            sql: Cow::Borrowed(include_str!("../../migrations/postgresql/20261203154204_blog/migration.sql")),
         },
     ],
 };

@@ -100,18 +100,19 @@ impl Create {
 
 impl Insertion for Create {
     fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)> {
-        let mut values = Vec::new();
+        let mut values = vec![
+            ("slug", self.slug.to_expr(provider)),
+            ("title", self.title.to_expr(provider)),
+            ("body", self.body.to_expr(provider)),
+            ("published", self.published.unwrap_or_else(|| false).to_expr(provider)),
+            ("published_at", self.published_at.to_expr(provider)),
+            ("author_id", self.author_id.to_expr(provider)),
+            ("created_at", self.created_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)),
+            ("updated_at", self.updated_at.unwrap_or_else(isthmus_db_runtime::now).to_expr(provider)),
+        ];
         if let Some(value) = self.id {
             values.push(("id", value.to_expr(provider)));
         }
-        values.push(("slug", self.slug.to_expr(provider)));
-        values.push(("title", self.title.to_expr(provider)));
-        values.push(("body", self.body.to_expr(provider)));
-        values.push(("published", self.published.unwrap_or_else(|| false).to_expr(provider)));
-        values.push(("published_at", self.published_at.to_expr(provider)));
-        values.push(("author_id", self.author_id.to_expr(provider)));
-        values.push(("created_at", self.created_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)));
-        values.push(("updated_at", self.updated_at.unwrap_or_else(isthmus_db_runtime::now).to_expr(provider)));
         values
     }
 }
@@ -130,6 +131,9 @@ pub enum WhereParam {
     UpdatedAt(ScalarFilter<DateTime<Utc>>),
     AuthorIs(Vec<crate::user::WhereParam>),
     AuthorIsNot(Vec<crate::user::WhereParam>),
+    TagsSome(Vec<crate::post_tag::WhereParam>),
+    TagsEvery(Vec<crate::post_tag::WhereParam>),
+    TagsNone(Vec<crate::post_tag::WhereParam>),
     And(Vec<WhereParam>),
     Or(Vec<WhereParam>),
     Not(Vec<WhereParam>),
@@ -154,6 +158,23 @@ impl Condition for WhereParam {
             ),
             WhereParam::AuthorIsNot(filters) => model::exists::<crate::user::User>(
                 Expr::col((crate::user::TABLE, "id")).equals((TABLE, "author_id")),
+                filters,
+                provider,
+            )
+            .not(),
+            WhereParam::TagsSome(filters) => model::exists::<crate::post_tag::PostTag>(
+                Expr::col((crate::post_tag::TABLE, "post_id")).equals((TABLE, "id")),
+                filters,
+                provider,
+            ),
+            WhereParam::TagsEvery(filters) => model::exists::<crate::post_tag::PostTag>(
+                Expr::col((crate::post_tag::TABLE, "post_id")).equals((TABLE, "id")),
+                vec![crate::post_tag::WhereParam::Not(filters)],
+                provider,
+            )
+            .not(),
+            WhereParam::TagsNone(filters) => model::exists::<crate::post_tag::PostTag>(
+                Expr::col((crate::post_tag::TABLE, "post_id")).equals((TABLE, "id")),
                 filters,
                 provider,
             )
@@ -742,5 +763,55 @@ impl Post {
                 Ok(PostWithAuthor { post, author })
             })
             .collect()
+    }
+}
+
+/// Filters on the `tags` relation.
+pub mod tags {
+    use super::WhereParam;
+    use crate::post_tag::WhereParam as PostTagWhere;
+
+    /// The row has at least one related row matching all `filters`.
+    pub fn some(filters: Vec<PostTagWhere>) -> WhereParam {
+        WhereParam::TagsSome(filters)
+    }
+
+    /// The row has only related rows matching all `filters` (or none).
+    pub fn every(filters: Vec<PostTagWhere>) -> WhereParam {
+        WhereParam::TagsEvery(filters)
+    }
+
+    /// The row has no related row matching all `filters`.
+    pub fn none(filters: Vec<PostTagWhere>) -> WhereParam {
+        WhereParam::TagsNone(filters)
+    }
+}
+
+/// A `Post` with its `tags`.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PostWithTags {
+    #[serde(flatten)]
+    pub post: Post,
+    pub tags: Vec<crate::post_tag::PostTag>,
+}
+
+impl Post {
+    /// Loads the `tags` of each row, in one query.
+    pub async fn with_tags(rows: Vec<Post>, conn: &impl Conn) -> Result<Vec<PostWithTags>, DbError> {
+        let provider = conn.provider();
+        let keys = rows.iter().map(|row| row.id.to_expr(provider)).collect();
+        let related: Vec<crate::post_tag::PostTag> = model::related(conn, "post_id", keys).await?;
+        let mut by_key: HashMap<i32, Vec<crate::post_tag::PostTag>> = HashMap::new();
+        for item in related {
+            by_key.entry(item.post_id).or_default().push(item);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|post| {
+                let tags = by_key.remove(&post.id).unwrap_or_default();
+                PostWithTags { post, tags }
+            })
+            .collect())
     }
 }

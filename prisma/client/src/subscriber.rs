@@ -66,14 +66,14 @@ impl Create {
 
 impl Insertion for Create {
     fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)> {
-        let mut values = Vec::new();
+        let mut values = vec![
+            ("email", self.email.to_expr(provider)),
+            ("name", self.name.to_expr(provider)),
+            ("subscribed_at", self.subscribed_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)),
+        ];
         if let Some(value) = self.id {
             values.push(("id", value.to_expr(provider)));
         }
-        values.push(("email", self.email.to_expr(provider)));
-        values.push(("name", self.name.to_expr(provider)));
-        values
-            .push(("subscribed_at", self.subscribed_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)));
         values
     }
 }

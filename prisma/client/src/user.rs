@@ -30,6 +30,14 @@ pub struct User {
     pub role: Role,
     #[specta(type = String)]
     pub created_at: DateTime<Utc>,
+    /// Failed sign-ins since the last success: the per-account back-off grows with it.
+    /// @server-only
+    #[serde(skip)]
+    pub failed_logins: i32,
+    /// No password is checked before this instant (the back-off).
+    /// @server-only
+    #[serde(skip)]
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 impl Model for User {
@@ -50,6 +58,8 @@ impl Model for User {
             password_hash: DbValue::decode(row, "password_hash")?,
             role: DbValue::decode(row, "role")?,
             created_at: DbValue::decode(row, "created_at")?,
+            failed_logins: DbValue::decode(row, "failed_logins")?,
+            locked_until: DbValue::decode(row, "locked_until")?,
         })
     }
 
@@ -68,6 +78,8 @@ pub struct Create {
     pub password_hash: String,
     pub role: Option<Role>,
     pub created_at: Option<DateTime<Utc>>,
+    pub failed_logins: Option<i32>,
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 impl Create {
@@ -79,21 +91,26 @@ impl Create {
             password_hash: password_hash.into(),
             role: None,
             created_at: None,
+            failed_logins: None,
+            locked_until: None,
         }
     }
 }
 
 impl Insertion for Create {
     fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)> {
-        let mut values = Vec::new();
+        let mut values = vec![
+            ("email", self.email.to_expr(provider)),
+            ("name", self.name.to_expr(provider)),
+            ("password_hash", self.password_hash.to_expr(provider)),
+            ("role", self.role.unwrap_or_else(|| Role::Author).to_expr(provider)),
+            ("created_at", self.created_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)),
+            ("failed_logins", self.failed_logins.unwrap_or_else(|| 0).to_expr(provider)),
+            ("locked_until", self.locked_until.to_expr(provider)),
+        ];
         if let Some(value) = self.id {
             values.push(("id", value.to_expr(provider)));
         }
-        values.push(("email", self.email.to_expr(provider)));
-        values.push(("name", self.name.to_expr(provider)));
-        values.push(("password_hash", self.password_hash.to_expr(provider)));
-        values.push(("role", self.role.unwrap_or_else(|| Role::Author).to_expr(provider)));
-        values.push(("created_at", self.created_at.unwrap_or_else(|| isthmus_db_runtime::now()).to_expr(provider)));
         values
     }
 }
@@ -107,9 +124,14 @@ pub enum WhereParam {
     PasswordHash(StringFilter<String>),
     Role(ScalarFilter<Role>),
     CreatedAt(ScalarFilter<DateTime<Utc>>),
+    FailedLogins(ScalarFilter<i32>),
+    LockedUntil(ScalarFilter<Option<DateTime<Utc>>>),
     PostsSome(Vec<crate::post::WhereParam>),
     PostsEvery(Vec<crate::post::WhereParam>),
     PostsNone(Vec<crate::post::WhereParam>),
+    SessionsSome(Vec<crate::session::WhereParam>),
+    SessionsEvery(Vec<crate::session::WhereParam>),
+    SessionsNone(Vec<crate::session::WhereParam>),
     And(Vec<WhereParam>),
     Or(Vec<WhereParam>),
     Not(Vec<WhereParam>),
@@ -124,6 +146,8 @@ impl Condition for WhereParam {
             WhereParam::PasswordHash(filter) => filter.into_expr(Expr::col((TABLE, "password_hash")), provider),
             WhereParam::Role(filter) => filter.into_expr(Expr::col((TABLE, "role")), provider),
             WhereParam::CreatedAt(filter) => filter.into_expr(Expr::col((TABLE, "created_at")), provider),
+            WhereParam::FailedLogins(filter) => filter.into_expr(Expr::col((TABLE, "failed_logins")), provider),
+            WhereParam::LockedUntil(filter) => filter.into_expr(Expr::col((TABLE, "locked_until")), provider),
             WhereParam::PostsSome(filters) => model::exists::<crate::post::Post>(
                 Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")),
                 filters,
@@ -137,6 +161,23 @@ impl Condition for WhereParam {
             .not(),
             WhereParam::PostsNone(filters) => model::exists::<crate::post::Post>(
                 Expr::col((crate::post::TABLE, "author_id")).equals((TABLE, "id")),
+                filters,
+                provider,
+            )
+            .not(),
+            WhereParam::SessionsSome(filters) => model::exists::<crate::session::Session>(
+                Expr::col((crate::session::TABLE, "user_id")).equals((TABLE, "id")),
+                filters,
+                provider,
+            ),
+            WhereParam::SessionsEvery(filters) => model::exists::<crate::session::Session>(
+                Expr::col((crate::session::TABLE, "user_id")).equals((TABLE, "id")),
+                vec![crate::session::WhereParam::Not(filters)],
+                provider,
+            )
+            .not(),
+            WhereParam::SessionsNone(filters) => model::exists::<crate::session::Session>(
+                Expr::col((crate::session::TABLE, "user_id")).equals((TABLE, "id")),
                 filters,
                 provider,
             )
@@ -172,6 +213,8 @@ pub enum OrderByParam {
     PasswordHash(SortOrder),
     Role(SortOrder),
     CreatedAt(SortOrder),
+    FailedLogins(SortOrder),
+    LockedUntil(SortOrder),
 }
 
 impl Ordering for OrderByParam {
@@ -183,6 +226,8 @@ impl Ordering for OrderByParam {
             OrderByParam::PasswordHash(order) => ("password_hash", order.into()),
             OrderByParam::Role(order) => ("role", order.into()),
             OrderByParam::CreatedAt(order) => ("created_at", order.into()),
+            OrderByParam::FailedLogins(order) => ("failed_logins", order.into()),
+            OrderByParam::LockedUntil(order) => ("locked_until", order.into()),
         }
     }
 }
@@ -197,6 +242,10 @@ pub enum SetParam {
     PasswordHash(String),
     Role(Role),
     CreatedAt(DateTime<Utc>),
+    FailedLogins(i32),
+    IncrementFailedLogins(i32),
+    DecrementFailedLogins(i32),
+    LockedUntil(Option<DateTime<Utc>>),
 }
 
 impl Assignment for SetParam {
@@ -210,6 +259,14 @@ impl Assignment for SetParam {
             SetParam::PasswordHash(value) => ("password_hash", value.to_expr(provider)),
             SetParam::Role(value) => ("role", value.to_expr(provider)),
             SetParam::CreatedAt(value) => ("created_at", value.to_expr(provider)),
+            SetParam::FailedLogins(value) => ("failed_logins", value.to_expr(provider)),
+            SetParam::IncrementFailedLogins(by) => {
+                ("failed_logins", Expr::col((TABLE, "failed_logins")).add(by.to_expr(provider)))
+            }
+            SetParam::DecrementFailedLogins(by) => {
+                ("failed_logins", Expr::col((TABLE, "failed_logins")).sub(by.to_expr(provider)))
+            }
+            SetParam::LockedUntil(value) => ("locked_until", value.to_expr(provider)),
         }
     }
 }
@@ -528,6 +585,104 @@ pub mod created_at {
     }
 }
 
+/// The `failedLogins` field of `User`.
+pub mod failed_logins {
+    use super::*;
+
+    pub fn equals(value: impl Into<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::Equals(value.into()))
+    }
+
+    pub fn not(value: impl Into<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::Not(value.into()))
+    }
+
+    pub fn in_vec(values: Vec<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::In(values))
+    }
+
+    pub fn not_in_vec(values: Vec<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::NotIn(values))
+    }
+
+    pub fn lt(value: impl Into<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::Lt(value.into()))
+    }
+
+    pub fn lte(value: impl Into<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::Lte(value.into()))
+    }
+
+    pub fn gt(value: impl Into<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::Gt(value.into()))
+    }
+
+    pub fn gte(value: impl Into<i32>) -> WhereParam {
+        WhereParam::FailedLogins(ScalarFilter::Gte(value.into()))
+    }
+
+    pub fn set(value: impl Into<i32>) -> SetParam {
+        SetParam::FailedLogins(value.into())
+    }
+
+    pub fn increment(by: i32) -> SetParam {
+        SetParam::IncrementFailedLogins(by)
+    }
+
+    pub fn decrement(by: i32) -> SetParam {
+        SetParam::DecrementFailedLogins(by)
+    }
+
+    pub fn order(order: SortOrder) -> OrderByParam {
+        OrderByParam::FailedLogins(order)
+    }
+}
+
+/// The `lockedUntil` field of `User`.
+pub mod locked_until {
+    use super::*;
+
+    pub fn equals(value: impl Into<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::Equals(value.into()))
+    }
+
+    pub fn not(value: impl Into<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::Not(value.into()))
+    }
+
+    pub fn in_vec(values: Vec<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::In(values))
+    }
+
+    pub fn not_in_vec(values: Vec<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::NotIn(values))
+    }
+
+    pub fn lt(value: impl Into<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::Lt(value.into()))
+    }
+
+    pub fn lte(value: impl Into<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::Lte(value.into()))
+    }
+
+    pub fn gt(value: impl Into<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::Gt(value.into()))
+    }
+
+    pub fn gte(value: impl Into<Option<DateTime<Utc>>>) -> WhereParam {
+        WhereParam::LockedUntil(ScalarFilter::Gte(value.into()))
+    }
+
+    pub fn set(value: impl Into<Option<DateTime<Utc>>>) -> SetParam {
+        SetParam::LockedUntil(value.into())
+    }
+
+    pub fn order(order: SortOrder) -> OrderByParam {
+        OrderByParam::LockedUntil(order)
+    }
+}
+
 /// Filters on the `posts` relation.
 pub mod posts {
     use super::WhereParam;
@@ -573,6 +728,56 @@ impl User {
             .map(|user| {
                 let posts = by_key.remove(&user.id).unwrap_or_default();
                 UserWithPosts { user, posts }
+            })
+            .collect())
+    }
+}
+
+/// Filters on the `sessions` relation.
+pub mod sessions {
+    use super::WhereParam;
+    use crate::session::WhereParam as SessionWhere;
+
+    /// The row has at least one related row matching all `filters`.
+    pub fn some(filters: Vec<SessionWhere>) -> WhereParam {
+        WhereParam::SessionsSome(filters)
+    }
+
+    /// The row has only related rows matching all `filters` (or none).
+    pub fn every(filters: Vec<SessionWhere>) -> WhereParam {
+        WhereParam::SessionsEvery(filters)
+    }
+
+    /// The row has no related row matching all `filters`.
+    pub fn none(filters: Vec<SessionWhere>) -> WhereParam {
+        WhereParam::SessionsNone(filters)
+    }
+}
+
+/// A `User` with its `sessions`.
+#[derive(Clone, Debug, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UserWithSessions {
+    #[serde(flatten)]
+    pub user: User,
+    pub sessions: Vec<crate::session::Session>,
+}
+
+impl User {
+    /// Loads the `sessions` of each row, in one query.
+    pub async fn with_sessions(rows: Vec<User>, conn: &impl Conn) -> Result<Vec<UserWithSessions>, DbError> {
+        let provider = conn.provider();
+        let keys = rows.iter().map(|row| row.id.to_expr(provider)).collect();
+        let related: Vec<crate::session::Session> = model::related(conn, "user_id", keys).await?;
+        let mut by_key: HashMap<i32, Vec<crate::session::Session>> = HashMap::new();
+        for item in related {
+            by_key.entry(item.user_id).or_default().push(item);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|user| {
+                let sessions = by_key.remove(&user.id).unwrap_or_default();
+                UserWithSessions { user, sessions }
             })
             .collect())
     }

@@ -128,6 +128,15 @@ impl Db {
         result
     }
 
+    /// Asks the database a trivial question: `Ok` when it answers (a readiness check).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+            Pool::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+        }
+        Ok(())
+    }
+
     /// The raw-SQL escape hatch: the pool of the running backend.
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.pool {

@@ -24,6 +24,32 @@ pub struct Settings {
     /// The header in which a trusted reverse proxy puts the client's address
     /// (`ISTHMUS_CLIENT_IP_HEADER`, e.g. `x-forwarded-for`); unset, only the connection's.
     pub client_ip_header: Option<HeaderName>,
+    /// `ISTHMUS_ENV`: `development` (default: demo content on an empty database) or
+    /// `production` (none; authors are created with `isthmus-server author create`).
+    pub environment: Environment,
+    /// Sessions end this many days after sign-in (`ISTHMUS_SESSION_DAYS`, default 30) …
+    pub session_days: u32,
+    /// … or after this many days without a request (`ISTHMUS_SESSION_IDLE_DAYS`, default 7).
+    pub session_idle_days: u32,
+}
+
+/// Where the server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+impl std::str::FromStr for Environment {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        match text {
+            "development" => Ok(Environment::Development),
+            "production" => Ok(Environment::Production),
+            _ => Err(()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +77,10 @@ impl Settings {
                 .unwrap_or_default(),
             body_limit: parse(&lookup, "ISTHMUS_BODY_LIMIT", "a size in bytes")?.unwrap_or(DEFAULT_BODY_LIMIT),
             client_ip_header: parse(&lookup, "ISTHMUS_CLIENT_IP_HEADER", "a header name")?,
+            environment: parse(&lookup, "ISTHMUS_ENV", "development or production")?
+                .unwrap_or(Environment::Development),
+            session_days: parse(&lookup, "ISTHMUS_SESSION_DAYS", "a number of days")?.unwrap_or(30),
+            session_idle_days: parse(&lookup, "ISTHMUS_SESSION_IDLE_DAYS", "a number of days")?.unwrap_or(7),
         })
     }
 }

@@ -2,8 +2,11 @@
 //! procedure layer (`isthmus-rpc`, imported as `rpc`).
 
 pub mod bindings;
+pub mod blog;
+pub mod commands;
 pub mod configuration;
 pub mod context;
 pub mod procedures;
+pub mod routes;
 pub mod startup;
 pub mod telemetry;

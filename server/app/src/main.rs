@@ -1,11 +1,18 @@
-use isthmus_server::{configuration::Settings, startup::Application, telemetry};
+//! `isthmus-server` serves the app; with arguments, it runs one of the app's commands
+//! (`commands.rs`).
+
+use isthmus_server::{commands, configuration::Settings, startup::Application, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     telemetry::init();
     let settings = Settings::from_env()?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return commands::run(settings, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    }
     let application = Application::build(settings).await?;
-    // Scripts (and the bindings tests) read the address from this line.
+    // Scripts (and the tests) read the address from this line.
     println!("listening on http://{}", application.local_addr()?);
     application.run_until_stopped().await?;
     Ok(())

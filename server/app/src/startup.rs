@@ -9,7 +9,7 @@ use rpc::{InvalidOrigin, OriginPolicy, ResponseCache, RpcConfig};
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::{configuration::Settings, context::AppState, procedures};
+use crate::{configuration::Settings, context::AppState, procedures, routes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -40,9 +40,10 @@ impl Application {
             origins: origin_policy(&settings, listener.local_addr()?)?,
             ..RpcConfig::default()
         };
+        let public_origin = config.origins.public().unwrap_or_default().to_owned();
         let cache = ResponseCache::new(CACHE_ENTRIES);
         share_invalidations(&db, &cache).await?;
-        let state = AppState::new(db, cache);
+        let state = AppState::start(db, cache, &settings, public_origin).await?;
         Ok(Application { listener, router: router(&settings, config, state) })
     }
 
@@ -119,7 +120,10 @@ fn router(settings: &Settings, config: RpcConfig, state: AppState) -> axum::Rout
     // web/prerender.mjs); the router in the page takes over. Prerendered pages are files.
     let shell = settings.web_dir.join("shell.html");
     let web = ServeDir::new(&settings.web_dir).fallback(ServeFile::new(shell));
-    procedures::router().into_axum(state, config).fallback_service(web)
+    procedures::router()
+        .into_axum(state.clone(), config)
+        .merge(routes::router().with_state(state))
+        .fallback_service(web)
 }
 
 async fn shutdown_signal() {

@@ -168,8 +168,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: db::Db, cache: ResponseCache) -> Self {
-        AppState { db, cache }
+    pub async fn start(
+        db: db::Db,
+        cache: ResponseCache,
+        _settings: &isthmus_server::configuration::Settings,
+        _public_origin: String,
+    ) -> Result<Self, db::DbError> {
+        Ok(AppState { db, cache })
     }
 }
 
@@ -196,6 +201,36 @@ impl CacheScope for Ctx {
     fn cache_scope(&self) -> Option<String> {
         None
     }
+}
+"#,
+    ),
+    (
+        "server/app/src/lib.rs",
+        r#"pub mod bindings;
+pub mod commands;
+pub mod configuration;
+pub mod context;
+pub mod procedures;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+"#,
+    ),
+    (
+        "server/app/src/routes.rs",
+        r#"use crate::context::AppState;
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }))
+}
+"#,
+    ),
+    (
+        "server/app/src/commands.rs",
+        r#"use crate::configuration::Settings;
+
+pub async fn run(_settings: Settings, _args: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
+    Err("usage: isthmus-server".into())
 }
 "#,
     ),
@@ -237,16 +272,19 @@ function Notes() {
 ];
 
 /// A copy of the repository in `scratch/repo` with the example app deleted (its procedures,
-/// models, migrations, app tests and browser scenarios) and [`MINIMAL_APP`] in its place,
+/// domain modules, models, migrations, app tests and browser scenarios) and [`MINIMAL_APP`] in its place,
 /// migrated with `cargo prisma migrate dev` on `scratch/dev.db`.
 fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     let copy = scratch.join("repo");
     copy_repository(&repository_root(), &copy);
-    for folder in ["server/app/src/procedures", "prisma/migrations"] {
+    for folder in ["server/app/src/procedures", "server/app/src/blog", "prisma/migrations", "server/app/tests/support"]
+    {
         fs::remove_dir_all(copy.join(folder)).unwrap();
     }
     fs::create_dir_all(copy.join("server/app/src/procedures")).unwrap();
-    fs::remove_file(copy.join("server/app/tests/multi_process.rs")).unwrap();
+    for app_test in ["multi_process", "authorization", "blog"] {
+        fs::remove_file(copy.join(format!("server/app/tests/{app_test}.rs"))).unwrap();
+    }
     for scenario in fs::read_dir(copy.join("web/e2e")).unwrap() {
         let path = scenario.unwrap().path();
         if path.to_string_lossy().ends_with(".test.ts") {

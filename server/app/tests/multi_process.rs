@@ -24,6 +24,7 @@ impl ServerProcess {
             .env("ISTHMUS_ADDRESS", "127.0.0.1:0")
             .env("ISTHMUS_WEB_DIR", web.path())
             .env("RUST_LOG", "error")
+            .env("ISTHMUS_ENV", "production")
             .stdout(Stdio::piped())
             .spawn()
             .expect("the server binary starts");

@@ -72,6 +72,12 @@ impl<C: Send + 'static> Router<C> {
         Router { procedures: Vec::new() }
     }
 
+    /// The name and kind of every procedure, in the order they were added (for tests that
+    /// walk the whole API, such as an authorization check).
+    pub fn procedures(&self) -> impl Iterator<Item = ProcedureMeta> + '_ {
+        self.procedures.iter().map(|procedure| procedure.meta)
+    }
+
     /// Adds a query: a read, called with GET so that it can be cached.
     pub fn query<M, H>(self, name: &'static str, handler: H) -> Self
     where

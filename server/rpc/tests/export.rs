@@ -107,3 +107,9 @@ fn plain_64_bit_integers_are_refused() {
 fn duplicate_names_are_refused() {
     let _ = router().merge(rpc::Router::new().query("ping", ping));
 }
+
+#[test]
+fn a_router_lists_its_procedures_guarded_or_not() {
+    let listed: Vec<_> = router().procedures().map(|meta| (meta.name, meta.kind)).collect();
+    assert_eq!(listed, [("ping", rpc::Kind::Query), ("orders.get", rpc::Kind::Query)]);
+}

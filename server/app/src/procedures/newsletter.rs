@@ -1,11 +1,11 @@
 //! Newsletter sign-up: a query, a mutation with typed errors, and a subscription, over the
 //! `Subscriber` model of schema.prisma.
 
-use std::{num::NonZeroU32, time::Duration};
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use axum::http::StatusCode;
 use db::{Client, DbError, Subscriber, subscriber};
-use futures_util::{Stream, stream};
+use futures_util::{Stream, StreamExt, stream};
 use rpc::{Internal, ProcedureError, RateLimit, Revalidate, Valid};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -98,7 +98,13 @@ async fn subscribe(ctx: Ctx, Valid(input): Valid<Subscribe>) -> Result<Subscribe
     })?;
     // The sign-up succeeded; a failed recount only delays the live figure.
     match count(db).await {
-        Ok(stats) => ctx.state.newsletter.publish(stats),
+        Ok(stats) => {
+            ctx.state.newsletter.publish(stats);
+            // Other server processes on the same PostgreSQL recount too (see `share_counts`).
+            if let Err(error) = db.notify(SIGN_UPS, "").await {
+                tracing::warn!(%error, "could not tell other processes about a sign-up");
+            }
+        }
         Err(error) => tracing::warn!(%error, "could not recount subscribers"),
     }
     Ok(subscriber)
@@ -113,12 +119,31 @@ async fn watch_stats(ctx: Ctx) -> Result<impl Stream<Item = NewsletterStats>, St
         let stats = *changes.borrow_and_update();
         Some((stats, changes))
     });
-    Ok(futures_util::StreamExt::chain(stream::iter([current]), later))
+    Ok(stream::iter([current]).chain(later))
 }
 
 async fn count(db: &db::Db) -> Result<NewsletterStats, DbError> {
     let count = db.subscriber().count(vec![]).await?;
     Ok(NewsletterStats { subscriber_count: u32::try_from(count).unwrap_or(u32::MAX) })
+}
+
+/// The PostgreSQL channel on which processes announce sign-ups.
+const SIGN_UPS: &str = "isthmus_sign_ups";
+
+/// Keeps the live count of this process up to date with sign-ups in every process sharing the
+/// database (PostgreSQL LISTEN/NOTIFY; nothing to share on SQLite).
+pub async fn share_counts(db: &db::Db, events: Arc<NewsletterEvents>) -> Result<(), DbError> {
+    let Some(mut sign_ups) = db.listen(SIGN_UPS).await? else { return Ok(()) };
+    let db = db.clone();
+    tokio::spawn(async move {
+        while sign_ups.next().await.is_some() {
+            match count(&db).await {
+                Ok(stats) => events.publish(stats),
+                Err(error) => tracing::warn!(%error, "could not recount subscribers"),
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Live newsletter figures for subscriptions in this process.

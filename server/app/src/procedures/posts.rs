@@ -1,0 +1,506 @@
+//! The blog: published posts for everyone (cached, revalidated the moment an author changes
+//! one), and writing, publishing and deleting for signed-in authors.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use axum::http::StatusCode;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use db::{Client, DbError, Post, SortOrder, post, post_tag, tag};
+use isthmus_db_runtime::chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use rpc::{FieldErrors, Internal, ProcedureError, Revalidate, Valid};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use validator::Validate;
+
+use crate::{
+    blog::markdown,
+    context::{AuthorCtx, Ctx},
+    procedures::auth::require_author,
+};
+
+/// Cache tag of every list of posts; each post's page is also tagged `post:<slug>`.
+const POSTS: &str = "posts";
+
+/// Cached pages are fresh for this long; any change by an author revalidates them at once.
+const FRESH_FOR: Duration = Duration::from_secs(60);
+
+const EXCERPT_CHARS: usize = 200;
+
+fn post_tag_of(slug: &str) -> String {
+    format!("post:{slug}")
+}
+
+pub fn router() -> rpc::Router<Ctx> {
+    let public = rpc::Router::new()
+        .cached_query("posts.list", list, Revalidate::every(FRESH_FOR).tags(|_| vec![POSTS.into()]))
+        .cached_query(
+            "posts.bySlug",
+            by_slug,
+            Revalidate::every(FRESH_FOR).tags(|input: &BySlug| vec![POSTS.into(), post_tag_of(&input.slug)]),
+        );
+    let authors = rpc::Router::new()
+        .query("posts.mine", mine)
+        .query("posts.draft", draft)
+        .mutation("posts.create", create)
+        .mutation("posts.update", update)
+        .mutation("posts.publish", publish)
+        .mutation("posts.unpublish", unpublish)
+        .mutation("posts.delete", delete)
+        .guard(require_author);
+    public.merge(authors)
+}
+
+/// Who wrote a post.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct AuthorRef {
+    pub id: i32,
+    pub name: String,
+}
+
+/// A post in a list: never its body.
+#[derive(Clone, Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PostSummary {
+    pub id: i32,
+    pub title: String,
+    pub slug: String,
+    /// ISO 8601, UTC.
+    pub published_at: String,
+    pub excerpt: String,
+    pub tags: Vec<String>,
+    pub author: AuthorRef,
+}
+
+/// One page of posts, newest first, and the cursor of the next (`null` on the last page).
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct PostPage {
+    pub items: Vec<PostSummary>,
+    pub next: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Type, Validate)]
+pub struct ListPosts {
+    /// How many posts, 1 to 100 (default 20).
+    #[validate(range(min = 1, max = 100, message = "Ask for 1 to 100 posts."))]
+    pub take: Option<u32>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// Only posts with this tag.
+    pub tag: Option<String>,
+}
+
+/// A published post with its body rendered to sanitized HTML.
+#[derive(Clone, Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PostDetail {
+    pub id: i32,
+    pub title: String,
+    pub slug: String,
+    pub published_at: String,
+    pub html: String,
+    pub tags: Vec<String>,
+    pub author: AuthorRef,
+}
+
+#[derive(Clone, Debug, Deserialize, Type, Validate)]
+pub struct BySlug {
+    pub slug: String,
+}
+
+/// A post as its author sees it in the dashboard.
+#[derive(Clone, Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnPost {
+    pub id: i32,
+    pub title: String,
+    pub slug: String,
+    pub published: bool,
+    pub published_at: Option<String>,
+    pub updated_at: String,
+    pub tags: Vec<String>,
+}
+
+/// A post with its markdown, for the editor.
+#[derive(Clone, Debug, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Draft {
+    pub id: i32,
+    pub title: String,
+    pub slug: String,
+    pub body: String,
+    pub published: bool,
+    pub tags: Vec<String>,
+}
+
+/// What an author writes; checked before the procedure runs.
+#[derive(Clone, Debug, Deserialize, Type, Validate)]
+pub struct PostInput {
+    #[serde(deserialize_with = "rpc::trimmed")]
+    #[specta(type = String)]
+    #[validate(length(min = 1, max = 200, message = "Enter a title of 1 to 200 characters."))]
+    pub title: String,
+    #[serde(deserialize_with = "rpc::trimmed")]
+    #[specta(type = String)]
+    #[validate(custom(
+        function = "valid_slug",
+        message = "Use 1 to 100 lowercase letters, digits and single hyphens."
+    ))]
+    pub slug: String,
+    #[validate(length(max = 100_000, message = "Keep the body under 100 KB."))]
+    pub body: String,
+    /// Tag names; a comma-separated string from a form is split.
+    #[serde(default, deserialize_with = "tag_list")]
+    #[specta(type = Vec<String>)]
+    #[validate(length(max = 10, message = "Use at most 10 tags."), custom(function = "valid_tags"))]
+    pub tags: Vec<String>,
+}
+
+/// A post's id and its new content, on the wire side by side (`{ id, title, … }`).
+#[derive(Clone, Debug, Deserialize, Type)]
+pub struct UpdatePost {
+    pub id: i32,
+    #[serde(flatten)]
+    pub post: PostInput,
+}
+
+/// The content's rules, with the fields' own paths (they are flattened on the wire).
+impl Validate for UpdatePost {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        self.post.validate()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Type, Validate)]
+pub struct PostId {
+    pub id: i32,
+}
+
+fn valid_slug(slug: &str) -> Result<(), validator::ValidationError> {
+    let well_formed = (1..=100).contains(&slug.len())
+        && slug
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    well_formed.then_some(()).ok_or_else(|| validator::ValidationError::new("slug"))
+}
+
+fn valid_tags(tags: &[String]) -> Result<(), validator::ValidationError> {
+    let each_fits = tags.iter().all(|tag| (1..=30).contains(&tag.chars().count()));
+    each_fits.then_some(()).ok_or_else(|| {
+        validator::ValidationError::new("tags").with_message("Keep each tag to 1 to 30 characters.".into())
+    })
+}
+
+/// Tags from JSON (`["rust", "web"]`) or a form field (`rust, web`), trimmed, lowercased, without
+/// duplicates.
+fn tag_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Tags {
+        List(Vec<String>),
+        Text(String),
+    }
+    let raw = match Tags::deserialize(deserializer)? {
+        Tags::List(list) => list,
+        Tags::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    let mut tags: Vec<String> = raw.iter().map(|tag| tag.trim().to_lowercase()).filter(|tag| !tag.is_empty()).collect();
+    tags.dedup();
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|tag| seen.insert(tag.clone()));
+    Ok(tags)
+}
+
+#[derive(Debug, Serialize, Type)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PostsError {
+    /// No published post (or, for an author, no post of theirs) has this slug or id.
+    NotFound,
+    /// The post is another author's (403).
+    Forbidden,
+    /// The `after` cursor is not one this server handed out.
+    InvalidCursor,
+    /// A rule that needs the database failed: messages per field, like a validation error.
+    Invalid { fields: FieldErrors },
+    #[serde(skip)]
+    Internal(Internal),
+}
+
+impl ProcedureError for PostsError {
+    fn status(&self) -> StatusCode {
+        match self {
+            PostsError::NotFound => StatusCode::NOT_FOUND,
+            PostsError::Forbidden => StatusCode::FORBIDDEN,
+            PostsError::InvalidCursor => StatusCode::BAD_REQUEST,
+            PostsError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            PostsError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<DbError> for PostsError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::NotFound { .. } => PostsError::NotFound,
+            other => PostsError::Internal(other.into()),
+        }
+    }
+}
+
+fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A keyset cursor: the last post's publication instant and id.
+fn encode_cursor(published_at: DateTime<Utc>, id: i32) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{id}", published_at.timestamp_millis()))
+}
+
+fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, i32)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+    let (millis, id) = text.split_once(':')?;
+    Some((Utc.timestamp_millis_opt(millis.parse().ok()?).single()?, id.parse().ok()?))
+}
+
+/// The tag names of each post, by post id (two queries for any number of posts).
+async fn tags_of(db: &db::Db, posts: &[Post]) -> Result<BTreeMap<i32, Vec<String>>, DbError> {
+    let ids: Vec<i32> = posts.iter().map(|post| post.id).collect();
+    let links = db.post_tag().find_many(vec![post_tag::post_id::in_vec(ids)]).exec().await?;
+    let links = db::PostTag::with_tag(links, db).await?;
+    let mut by_post: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    for link in links {
+        by_post.entry(link.post_tag.post_id).or_default().push(link.tag.name);
+    }
+    by_post.values_mut().for_each(|names| names.sort());
+    Ok(by_post)
+}
+
+async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, PostsError> {
+    let db = &ctx.state.db;
+    let take = input.take.unwrap_or(20);
+    let mut filters = vec![post::published::equals(true)];
+    if let Some(cursor) = &input.after {
+        let (at, id) = decode_cursor(cursor).ok_or(PostsError::InvalidCursor)?;
+        filters.push(post::WhereParam::Or(vec![
+            post::published_at::lt(Some(at)),
+            post::WhereParam::And(vec![post::published_at::equals(Some(at)), post::id::lt(id)]),
+        ]));
+    }
+    if let Some(name) = &input.tag {
+        filters.push(post::tags::some(vec![post_tag::tag::is(vec![tag::name::equals(name.to_lowercase())])]));
+    }
+    let mut posts = db
+        .post()
+        .find_many(filters)
+        .order_by(post::published_at::order(SortOrder::Desc))
+        .order_by(post::id::order(SortOrder::Desc))
+        .take(u64::from(take) + 1)
+        .exec()
+        .await?;
+    let more = posts.len() > take as usize;
+    posts.truncate(take as usize);
+    let mut tags = tags_of(db, &posts).await?;
+    let posts = Post::with_author(posts, db).await?;
+    let next = more
+        .then(|| posts.last())
+        .flatten()
+        .and_then(|last| Some(encode_cursor(last.post.published_at?, last.post.id)));
+    let items = posts
+        .into_iter()
+        .filter_map(|row| {
+            Some(PostSummary {
+                id: row.post.id,
+                published_at: iso(row.post.published_at?),
+                excerpt: markdown::excerpt(&row.post.body, EXCERPT_CHARS),
+                tags: tags.remove(&row.post.id).unwrap_or_default(),
+                author: AuthorRef { id: row.author.id, name: row.author.name },
+                title: row.post.title,
+                slug: row.post.slug,
+            })
+        })
+        .collect();
+    Ok(PostPage { items, next })
+}
+
+async fn by_slug(ctx: Ctx, input: BySlug) -> Result<PostDetail, PostsError> {
+    let db = &ctx.state.db;
+    let found =
+        db.post().find_first(vec![post::slug::equals(input.slug), post::published::equals(true)]).first().await?;
+    let found = found.ok_or(PostsError::NotFound)?;
+    let mut tags = tags_of(db, std::slice::from_ref(&found)).await?;
+    let row = Post::with_author(vec![found], db).await?.pop().ok_or(PostsError::NotFound)?;
+    Ok(PostDetail {
+        id: row.post.id,
+        published_at: iso(row.post.published_at.ok_or(PostsError::NotFound)?),
+        html: markdown::to_html(&row.post.body),
+        tags: tags.remove(&row.post.id).unwrap_or_default(),
+        author: AuthorRef { id: row.author.id, name: row.author.name },
+        title: row.post.title,
+        slug: row.post.slug,
+    })
+}
+
+async fn mine(ctx: AuthorCtx) -> Result<Vec<OwnPost>, PostsError> {
+    let db = &ctx.state.db;
+    let posts = db
+        .post()
+        .find_many(vec![post::author_id::equals(ctx.viewer.id)])
+        .order_by(post::updated_at::order(SortOrder::Desc))
+        .exec()
+        .await?;
+    let mut tags = tags_of(db, &posts).await?;
+    Ok(posts
+        .into_iter()
+        .map(|post| OwnPost {
+            tags: tags.remove(&post.id).unwrap_or_default(),
+            published_at: post.published_at.map(iso),
+            updated_at: iso(post.updated_at),
+            id: post.id,
+            title: post.title,
+            slug: post.slug,
+            published: post.published,
+        })
+        .collect())
+}
+
+/// The post `id` if the viewer may edit it.
+async fn editable(ctx: &AuthorCtx, id: i32) -> Result<Post, PostsError> {
+    let found =
+        ctx.state.db.post().find_unique(post::UniqueWhere::Id(id)).first().await?.ok_or(PostsError::NotFound)?;
+    if !ctx.may_edit(found.author_id) {
+        return Err(PostsError::Forbidden);
+    }
+    Ok(found)
+}
+
+async fn draft(ctx: AuthorCtx, input: PostId) -> Result<Draft, PostsError> {
+    let found = editable(&ctx, input.id).await?;
+    let mut tags = tags_of(&ctx.state.db, std::slice::from_ref(&found)).await?;
+    Ok(Draft {
+        tags: tags.remove(&found.id).unwrap_or_default(),
+        id: found.id,
+        title: found.title,
+        slug: found.slug,
+        body: found.body,
+        published: found.published,
+    })
+}
+
+fn slug_taken() -> PostsError {
+    PostsError::Invalid {
+        fields: FieldErrors::from([("slug".to_owned(), vec!["Another post has this slug.".to_owned()])]),
+    }
+}
+
+/// Replaces the tags of `post_id` with `names`, creating tags that do not exist yet.
+pub async fn set_tags(db: &db::Db, post_id: i32, names: &[String]) -> Result<(), DbError> {
+    db.post_tag().delete_many(vec![post_tag::post_id::equals(post_id)]).await?;
+    let mut links = Vec::with_capacity(names.len());
+    for name in names {
+        let found =
+            db.tag().upsert(tag::UniqueWhere::Name(name.clone()), tag::Create::new(name.clone()), vec![]).await?;
+        links.push(post_tag::Create::new(post_id, found.id));
+    }
+    if !links.is_empty() {
+        db.post_tag().create_many(links).await?;
+    }
+    Ok(())
+}
+
+async fn own_post(db: &db::Db, found: Post) -> Result<OwnPost, PostsError> {
+    let mut tags = tags_of(db, std::slice::from_ref(&found)).await?;
+    Ok(OwnPost {
+        tags: tags.remove(&found.id).unwrap_or_default(),
+        published_at: found.published_at.map(iso),
+        updated_at: iso(found.updated_at),
+        id: found.id,
+        title: found.title,
+        slug: found.slug,
+        published: found.published,
+    })
+}
+
+/// Revalidates every list and the pages of `slugs`, here and in other processes.
+fn revalidate(ctx: &AuthorCtx, slugs: &[&str]) {
+    ctx.state.cache.revalidate_tag(POSTS);
+    for slug in slugs {
+        ctx.state.cache.revalidate_tag(&post_tag_of(slug));
+    }
+}
+
+async fn create(ctx: AuthorCtx, Valid(input): Valid<PostInput>) -> Result<OwnPost, PostsError> {
+    let db = &ctx.state.db;
+    let created =
+        db.post().create(post::Create::new(input.slug, input.title, input.body, ctx.viewer.id)).await.map_err(
+            |error| match error {
+                DbError::UniqueViolation { .. } => slug_taken(),
+                other => other.into(),
+            },
+        )?;
+    set_tags(db, created.id, &input.tags).await?;
+    own_post(db, created).await
+}
+
+async fn update(ctx: AuthorCtx, Valid(input): Valid<UpdatePost>) -> Result<OwnPost, PostsError> {
+    let db = &ctx.state.db;
+    let before = editable(&ctx, input.id).await?;
+    let set = vec![
+        post::title::set(input.post.title),
+        post::slug::set(input.post.slug.clone()),
+        post::body::set(input.post.body),
+    ];
+    let updated = db.post().update(post::UniqueWhere::Id(before.id), set).await.map_err(|error| match error {
+        DbError::UniqueViolation { .. } => slug_taken(),
+        other => other.into(),
+    })?;
+    set_tags(db, updated.id, &input.post.tags).await?;
+    revalidate(&ctx, &[&before.slug, &updated.slug]);
+    own_post(db, updated).await
+}
+
+async fn set_published(ctx: AuthorCtx, id: i32, published: bool) -> Result<OwnPost, PostsError> {
+    let found = editable(&ctx, id).await?;
+    let published_at = match (published, found.published_at) {
+        (false, _) => None,
+        (true, Some(first)) => Some(first),
+        (true, None) => Some(Utc::now()),
+    };
+    let set = vec![post::published::set(published), post::published_at::set(published_at)];
+    let updated = ctx.state.db.post().update(post::UniqueWhere::Id(found.id), set).await?;
+    revalidate(&ctx, &[&updated.slug]);
+    own_post(&ctx.state.db, updated).await
+}
+
+async fn publish(ctx: AuthorCtx, input: PostId) -> Result<OwnPost, PostsError> {
+    set_published(ctx, input.id, true).await
+}
+
+async fn unpublish(ctx: AuthorCtx, input: PostId) -> Result<OwnPost, PostsError> {
+    set_published(ctx, input.id, false).await
+}
+
+async fn delete(ctx: AuthorCtx, input: PostId) -> Result<(), PostsError> {
+    let found = editable(&ctx, input.id).await?;
+    ctx.state.db.post().delete(post::UniqueWhere::Id(found.id)).await?;
+    revalidate(&ctx, &[&found.slug]);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let at = Utc.timestamp_millis_opt(1_764_000_000_123).unwrap();
+        assert_eq!(decode_cursor(&encode_cursor(at, 42)), Some((at, 42)));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+    }
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_single_hyphens() {
+        assert!(valid_slug("hello-isthmus-2").is_ok());
+        for bad in ["", "Hello", "a--b", "-a", "a-", "a b", "ü"] {
+            assert!(valid_slug(bad).is_err(), "{bad:?}");
+        }
+    }
+}
