@@ -171,7 +171,7 @@ impl AppState {
     pub async fn start(
         db: db::Db,
         cache: ResponseCache,
-        _settings: &isthmus_server::configuration::Settings,
+        _settings: &crate::configuration::Settings,
         _public_origin: String,
     ) -> Result<Self, db::DbError> {
         Ok(AppState { db, cache })
