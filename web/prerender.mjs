@@ -4,7 +4,10 @@
 // answers for every other path (client-side routes).
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
-const PAGES = [{ path: "/", file: "dist/index.html" }];
+const PAGES = [
+  { path: "/", file: "dist/index.html" },
+  { path: "/login", file: "dist/login.html" },
+];
 const BUNDLE = "dist-prerender";
 
 copyFileSync("dist/index.html", "dist/shell.html");

@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ["e2e/**/*.test.ts"],
     globalSetup: ["./e2e/setup.ts"],
+    // The suites share one server and its data: one file at a time.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

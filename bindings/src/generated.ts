@@ -15,6 +15,7 @@ export type Procedures = {
 	"posts.draft": { kind: "query"; input: PostId; output: Draft; error: PostsError | AuthError };
 	"posts.list": { kind: "query"; input: ListPosts; output: PostPage; error: PostsError | AuthError };
 	"posts.mine": { kind: "query"; input: void; output: OwnPost[]; error: PostsError | AuthError };
+	"posts.preview": { kind: "mutation"; input: PreviewInput; output: Preview; error: PostsError | AuthError };
 	"posts.publish": { kind: "mutation"; input: PostId; output: OwnPost; error: PostsError | AuthError };
 	"posts.unpublish": { kind: "mutation"; input: PostId; output: OwnPost; error: PostsError | AuthError };
 	"posts.update": { kind: "mutation"; input: UpdatePost; output: OwnPost; error: PostsError | AuthError };
@@ -59,18 +60,18 @@ export type Draft = {
 
 export type ListPosts = {
 	/**  How many posts, 1 to 100 (default 20). */
-	take: number | null,
+	take?: number | null,
 	/**  The `next` of the previous page. */
-	after: string | null,
+	after?: string | null,
 	/**  Only posts with this tag. */
-	tag: string | null,
+	tag?: string | null,
 };
 
 export type ListSubscribers = {
 	/**  How many, 1 to 100 (default 50). */
-	take: number | null,
+	take?: number | null,
 	/**  How many to pass over, newest first. */
-	skip: number | null,
+	skip?: number | null,
 };
 
 export type Login = {
@@ -156,6 +157,15 @@ export type PostsError =
 { code: "INVALID_CURSOR" } | 
 /**  A rule that needs the database failed: messages per field, like a validation error. */
 { code: "INVALID"; fields: { [key in string]: string[] } };
+
+/**  A draft's body as readers would see it. */
+export type Preview = {
+	html: string,
+};
+
+export type PreviewInput = {
+	body: string,
+};
 
 /**  What a signed-in user may do. */
 export type Role = "AUTHOR" | "ADMIN";

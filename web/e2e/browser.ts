@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -34,4 +34,9 @@ export async function launch({ javaScript = true } = {}): Promise<{
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Saves what `page` shows as `web/e2e/artifacts/<name>.png`, for people to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(import.meta.dirname, "artifacts", `${name}.png`), fullPage: true });
 }

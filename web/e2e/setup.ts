@@ -1,10 +1,18 @@
-// The production build served by the real server binary, on a fresh SQLite database.
+// The production build served by the real server binary, on a fresh SQLite database, in
+// production mode (no demo content) with two authors made by `isthmus-server author create`.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 
 import { cargoBinary, startServer, type RunningServer } from "../../bindings/test/server";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    authors: { email: string; password: string }[];
+  }
+}
 
 let running: RunningServer | undefined;
 let scratch: string | undefined;
@@ -16,12 +24,32 @@ export async function setup(project: TestProject) {
   }
   scratch = mkdtempSync(join(tmpdir(), "isthmus-e2e-"));
   const server = cargoBinary("isthmus-server", "cargo build -p isthmus-server");
-  running = await startServer(server, [], {
+  const env = {
+    ...process.env,
     ISTHMUS_ADDRESS: "127.0.0.1:0",
+    ISTHMUS_ENV: "production",
     ISTHMUS_WEB_DIR: webDir,
     DATABASE_URL: `sqlite:${join(scratch, "test.db")}`,
-  });
+  };
+  const authors = [
+    { email: "ada@example.com", name: "Ada Lovelace", password: "analytical engine 1843" },
+    { email: "grace@example.com", name: "Grace Hopper", password: "a compiler for cobol" },
+  ];
+  for (const author of authors) {
+    // The password goes in on standard input, never on the command line.
+    const created = spawnSync(server, ["author", "create", "--email", author.email, "--name", author.name], {
+      env,
+      input: `${author.password}\n`,
+      encoding: "utf8",
+    });
+    if (created.status !== 0) throw new Error(`author create failed: ${created.stderr}`);
+  }
+  running = await startServer(server, [], env);
   project.provide("serverUrl", running.url);
+  project.provide(
+    "authors",
+    authors.map(({ email, password }) => ({ email, password })),
+  );
 }
 
 export async function teardown() {

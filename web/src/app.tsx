@@ -5,6 +5,7 @@ import { createRouter, RouterProvider, type RouterHistory } from "@tanstack/reac
 import { StrictMode } from "react";
 
 import { routeTree } from "./routeTree.gen";
+import "./styles.css";
 
 export function createApp(history?: RouterHistory) {
   const queryClient = new QueryClient();

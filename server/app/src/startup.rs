@@ -119,7 +119,8 @@ fn router(settings: &Settings, config: RpcConfig, state: AppState) -> axum::Rout
     // Client-side routes get the page shell (index.html before prerendering, written by
     // web/prerender.mjs); the router in the page takes over. Prerendered pages are files.
     let shell = settings.web_dir.join("shell.html");
-    let web = ServeDir::new(&settings.web_dir).fallback(ServeFile::new(shell));
+    // `/login` is served from a prerendered `login.html` (web/prerender.mjs).
+    let web = ServeDir::new(&settings.web_dir).html_as_default_extension(true).fallback(ServeFile::new(shell));
     procedures::router()
         .into_axum(state.clone(), config)
         .merge(routes::router().with_state(state))

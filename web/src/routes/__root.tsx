@@ -1,17 +1,43 @@
+import { useQuery } from "@tanstack/react-query";
 import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, Link, Outlet } from "@tanstack/react-router";
 
+import { SignOut } from "../components/SignOut";
+import { rq } from "../rpc";
+
 export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({
-  component: () => (
-    <>
-      <header style={{ display: "flex", gap: "1rem", padding: "1rem", borderBottom: "1px solid #ddd" }}>
-        <strong>Isthmus</strong>
-        <Link to="/">Newsletter</Link>
-      </header>
-      <main style={{ padding: "1rem", maxWidth: "40rem" }}>
-        <Outlet />
-      </main>
-    </>
-  ),
+  component: Layout,
   notFoundComponent: () => <p>Nothing here.</p>,
 });
+
+function Layout() {
+  const me = useQuery(rq.queryOptions("auth.me"));
+  return (
+    <>
+      <header className="site-header">
+        <nav aria-label="Main">
+          <Link to="/" className="brand">
+            Isthmus
+          </Link>
+          <Link to="/blog">Blog</Link>
+          {me.data && <Link to="/dashboard">Dashboard</Link>}
+        </nav>
+        <div className="viewer">
+          {me.data ? (
+            <>
+              <span>Signed in as {me.data.name}</span> <SignOut />
+            </>
+          ) : (
+            <Link to="/login">Sign in</Link>
+          )}
+        </div>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+      <footer className="site-footer">
+        <a href="/feed.xml">RSS</a> · Built with Isthmus: Rust procedures, a typed client.
+      </footer>
+    </>
+  );
+}

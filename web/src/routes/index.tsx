@@ -4,18 +4,38 @@ import { useEffect } from "react";
 
 import { useFormAction } from "@isthmus/bindings/react-form";
 
+import { FieldErrors } from "../components/FieldErrors";
+import { PostList } from "../components/PostList";
 import { client, rq } from "../rpc";
 
 export const Route = createFileRoute("/")({
   // No loader: the page is prerendered at build time, where there is no server to ask.
-  component: Newsletter,
+  component: Home,
 });
+
+function Home() {
+  const latest = useQuery(rq.queryOptions("posts.list", { take: 5 }));
+  return (
+    <>
+      <section className="intro">
+        <h1>Isthmus</h1>
+        <p>Notes on building a type-safe monolith: Rust procedures, a generated TypeScript client, one contract.</p>
+      </section>
+      <section>
+        <h2>Latest posts</h2>
+        {latest.data ? <PostList posts={latest.data.items} /> : <p className="muted">Loading…</p>}
+      </section>
+      <Newsletter />
+    </>
+  );
+}
 
 function Newsletter() {
   const queryClient = useQueryClient();
   const stats = useQuery(rq.queryOptions("newsletter.stats"));
   // A plain form posting to the mutation; the hook keeps the page when JavaScript runs.
   const subscribe = useFormAction(client, "newsletter.subscribe", {
+    fields: { name: { autoComplete: "name" }, email: { type: "email", autoComplete: "email" } },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: rq.queryKey("newsletter.stats") }),
   });
 
@@ -31,28 +51,20 @@ function Newsletter() {
   const failure = subscribe.error?.procedureError;
 
   return (
-    <section>
-      <h1>Newsletter</h1>
+    <section className="card">
+      <h2>Newsletter</h2>
       <p data-testid="subscriber-count">
         {stats.data ? `${stats.data.subscriberCount} readers subscribed` : "Loading…"}
       </p>
-      <form {...subscribe.formProps} noValidate style={{ display: "grid", gap: "0.5rem" }}>
+      <form {...subscribe.formProps} noValidate className="stack">
         <label>
           Name <input {...subscribe.field("name")} />
         </label>
-        {subscribe.fieldErrors.name?.map((message) => (
-          <small key={message} role="alert">
-            {message}
-          </small>
-        ))}
+        <FieldErrors messages={subscribe.fieldErrors.name} />
         <label>
-          Email <input {...subscribe.field("email")} type="email" />
+          Email <input {...subscribe.field("email")} />
         </label>
-        {subscribe.fieldErrors.email?.map((message) => (
-          <small key={message} role="alert">
-            {message}
-          </small>
-        ))}
+        <FieldErrors messages={subscribe.fieldErrors.email} />
         <button type="submit" disabled={subscribe.pending}>
           Subscribe
         </button>

@@ -46,6 +46,8 @@ pub fn router() -> rpc::Router<Ctx> {
         .mutation("posts.publish", publish)
         .mutation("posts.unpublish", unpublish)
         .mutation("posts.delete", delete)
+        // A mutation only because a draft's body (up to 100 KB) does not fit in a URL.
+        .mutation("posts.preview", preview)
         .guard(require_author);
     public.merge(authors)
 }
@@ -81,11 +83,17 @@ pub struct PostPage {
 #[derive(Clone, Debug, Deserialize, Type, Validate)]
 pub struct ListPosts {
     /// How many posts, 1 to 100 (default 20).
+    #[serde(default)]
+    #[specta(optional)]
     #[validate(range(min = 1, max = 100, message = "Ask for 1 to 100 posts."))]
     pub take: Option<u32>,
     /// The `next` of the previous page.
+    #[serde(default)]
+    #[specta(optional)]
     pub after: Option<String>,
     /// Only posts with this tag.
+    #[serde(default)]
+    #[specta(optional)]
     pub tag: Option<String>,
 }
 
@@ -168,6 +176,18 @@ impl Validate for UpdatePost {
     fn validate(&self) -> Result<(), validator::ValidationErrors> {
         self.post.validate()
     }
+}
+
+#[derive(Clone, Debug, Deserialize, Type, Validate)]
+pub struct PreviewInput {
+    #[validate(length(max = 100_000, message = "Keep the body under 100 KB."))]
+    pub body: String,
+}
+
+/// A draft's body as readers would see it.
+#[derive(Clone, Debug, Serialize, Type)]
+pub struct Preview {
+    pub html: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Type, Validate)]
@@ -476,6 +496,10 @@ async fn publish(ctx: AuthorCtx, input: PostId) -> Result<OwnPost, PostsError> {
 
 async fn unpublish(ctx: AuthorCtx, input: PostId) -> Result<OwnPost, PostsError> {
     set_published(ctx, input.id, false).await
+}
+
+async fn preview(_: AuthorCtx, Valid(input): Valid<PreviewInput>) -> Result<Preview, PostsError> {
+    Ok(Preview { html: markdown::to_html(&input.body) })
 }
 
 async fn delete(ctx: AuthorCtx, input: PostId) -> Result<(), PostsError> {

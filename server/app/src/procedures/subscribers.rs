@@ -19,9 +19,13 @@ pub fn router() -> rpc::Router<Ctx> {
 #[derive(Clone, Debug, Deserialize, Type, Validate)]
 pub struct ListSubscribers {
     /// How many, 1 to 100 (default 50).
+    #[serde(default)]
+    #[specta(optional)]
     #[validate(range(min = 1, max = 100, message = "Ask for 1 to 100 subscribers."))]
     pub take: Option<u32>,
     /// How many to pass over, newest first.
+    #[serde(default)]
+    #[specta(optional)]
     pub skip: Option<u32>,
 }
 

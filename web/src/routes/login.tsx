@@ -1,0 +1,51 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { createFileRoute, Link, useNavigate } from "@tanstack/react-router";
+
+import { useFormAction } from "@isthmus/bindings/react-form";
+
+import { FieldErrors } from "../components/FieldErrors";
+import { client, rq } from "../rpc";
+
+export const Route = createFileRoute("/login")({ component: Login });
+
+function Login() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const login = useFormAction(client, "auth.login", {
+    fields: {
+      email: { type: "email", autoComplete: "username" },
+      password: { type: "password", autoComplete: "current-password" },
+    },
+    onSuccess: (viewer) => {
+      queryClient.setQueryData(rq.queryKey("auth.me"), viewer);
+      void navigate({ to: "/dashboard" });
+    },
+  });
+  const failure = login.error?.procedureError;
+  return (
+    <section className="card narrow">
+      <h1>Sign in</h1>
+      <form {...login.formProps} noValidate className="stack">
+        <label>
+          Email <input {...login.field("email")} />
+        </label>
+        <FieldErrors messages={login.fieldErrors.email} />
+        <label>
+          Password <input {...login.field("password")} />
+        </label>
+        <FieldErrors messages={login.fieldErrors.password} />
+        <button type="submit" disabled={login.pending}>
+          Sign in
+        </button>
+      </form>
+      {failure?.code === "INVALID_CREDENTIALS" && <p role="alert">That email and password do not match.</p>}
+      {failure?.code === "ACCOUNT_LOCKED" && (
+        <p role="alert">Too many attempts. Try again in {failure.retryAfter} seconds.</p>
+      )}
+      {login.error?.status === 429 && !failure && <p role="alert">Too many attempts. Wait a minute.</p>}
+      <p id="auth.login" className="form-done">
+        You are signed in. <Link to="/dashboard">Go to the dashboard</Link>.
+      </p>
+    </section>
+  );
+}
