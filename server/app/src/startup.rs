@@ -5,7 +5,7 @@ use std::{io, net::SocketAddr};
 
 use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use futures_util::StreamExt;
-use rpc::{InvalidOrigin, OriginPolicy, ResponseCache, RpcConfig};
+use rpc::{InvalidOrigin, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -26,6 +26,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    shutdown: Shutdown,
 }
 
 impl Application {
@@ -40,22 +41,29 @@ impl Application {
             origins: origin_policy(&settings, listener.local_addr()?)?,
             ..RpcConfig::default()
         };
+        let shutdown = config.shutdown.clone();
         let public_origin = config.origins.public().unwrap_or_default().to_owned();
         let cache = ResponseCache::new(CACHE_ENTRIES);
         share_invalidations(&db, &cache).await?;
         let state = AppState::start(db, cache, &settings, public_origin).await?;
-        Ok(Application { listener, router: router(&settings, config, state) })
+        Ok(Application { listener, router: router(&settings, config, state), shutdown })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+    /// Serves until Ctrl-C or SIGTERM, then ends open subscriptions and lets in-flight
+    /// requests finish.
     pub async fn run_until_stopped(self) -> io::Result<()> {
         // Connection addresses key the rate limits.
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let shutdown = self.shutdown;
+        let stopping = async move {
+            shutdown_signal().await;
+            shutdown.trigger();
+        };
+        axum::serve(self.listener, service).with_graceful_shutdown(stopping).await
     }
 }
 

@@ -119,13 +119,18 @@ pub fn router() -> rpc::Router<Ctx> {
         r#"use axum::http::StatusCode;
 use db::{Client, Note};
 use rpc::{Internal, ProcedureError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::context::Ctx;
 
 pub fn router() -> rpc::Router<Ctx> {
-    rpc::Router::new().query("notes.count", count).query("notes.list", list)
+    rpc::Router::new().query("notes.count", count).query("notes.list", list).mutation("notes.add", add)
+}
+
+#[derive(Deserialize, Type)]
+pub struct AddNote {
+    pub text: String,
 }
 
 #[derive(Serialize, Type)]
@@ -146,6 +151,10 @@ impl ProcedureError for NotesError {
 async fn count(ctx: Ctx) -> Result<NoteCount, NotesError> {
     let count = ctx.state.db.note().count(vec![]).await.map_err(|error| NotesError(error.into()))?;
     Ok(NoteCount { note_count: u32::try_from(count).unwrap_or(u32::MAX) })
+}
+
+async fn add(ctx: Ctx, input: AddNote) -> Result<Note, NotesError> {
+    ctx.state.db.note().create(db::note::Create::new(input.text)).await.map_err(|error| NotesError(error.into()))
 }
 
 async fn list(ctx: Ctx) -> Result<Vec<Note>, NotesError> {
@@ -249,21 +258,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 "#,
     ),
     (
+        "web/src/routes/__root.tsx",
+        r#"import type { QueryClient } from "@tanstack/react-query";
+import { createRootRouteWithContext, Outlet } from "@tanstack/react-router";
+
+export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({ component: Outlet });
+"#,
+    ),
+    (
         "web/src/routes/index.tsx",
         r#"import { useQuery } from "@tanstack/react-query";
 import { createFileRoute } from "@tanstack/react-router";
 
-import { rq } from "../rpc";
+import { useFormAction } from "@isthmus/bindings/react-form";
+
+import { client, rq } from "../rpc";
 
 export const Route = createFileRoute("/")({ component: Notes });
 
 function Notes() {
   const count = useQuery(rq.queryOptions("notes.count"));
   const notes = useQuery(rq.queryOptions("notes.list"));
+  const add = useFormAction(client, "notes.add", { fields: { text: {} } });
   return (
     <section>
       <p>{count.data ? `${count.data.noteCount} notes` : "Loading…"}</p>
       <ul>{notes.data?.map((note) => <li key={note.id}>{note.text}</li>)}</ul>
+      <form {...add.formProps}>
+        <input {...add.field("text")} />
+      </form>
     </section>
   );
 }
@@ -277,11 +300,20 @@ function Notes() {
 fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     let copy = scratch.join("repo");
     copy_repository(&repository_root(), &copy);
-    for folder in ["server/app/src/procedures", "server/app/src/blog", "prisma/migrations", "server/app/tests/support"]
-    {
+    let example = [
+        "server/app/src/procedures",
+        "server/app/src/blog",
+        "prisma/migrations",
+        "server/app/tests/support",
+        "web/src/routes",
+        "web/src/components",
+    ];
+    for folder in example {
         fs::remove_dir_all(copy.join(folder)).unwrap();
     }
-    fs::create_dir_all(copy.join("server/app/src/procedures")).unwrap();
+    for folder in ["server/app/src/procedures", "web/src/routes"] {
+        fs::create_dir_all(copy.join(folder)).unwrap();
+    }
     for app_test in ["multi_process", "authorization", "blog"] {
         fs::remove_file(copy.join(format!("server/app/tests/{app_test}.rs"))).unwrap();
     }
@@ -294,6 +326,9 @@ fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     for (path, content) in MINIMAL_APP {
         fs::write(copy.join(path), content).unwrap();
     }
+    // The web build regenerates the route tree (web/src/routeTree.gen.ts) for the new pages.
+    let web = run(Command::new(copy.join("node_modules/.bin/vite")).arg("build").current_dir(copy.join("web")));
+    assert!(web.status.success(), "the new pages build: {}", text(&web));
     assert!(cargo(&copy, &["prisma", "format", "--check"]).status.success(), "the minimal schema is formatted");
     let dev = cargo_with_database(&copy, &["prisma", "migrate", "dev", "--name", "init"], Some(&sqlite_url(scratch)));
     assert!(dev.status.success(), "migrations for the minimal schema: {}", text(&dev));
@@ -456,4 +491,45 @@ fn on_a_copy_schema_changes_flow_to_the_frontend_and_the_databases() {
     assert!(text(&deploy).contains("_add_author"), "both migrations applied");
     let status = cargo_with_database(copy, &["prisma", "migrate", "status"], Some(&sqlite_url));
     assert!(status.status.success(), "the SQLite database is up to date: {}", text(&status));
+}
+
+#[test]
+fn on_a_copy_a_form_that_omits_a_required_input_field_fails_the_type_check() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let scratch = tempfile::tempdir().unwrap();
+    let copy = copy_with_minimal_app(scratch.path());
+    let copy = copy.as_path();
+    assert!(cargo(copy, &["bindings"]).status.success());
+    assert!(tsc_web(copy).status.success(), "the form renders every field of notes.add");
+
+    // A required field on the server: the form that does not render it no longer compiles.
+    edit(
+        &copy.join("server/app/src/procedures/notes.rs"),
+        "    pub text: String,\n}",
+        "    pub text: String,\n    pub author: String,\n}",
+    );
+    edit(
+        &copy.join("server/app/src/procedures/notes.rs"),
+        "note::Create::new(input.text)",
+        "note::Create::new(format!(\"{}: {}\", input.author, input.text))",
+    );
+    assert!(cargo(copy, &["bindings"]).status.success());
+    let tsc = tsc_web(copy);
+    let report = text(&tsc);
+    assert!(!tsc.status.success() && report.contains("src/routes/index.tsx") && report.contains("author"), "{report}");
+
+    // An optional one leaves it compiling.
+    edit(
+        &copy.join("server/app/src/procedures/notes.rs"),
+        "    pub author: String,",
+        "    pub author: Option<String>,",
+    );
+    edit(
+        &copy.join("server/app/src/procedures/notes.rs"),
+        "input.author, input.text",
+        "input.author.unwrap_or_default(), input.text",
+    );
+    assert!(cargo(copy, &["bindings"]).status.success());
+    let optional = tsc_web(copy);
+    assert!(optional.status.success(), "an optional field may be left out: {}", text(&optional));
 }

@@ -86,3 +86,27 @@ async fn a_revalidation_in_one_process_reaches_the_other() {
     let stats = b.call(reqwest::Method::GET, "system.cacheStats", None).await;
     assert!(stats["misses"].as_u64().unwrap() >= 2, "B recomputed after the invalidation: {stats}");
 }
+
+#[tokio::test]
+async fn a_sign_up_in_one_process_moves_the_live_count_in_the_other() {
+    let postgres = TempDatabase::create(Provider::Postgresql).await;
+    let a = ServerProcess::start(postgres.url());
+    let b = ServerProcess::start(postgres.url());
+    let mut live = reqwest::get(format!("{}/rpc/newsletter.watchStats", b.url)).await.unwrap();
+    let mut seen = String::new();
+    let mut next_event = async || {
+        // Each event ends with a blank line; read until one more has arrived.
+        let events = seen.matches("\n\n").count();
+        while seen.matches("\n\n").count() == events {
+            let chunk = live.chunk().await.unwrap().expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        seen.clone()
+    };
+    assert!(next_event().await.contains(r#"data: {"subscriberCount":0}"#), "the current count first");
+
+    a.call(reqwest::Method::POST, "newsletter.subscribe", Some(json!({"email": "grace@example.com", "name": "Grace"})))
+        .await;
+    let events = tokio::time::timeout(Duration::from_secs(10), next_event()).await.expect("B pushed the new count");
+    assert!(events.contains(r#"data: {"subscriberCount":1}"#), "{events}");
+}

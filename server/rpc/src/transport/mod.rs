@@ -26,6 +26,7 @@ mod cookies;
 mod form;
 mod origin;
 mod response;
+mod shutdown;
 
 use std::{convert::Infallible, panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
@@ -46,6 +47,7 @@ use tracing::{Instrument, field};
 pub use cookies::Cookies;
 pub use form::Upload;
 pub use origin::{InvalidOrigin, OriginPolicy};
+pub use shutdown::Shutdown;
 
 use self::{
     body::{is_form, query_param, read_json_body},
@@ -77,6 +79,8 @@ pub struct RpcConfig {
     /// The header a trusted reverse proxy puts the client address in (`x-forwarded-for`);
     /// `None` trusts only the connection's address.
     pub client_ip_header: Option<HeaderName>,
+    /// Ends open subscriptions when triggered (before a graceful shutdown waits for them).
+    pub shutdown: Shutdown,
 }
 
 impl Default for RpcConfig {
@@ -87,6 +91,7 @@ impl Default for RpcConfig {
             max_batch: 32,
             origins: OriginPolicy::none(),
             client_ip_header: None,
+            shutdown: Shutdown::default(),
         }
     }
 }
@@ -193,7 +198,7 @@ where
         }
         (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
         (Ok(Reply::Cached(entry)), _) => cached::response(&entry, parts.headers.get(header::IF_NONE_MATCH)),
-        (Ok(Reply::Stream(items)), _) => event_stream(items),
+        (Ok(Reply::Stream(items)), _) => event_stream(items, config.shutdown.triggered()),
         (Err(failure), _) => failure_response(&failure, &request_id),
     };
     if let Some(cookies) = parts.extensions.get::<Cookies>() {
@@ -279,8 +284,14 @@ async fn unknown_procedure(request: Request) -> Response {
     failure_response(&ProtocolError::UnknownProcedure { name }.into(), &request_id)
 }
 
-fn event_stream(items: futures_util::stream::BoxStream<'static, Bytes>) -> Response {
+/// The items as server-sent events, then `event: end` — when the items end, or when the server
+/// stops (`stopping`).
+fn event_stream(
+    items: futures_util::stream::BoxStream<'static, Bytes>,
+    stopping: impl Future<Output = ()> + Send + 'static,
+) -> Response {
     let events = items
+        .take_until(stopping)
         .map(|json| Event::default().event("data").data(String::from_utf8_lossy(&json)))
         .chain(stream::once(async { Event::default().event("end").data("") }))
         .map(Ok::<_, Infallible>);

@@ -72,3 +72,15 @@ async fn subscriptions_stream_server_sent_events() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "errors before the stream are plain responses");
     assert_eq!(protocol_code(&body), "INVALID_INPUT");
 }
+
+#[tokio::test]
+async fn a_shutdown_ends_open_subscriptions_with_an_end_event() {
+    let shutdown = rpc::Shutdown::default();
+    let server = spawn(RpcConfig { shutdown: shutdown.clone(), ..RpcConfig::default() }).await;
+    let mut response = server.http.get(server.url("/rpc/ticks.forever")).send().await.unwrap();
+    let first = response.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: data"), "{first:?}");
+    shutdown.trigger();
+    let rest = tokio::time::timeout(Duration::from_secs(10), response.text()).await.expect("the stream ends").unwrap();
+    assert!(rest.contains("event: end"), "{rest}");
+}

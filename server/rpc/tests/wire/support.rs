@@ -17,7 +17,7 @@ pub(crate) use axum::{
     middleware::{self, Next},
     response::Response,
 };
-pub(crate) use futures_util::{Stream, stream};
+pub(crate) use futures_util::{Stream, StreamExt, stream};
 pub(crate) use isthmus_rpc::{
     self as rpc, CacheScope, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta,
     RateLimit, ResponseCache, Revalidate, RpcConfig, Upload, Valid,
@@ -200,6 +200,11 @@ pub(crate) async fn me(ctx: UserCtx, greeting: String) -> Result<String, Never> 
     Ok(format!("{greeting}, {}", ctx.user))
 }
 
+/// One tick, then nothing, ever: only a shutdown ends it.
+pub(crate) async fn ticks_forever(_: Ctx) -> Result<impl Stream<Item = u32>, Never> {
+    Ok(stream::iter([1]).chain(stream::pending()))
+}
+
 pub(crate) async fn count_to(_: Ctx, n: u32) -> Result<impl Stream<Item = u32>, Never> {
     Ok(stream::iter(1..=n))
 }
@@ -244,6 +249,7 @@ pub(crate) fn router() -> rpc::Router<Ctx> {
         .mutation("things.create", create)
         .mutation("things.boom", boom)
         .subscription("count.to", count_to)
+        .subscription("ticks.forever", ticks_forever)
         .mutation("counter.bump", bump)
         .cached_query(
             "counter.value",
