@@ -13,7 +13,9 @@ type State<O, E> =
   | { status: "error"; error: RpcError<E> };
 
 /** Keys of `I` that the server requires (not `undefined`/`null`-able). */
-type RequiredKeys<I> = { [K in keyof I & string]-?: undefined extends I[K] ? never : null extends I[K] ? never : K }[keyof I & string];
+type RequiredKeys<I> = {
+  [K in keyof I & string]-?: undefined extends I[K] ? never : null extends I[K] ? never : K;
+}[keyof I & string];
 
 /** What a form renders for one input field: attributes of its `<input>` or `<textarea>`. */
 export type FieldAttributes = InputHTMLAttributes<HTMLInputElement> & TextareaHTMLAttributes<HTMLTextAreaElement>;
@@ -25,7 +27,9 @@ export type FieldAttributes = InputHTMLAttributes<HTMLInputElement> & TextareaHT
  */
 export type FieldSet<I> = [I] extends [void]
   ? Record<string, never>
-  : { [K in RequiredKeys<I>]: FieldAttributes } & { [K in Exclude<keyof I & string, RequiredKeys<I>>]?: FieldAttributes };
+  : { [K in RequiredKeys<I>]: FieldAttributes } & {
+      [K in Exclude<keyof I & string, RequiredKeys<I>>]?: FieldAttributes;
+    };
 
 export function useFormAction<P extends ProcedureMap, N extends NamesOf<P, "mutation">>(
   client: Client<P>,
