@@ -21,7 +21,9 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
     for event in Parser::new_ext(markdown, options()) {
         match event {
             Event::Text(part) | Event::Code(part) => text.push_str(&part),
-            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Heading(_)) => text.push(' '),
+            // Inline markup ends inside a word; blocks, cells and list items end words.
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
             _ => {}
         }
         if text.chars().count() > max_chars {
@@ -57,5 +59,6 @@ mod tests {
     fn excerpts_are_plain_text_cut_at_a_word() {
         assert_eq!(excerpt("# Title\n\nSome *emphasis* and `code`.", 200), "Title Some emphasis and code.");
         assert_eq!(excerpt("one two three four", 9), "one two…");
+        assert_eq!(excerpt("| a | b |\n|---|---|\n| c | d |", 200), "a b c d", "cells are words");
     }
 }

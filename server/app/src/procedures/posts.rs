@@ -24,7 +24,8 @@ const POSTS: &str = "posts";
 /// Cached pages are fresh for this long; any change by an author revalidates them at once.
 const FRESH_FOR: Duration = Duration::from_secs(60);
 
-const EXCERPT_CHARS: usize = 200;
+/// The length of a list item's excerpt, in characters.
+pub const EXCERPT_CHARS: usize = 200;
 
 fn post_tag_of(slug: &str) -> String {
     format!("post:{slug}")
@@ -266,12 +267,13 @@ impl From<DbError> for PostsError {
     }
 }
 
-fn iso(at: DateTime<Utc>) -> String {
+/// How instants cross the wire: ISO 8601 in UTC, to the millisecond.
+pub fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// A keyset cursor: the last post's publication instant and id.
-fn encode_cursor(published_at: DateTime<Utc>, id: i32) -> String {
+pub fn encode_cursor(published_at: DateTime<Utc>, id: i32) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{id}", published_at.timestamp_millis()))
 }
 
@@ -294,7 +296,8 @@ async fn tags_of(db: &db::Db, posts: &[Post]) -> Result<BTreeMap<i32, Vec<String
     Ok(by_post)
 }
 
-async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, PostsError> {
+/// `posts.list`; public for the benchmark, which also serves it uncached.
+pub async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, PostsError> {
     let db = &ctx.state.db;
     let take = input.take.unwrap_or(20);
     let mut filters = vec![post::published::equals(true)];
