@@ -81,12 +81,10 @@ export type Login = {
 
 export type LoginError = 
 /**
- *  The email and password do not match an author: the same answer, in about the same
- *  time, whether or not the email exists.
+ *  The email and password do not match an author, or the account is locked after repeated
+ *  failures: the same answer, after the same work, whether or not the email exists.
  */
-{ code: "INVALID_CREDENTIALS" } | 
-/**  Too many failed attempts on this account; try again after `retryAfter` seconds. */
-{ code: "ACCOUNT_LOCKED"; retryAfter: number };
+{ code: "INVALID_CREDENTIALS" };
 
 /**  The error type of procedures that cannot fail and of contexts that never reject. */
 export type Never = never;
@@ -149,7 +147,7 @@ export type PostSummary = {
 };
 
 export type PostsError = 
-/**  No published post (or, for an author, no post of theirs) has this slug or id. */
+/**  No published post has this slug, or no post this id. */
 { code: "NOT_FOUND" } | 
 /**  The post is another author's (403). */
 { code: "FORBIDDEN" } | 

@@ -55,7 +55,8 @@ test("a post is written with tags, published, read, edited and unpublished, and 
   await row.getByRole("link", { name: "Published" }).waitFor();
   await screenshot(page, "dashboard");
 
-  const reader = await (await launch()).context.newPage();
+  const readerBrowser = await launch();
+  const reader = await readerBrowser.context.newPage();
   try {
     await reader.goto(`${url()}/blog`);
     await reader.getByRole("link", { name: "Hello from the browser" }).click();
@@ -86,7 +87,7 @@ test("a post is written with tags, published, read, edited and unpublished, and 
     await reader.getByRole("heading", { name: "Post not found" }).waitFor();
     await screenshot(reader, "post-not-found");
   } finally {
-    await reader.context().close();
+    await readerBrowser.close();
   }
 });
 

@@ -24,8 +24,10 @@ pub struct Settings {
     /// The header in which a trusted reverse proxy puts the client's address
     /// (`ISTHMUS_CLIENT_IP_HEADER`, e.g. `x-forwarded-for`); unset, only the connection's.
     pub client_ip_header: Option<HeaderName>,
-    /// `ISTHMUS_ENV`: `development` (default: demo content on an empty database) or
-    /// `production` (none; authors are created with `isthmus-server author create`).
+    /// `ISTHMUS_ENV`: `production` (the default: nothing is seeded; authors are created with
+    /// `isthmus-server author create`) or `development` (demo content on an empty database;
+    /// `npm start` sets it). Production by default, so a forgotten variable never publishes
+    /// demo content with a known author on a real site.
     pub environment: Environment,
     /// Sessions end this many days after sign-in (`ISTHMUS_SESSION_DAYS`, default 30) …
     pub session_days: u32,
@@ -77,8 +79,7 @@ impl Settings {
                 .unwrap_or_default(),
             body_limit: parse(&lookup, "ISTHMUS_BODY_LIMIT", "a size in bytes")?.unwrap_or(DEFAULT_BODY_LIMIT),
             client_ip_header: parse(&lookup, "ISTHMUS_CLIENT_IP_HEADER", "a header name")?,
-            environment: parse(&lookup, "ISTHMUS_ENV", "development or production")?
-                .unwrap_or(Environment::Development),
+            environment: parse(&lookup, "ISTHMUS_ENV", "development or production")?.unwrap_or(Environment::Production),
             session_days: parse(&lookup, "ISTHMUS_SESSION_DAYS", "a number of days")?.unwrap_or(30),
             session_idle_days: parse(&lookup, "ISTHMUS_SESSION_IDLE_DAYS", "a number of days")?.unwrap_or(7),
         })

@@ -16,7 +16,7 @@ use specta::Type;
 
 use crate::{
     blog::{
-        seed,
+        password, seed,
         session::{self, SessionPolicy},
     },
     configuration::{Environment, Settings},
@@ -57,6 +57,7 @@ impl AppState {
         let sessions = SessionPolicy { lifetime: days(settings.session_days), idle: days(settings.session_idle_days) };
         let state = AppState { db, cache, newsletter: Arc::default(), sessions, public_origin };
         newsletter::share_counts(&state.db, state.newsletter.clone()).await?;
+        tokio::task::spawn_blocking(password::prepare_dummy);
         let (db, policy) = (state.db.clone(), state.sessions);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(PRUNE_SESSIONS_EVERY);

@@ -1,20 +1,31 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 
-import { client } from "../rpc";
+import { client, rq } from "../rpc";
 
-/** Ends the session; the cookie is removed by the server. */
+/** Ends the session (the server removes the cookie). A plain form, so it works without
+ * JavaScript too; with it, the page stays and the cached data of the session is dropped. */
 export function SignOut() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const signOut = async () => {
+  const signOut = async (event: React.FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
     await client.mutation("auth.logout");
-    queryClient.clear();
+    queryClient.setQueryData(rq.queryKey("auth.me"), null);
+    // Whatever was read as the viewer is read again, anonymously.
+    void queryClient.invalidateQueries();
     await navigate({ to: "/" });
   };
   return (
-    <button type="button" className="link-button" onClick={() => void signOut()}>
-      Sign out
-    </button>
+    <form
+      method="post"
+      action={client.actionUrl("auth.logout")}
+      onSubmit={(event) => void signOut(event)}
+      className="inline"
+    >
+      <button type="submit" className="link-button">
+        Sign out
+      </button>
+    </form>
   );
 }

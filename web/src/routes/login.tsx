@@ -18,6 +18,8 @@ function Login() {
     },
     onSuccess: (viewer) => {
       queryClient.setQueryData(rq.queryKey("auth.me"), viewer);
+      // Whatever was read before the sign-in is read again, as this viewer.
+      void queryClient.invalidateQueries();
       void navigate({ to: "/dashboard" });
     },
   });
@@ -39,9 +41,6 @@ function Login() {
         </button>
       </form>
       {failure?.code === "INVALID_CREDENTIALS" && <p role="alert">That email and password do not match.</p>}
-      {failure?.code === "ACCOUNT_LOCKED" && (
-        <p role="alert">Too many attempts. Try again in {failure.retryAfter} seconds.</p>
-      )}
       {login.error?.status === 429 && !failure && <p role="alert">Too many attempts. Wait a minute.</p>}
       <p id="auth.login" className="form-done">
         You are signed in. <Link to="/dashboard">Go to the dashboard</Link>.

@@ -4,7 +4,8 @@
 use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
 
 fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+    // No footnotes: their links need ids, which the sanitizer removes.
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// Sanitized HTML of `markdown` (ammonia's default allow-list: formatting, links with safe
@@ -34,7 +35,8 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text;
     }
-    let cut: String = text.chars().take(max_chars).collect();
+    // One character more than fits: a space there means the cut falls between words.
+    let cut: String = text.chars().take(max_chars + 1).collect();
     let at_word = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{}…", at_word.trim_end_matches(|c: char| c.is_ascii_punctuation()))
 }
@@ -59,6 +61,7 @@ mod tests {
     fn excerpts_are_plain_text_cut_at_a_word() {
         assert_eq!(excerpt("# Title\n\nSome *emphasis* and `code`.", 200), "Title Some emphasis and code.");
         assert_eq!(excerpt("one two three four", 9), "one two…");
+        assert_eq!(excerpt("one two three", 7), "one two…", "a word that ends at the cut stays");
         assert_eq!(excerpt("| a | b |\n|---|---|\n| c | d |", 200), "a b c d", "cells are words");
     }
 }

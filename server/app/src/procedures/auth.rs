@@ -101,14 +101,9 @@ pub struct Login {
 #[derive(Debug, Serialize, Type)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LoginError {
-    /// The email and password do not match an author: the same answer, in about the same
-    /// time, whether or not the email exists.
+    /// The email and password do not match an author, or the account is locked after repeated
+    /// failures: the same answer, after the same work, whether or not the email exists.
     InvalidCredentials,
-    /// Too many failed attempts on this account; try again after `retryAfter` seconds.
-    AccountLocked {
-        #[serde(rename = "retryAfter")]
-        retry_after: u32,
-    },
     #[serde(skip)]
     Internal(Internal),
 }
@@ -117,7 +112,6 @@ impl ProcedureError for LoginError {
     fn status(&self) -> StatusCode {
         match self {
             LoginError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            LoginError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
             LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -127,6 +121,18 @@ impl From<db::DbError> for LoginError {
     fn from(error: db::DbError) -> Self {
         LoginError::Internal(error.into())
     }
+}
+
+/// Counts a failed sign-in in the database (atomically: concurrent guesses all count) and locks
+/// the account when the count calls for it. A count whose last lock ended long ago starts over.
+async fn record_failure(db: &db::Db, found: &db::User, now: chrono::DateTime<Utc>) -> Result<(), db::DbError> {
+    let stale = found.locked_until.is_some_and(|until| now >= until + LONGEST_LOCK);
+    let count = if stale { user::failed_logins::set(1) } else { user::failed_logins::increment(1) };
+    let counted = db.user().update(user::UniqueWhere::Id(found.id), vec![count]).await?;
+    if let Some(lock) = lock_after(counted.failed_logins) {
+        db.user().update(user::UniqueWhere::Id(found.id), vec![user::locked_until::set(Some(now + lock))]).await?;
+    }
+    Ok(())
 }
 
 /// How long an account stays locked after its `failures`-th failed sign-in in a row.
@@ -139,24 +145,25 @@ async fn login(ctx: Ctx, Valid(input): Valid<Login>) -> Result<Viewer, LoginErro
     let db = &ctx.state.db;
     let now = Utc::now();
     let email = input.email.to_lowercase();
-    let Some(found) = db.user().find_unique(user::UniqueWhere::Email(email)).first().await? else {
-        password::verify_dummy(&input.password);
-        return Err(LoginError::InvalidCredentials);
-    };
-    if let Some(until) = found.locked_until.filter(|until| *until > now) {
-        let seconds = (until - now).num_seconds() + 1;
-        return Err(LoginError::AccountLocked { retry_after: u32::try_from(seconds).unwrap_or(u32::MAX) });
-    }
+    let found = db.user().find_unique(user::UniqueWhere::Email(email)).first().await?;
+    // Unknown, locked or wrong: one answer, after one hash, so that neither the answer nor its
+    // timing tells whether the email has an account or whether it is locked.
+    let locked = found.as_ref().is_some_and(|user| user.locked_until.is_some_and(|until| until > now));
+    let stored = found.as_ref().filter(|_| !locked).map(|user| user.password_hash.clone());
+    let attempt = input.password;
     // Hashing takes tens of milliseconds: off the async workers.
-    let (attempt, stored) = (input.password, found.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password::verify(&attempt, &stored))
-        .await
-        .map_err(|error| LoginError::Internal(error.into()))?;
+    let matches = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => password::verify(&attempt, &stored),
+        None => password::verify_dummy(&attempt),
+    })
+    .await
+    .map_err(|error| LoginError::Internal(error.into()))?;
+    let Some(found) = found else { return Err(LoginError::InvalidCredentials) };
+    if locked {
+        return Err(LoginError::InvalidCredentials);
+    }
     if !matches {
-        let failures = found.failed_logins + 1;
-        let locked_until = lock_after(failures).map(|lock| now + lock);
-        let set = vec![user::failed_logins::set(failures), user::locked_until::set(locked_until)];
-        db.user().update(user::UniqueWhere::Id(found.id), set).await?;
+        record_failure(db, &found, now).await?;
         return Err(LoginError::InvalidCredentials);
     }
     if found.failed_logins > 0 || found.locked_until.is_some() {

@@ -111,7 +111,7 @@ pub struct PostDetail {
     pub author: AuthorRef,
 }
 
-#[derive(Clone, Debug, Deserialize, Type, Validate)]
+#[derive(Clone, Debug, Deserialize, Type)]
 pub struct BySlug {
     pub slug: String,
 }
@@ -191,7 +191,7 @@ pub struct Preview {
     pub html: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Type, Validate)]
+#[derive(Clone, Debug, Deserialize, Type)]
 pub struct PostId {
     pub id: i32,
 }
@@ -225,7 +225,6 @@ fn tag_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Str
         Tags::Text(text) => text.split(',').map(str::to_owned).collect(),
     };
     let mut tags: Vec<String> = raw.iter().map(|tag| tag.trim().to_lowercase()).filter(|tag| !tag.is_empty()).collect();
-    tags.dedup();
     let mut seen = std::collections::HashSet::new();
     tags.retain(|tag| seen.insert(tag.clone()));
     Ok(tags)
@@ -234,7 +233,7 @@ fn tag_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Str
 #[derive(Debug, Serialize, Type)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PostsError {
-    /// No published post (or, for an author, no post of theirs) has this slug or id.
+    /// No published post has this slug, or no post this id.
     NotFound,
     /// The post is another author's (403).
     Forbidden,
@@ -371,18 +370,7 @@ async fn mine(ctx: AuthorCtx) -> Result<Vec<OwnPost>, PostsError> {
         .exec()
         .await?;
     let mut tags = tags_of(db, &posts).await?;
-    Ok(posts
-        .into_iter()
-        .map(|post| OwnPost {
-            tags: tags.remove(&post.id).unwrap_or_default(),
-            published_at: post.published_at.map(iso),
-            updated_at: iso(post.updated_at),
-            id: post.id,
-            title: post.title,
-            slug: post.slug,
-            published: post.published,
-        })
-        .collect())
+    Ok(posts.into_iter().map(|post| OwnPost::new(post, &mut tags)).collect())
 }
 
 /// The post `id` if the viewer may edit it.
@@ -431,15 +419,22 @@ pub async fn set_tags(db: &db::Db, post_id: i32, names: &[String]) -> Result<(),
 
 async fn own_post(db: &db::Db, found: Post) -> Result<OwnPost, PostsError> {
     let mut tags = tags_of(db, std::slice::from_ref(&found)).await?;
-    Ok(OwnPost {
-        tags: tags.remove(&found.id).unwrap_or_default(),
-        published_at: found.published_at.map(iso),
-        updated_at: iso(found.updated_at),
-        id: found.id,
-        title: found.title,
-        slug: found.slug,
-        published: found.published,
-    })
+    Ok(OwnPost::new(found, &mut tags))
+}
+
+impl OwnPost {
+    /// `post` with its tags, taken from `tags` (by post id).
+    fn new(post: Post, tags: &mut BTreeMap<i32, Vec<String>>) -> Self {
+        OwnPost {
+            tags: tags.remove(&post.id).unwrap_or_default(),
+            published_at: post.published_at.map(iso),
+            updated_at: iso(post.updated_at),
+            id: post.id,
+            title: post.title,
+            slug: post.slug,
+            published: post.published,
+        }
+    }
 }
 
 /// Revalidates every list and the pages of `slugs`, here and in other processes.

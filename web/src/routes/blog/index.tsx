@@ -29,7 +29,7 @@ function Blog() {
       {page.data ? <PostList posts={page.data.items} /> : !page.error && <p className="muted">Loading…</p>}
       {page.data?.next && (
         <p>
-          {/* A plain link: the next page works without JavaScript too. */}
+          {/* A real link (an href with the cursor): it can be opened, shared and bookmarked. */}
           <Link to="/blog" search={{ after: page.data.next, tag }} rel="next">
             Older posts →
           </Link>

@@ -11,7 +11,8 @@ export const Route = createFileRoute("/dashboard/")({ component: Dashboard });
 function Dashboard() {
   const me = useQuery(rq.queryOptions("auth.me"));
   // A convenience only: every procedure below checks the session itself.
-  if (me.isSuccess && !me.data) {
+  if (me.isPending) return <p className="muted">Loading…</p>;
+  if (!me.data) {
     return (
       <section>
         <h1>Dashboard</h1>
