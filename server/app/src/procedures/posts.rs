@@ -403,7 +403,7 @@ fn slug_taken() -> PostsError {
 }
 
 /// Replaces the tags of `post_id` with `names`, creating tags that do not exist yet.
-pub async fn set_tags(db: &db::Db, post_id: i32, names: &[String]) -> Result<(), DbError> {
+pub async fn set_tags(db: &impl Client, post_id: i32, names: &[String]) -> Result<(), DbError> {
     db.post_tag().delete_many(vec![post_tag::post_id::equals(post_id)]).await?;
     let mut links = Vec::with_capacity(names.len());
     for name in names {
@@ -445,32 +445,42 @@ fn revalidate(ctx: &AuthorCtx, slugs: &[&str]) {
     }
 }
 
+/// A unique violation on a post is its slug's.
+fn slug_or_other(error: DbError) -> PostsError {
+    match error {
+        DbError::UniqueViolation { .. } => slug_taken(),
+        other => other.into(),
+    }
+}
+
 async fn create(ctx: AuthorCtx, Valid(input): Valid<PostInput>) -> Result<OwnPost, PostsError> {
     let db = &ctx.state.db;
-    let created =
-        db.post().create(post::Create::new(input.slug, input.title, input.body, ctx.viewer.id)).await.map_err(
-            |error| match error {
-                DbError::UniqueViolation { .. } => slug_taken(),
-                other => other.into(),
-            },
-        )?;
-    set_tags(db, created.id, &input.tags).await?;
+    let author = ctx.viewer.id;
+    // The post and its tags together, or neither.
+    let created = db
+        .transaction(|tx| async move {
+            let create = post::Create::new(input.slug, input.title, input.body, author);
+            let created = tx.post().create(create).await.map_err(slug_or_other)?;
+            set_tags(&tx, created.id, &input.tags).await?;
+            Ok::<_, PostsError>(created)
+        })
+        .await?;
     own_post(db, created).await
 }
 
 async fn update(ctx: AuthorCtx, Valid(input): Valid<UpdatePost>) -> Result<OwnPost, PostsError> {
     let db = &ctx.state.db;
     let before = editable(&ctx, input.id).await?;
-    let set = vec![
-        post::title::set(input.post.title),
-        post::slug::set(input.post.slug.clone()),
-        post::body::set(input.post.body),
-    ];
-    let updated = db.post().update(post::UniqueWhere::Id(before.id), set).await.map_err(|error| match error {
-        DbError::UniqueViolation { .. } => slug_taken(),
-        other => other.into(),
-    })?;
-    set_tags(db, updated.id, &input.post.tags).await?;
+    let (id, content) = (before.id, input.post);
+    let set = vec![post::title::set(content.title), post::slug::set(content.slug), post::body::set(content.body)];
+    // The post and its tags together, or neither.
+    let updated = db
+        .transaction(|tx| async move {
+            let updated = tx.post().update(post::UniqueWhere::Id(id), set).await.map_err(slug_or_other)?;
+            set_tags(&tx, updated.id, &content.tags).await?;
+            Ok::<_, PostsError>(updated)
+        })
+        .await?;
     revalidate(&ctx, &[&before.slug, &updated.slug]);
     own_post(db, updated).await
 }
