@@ -71,8 +71,14 @@ async fn seed(db: &db::Db) {
     db.post_tag().create_many(links).await.unwrap();
 }
 
-fn placeholders(count: usize) -> String {
-    vec!["?"; count].join(", ")
+/// The rows of `select` (ending in a column) `IN` `ids`, every id bound.
+async fn rows_where_in(pool: &SqlitePool, select: &str, ids: &[i32]) -> Vec<sqlx::sqlite::SqliteRow> {
+    let placeholders = vec!["?"; ids.len()].join(", ");
+    let mut query = sqlx::query(AssertSqlSafe(format!("{select} IN ({placeholders})")));
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(pool).await.unwrap()
 }
 
 /// `posts.list` written by hand: the same four statements, the same JSON.
@@ -88,37 +94,24 @@ async fn hand_written(State(pool): State<SqlitePool>) -> Json<PostPage> {
     let more = rows.len() > TAKE;
     let rows = &rows[..rows.len().min(TAKE)];
     let ids: Vec<i32> = rows.iter().map(|row| row.get("id")).collect();
-    let mut links = sqlx::query(AssertSqlSafe(format!(
-        "SELECT post_id, tag_id FROM post_tags WHERE post_id IN ({})",
-        placeholders(ids.len())
-    )));
-    for id in &ids {
-        links = links.bind(id);
-    }
-    let links = links.fetch_all(&pool).await.unwrap();
+    let links = rows_where_in(&pool, "SELECT post_id, tag_id FROM post_tags WHERE post_id", &ids).await;
     let tag_ids: Vec<i32> = links.iter().map(|row| row.get("tag_id")).collect();
-    let mut tags =
-        sqlx::query(AssertSqlSafe(format!("SELECT id, name FROM tags WHERE id IN ({})", placeholders(tag_ids.len()))));
-    for id in &tag_ids {
-        tags = tags.bind(id);
-    }
-    let tag_names: BTreeMap<i32, String> =
-        tags.fetch_all(&pool).await.unwrap().iter().map(|row| (row.get("id"), row.get("name"))).collect();
+    let tag_names: BTreeMap<i32, String> = rows_where_in(&pool, "SELECT id, name FROM tags WHERE id", &tag_ids)
+        .await
+        .iter()
+        .map(|row| (row.get("id"), row.get("name")))
+        .collect();
     let mut tags_of: BTreeMap<i32, Vec<String>> = BTreeMap::new();
     for link in &links {
         tags_of.entry(link.get("post_id")).or_default().push(tag_names[&link.get::<i32, _>("tag_id")].clone());
     }
     tags_of.values_mut().for_each(|names| names.sort());
     let author_ids: Vec<i32> = rows.iter().map(|row| row.get("author_id")).collect();
-    let mut authors = sqlx::query(AssertSqlSafe(format!(
-        "SELECT id, name FROM users WHERE id IN ({})",
-        placeholders(author_ids.len())
-    )));
-    for id in &author_ids {
-        authors = authors.bind(id);
-    }
-    let names: BTreeMap<i32, String> =
-        authors.fetch_all(&pool).await.unwrap().iter().map(|row| (row.get("id"), row.get("name"))).collect();
+    let names: BTreeMap<i32, String> = rows_where_in(&pool, "SELECT id, name FROM users WHERE id", &author_ids)
+        .await
+        .iter()
+        .map(|row| (row.get("id"), row.get("name")))
+        .collect();
     let items: Vec<PostSummary> = rows
         .iter()
         .map(|row| {
