@@ -84,7 +84,7 @@ async fn rows_where_in(pool: &SqlitePool, select: &str, ids: &[i32]) -> Vec<sqlx
 /// `posts.list` written by hand: the same four statements, the same JSON.
 async fn hand_written(State(pool): State<SqlitePool>) -> Json<PostPage> {
     let rows = sqlx::query(
-        "SELECT id, title, slug, body, published_at, author_id FROM posts WHERE published = 1 \
+        "SELECT id, title, slug, body, published_at, author_id FROM posts WHERE published = 1 AND published_at IS NOT NULL \
          ORDER BY published_at DESC, id DESC LIMIT ?",
     )
     .bind((TAKE + 1) as i64)

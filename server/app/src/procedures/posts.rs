@@ -299,7 +299,8 @@ async fn tags_of(db: &db::Db, posts: &[Post]) -> Result<BTreeMap<i32, Vec<String
 pub async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, PostsError> {
     let db = &ctx.state.db;
     let take = input.take.unwrap_or(20);
-    let mut filters = vec![post::published::equals(true)];
+    // A published post always has a date; saying so keeps the keyset and the page size exact.
+    let mut filters = vec![post::published::equals(true), post::published_at::not(None)];
     if let Some(cursor) = &input.after {
         let (at, id) = decode_cursor(cursor).ok_or(PostsError::InvalidCursor)?;
         filters.push(post::WhereParam::Or(vec![

@@ -64,8 +64,8 @@ use crate::{
     rate_limit::Limiter,
 };
 
-/// How the layer serves: limits applied to every call, and who may call mutations. Plain
-/// data: an application builds it from its settings.
+/// How the layer serves: limits applied to every call, who may call mutations, and the handle
+/// that ends subscriptions at shutdown. An application builds it from its settings at start-up.
 #[derive(Clone, Debug)]
 pub struct RpcConfig {
     /// Largest accepted request body, in bytes (mutations and POSTed batches).
