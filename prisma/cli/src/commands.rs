@@ -13,10 +13,8 @@ use isthmus_db_runtime::{
 use crate::{
     engine::{Engine, EngineError},
     format::{self, FormatError},
-    generate::{self, GenerateError, MigrationNames},
+    generate::{self, GenerateError, MigrationNames, ir, source::Source},
 };
-
-pub const PROVIDERS: [Provider; 2] = [Provider::Sqlite, Provider::Postgresql];
 
 /// Where the database lives when `DATABASE_URL` is not set: next to the repository, as the
 /// server's default.
@@ -122,25 +120,33 @@ impl Repo {
         &self.layout.client
     }
 
-    /// The client files as `generate` would write them now.
-    pub fn render_client(&self) -> Result<generate::Files, CommandError> {
+    /// The schema as the generator sees it.
+    pub fn schema(&self) -> Result<ir::Schema, CommandError> {
         let document = self.engine.dmmf()?;
+        let text = fs::read_to_string(&self.layout.schema).map_err(io(&self.layout.schema))?;
+        let name = relative_path(&self.layout.root, &self.layout.schema);
+        Ok(ir::Schema::build(&document.datamodel, &Source::new(name, &text))?)
+    }
+
+    /// The client files as `generate` would write them now, and what it leaves out.
+    pub fn render_client(&self) -> Result<(generate::Files, Vec<String>), CommandError> {
+        let schema = self.schema()?;
         let names = |provider| -> Result<Vec<String>, CommandError> {
             Ok(migrate::read_dir(&self.migrations_dir(provider))?.into_iter().map(|m| m.name.into_owned()).collect())
         };
         let (sqlite, postgresql) = (names(Provider::Sqlite)?, names(Provider::Postgresql)?);
         let folder = relative_path(&self.layout.client, &self.layout.migrations);
         let migrations = MigrationNames { folder: &folder, sqlite: &sqlite, postgresql: &postgresql };
-        let mut files = generate::client(&document.datamodel, &migrations)?;
+        let mut files = generate::client(&schema, &migrations);
         for (name, source) in &mut files {
             *source = format::rust(&self.layout.root, name, source)?;
         }
-        Ok(files)
+        Ok((files, schema.warnings))
     }
 
     /// Client files that differ from a fresh render (changed, missing or stale).
     pub fn client_drift(&self) -> Result<Vec<String>, CommandError> {
-        let files = self.render_client()?;
+        let (files, _) = self.render_client()?;
         let dir = self.client_dir();
         let mut drifted: Vec<String> = files
             .iter()
@@ -151,8 +157,9 @@ impl Repo {
         Ok(drifted)
     }
 
-    pub fn generate(&self) -> Result<usize, CommandError> {
-        let files = self.render_client()?;
+    /// Writes the client; returns the number of files and what the client leaves out.
+    pub fn generate(&self) -> Result<(usize, Vec<String>), CommandError> {
+        let (files, warnings) = self.render_client()?;
         let dir = self.client_dir();
         for stale in existing_rust_files(dir)?.into_iter().filter(|name| !files.contains_key(name)) {
             fs::remove_file(dir.join(&stale)).map_err(io(dir))?;
@@ -163,17 +170,18 @@ impl Repo {
                 fs::write(&path, content).map_err(io(&path))?;
             }
         }
-        Ok(files.len())
+        Ok((files.len(), warnings))
     }
 
-    /// Writes a migration per provider for the difference between the migrations and the
+    /// Writes a migration per provider the schema runs on (both, unless it uses PostgreSQL-only
+    /// types) for the difference between the migrations and the
     /// schema; returns the folders written (none when they agree).
     pub fn migrate_dev(&self, name: &str, timestamp: &str) -> Result<Vec<PathBuf>, CommandError> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
             return Err(CommandError::Invalid(format!("migration name `{name}`: use lowercase letters, digits and _")));
         }
         let mut written = Vec::new();
-        for provider in PROVIDERS {
+        for provider in self.schema()?.providers {
             let dir = self.migrations_dir(provider);
             let sql = self.engine.diff(provider.as_str(), &dir)?;
             if sql.trim().is_empty() {
@@ -196,7 +204,7 @@ impl Repo {
     /// Providers whose migrations do not reproduce the schema.
     pub fn migrate_check(&self) -> Result<Vec<Provider>, CommandError> {
         let mut behind = Vec::new();
-        for provider in PROVIDERS {
+        for provider in self.schema()?.providers {
             if !self.engine.diff(provider.as_str(), &self.migrations_dir(provider))?.trim().is_empty() {
                 behind.push(provider);
             }

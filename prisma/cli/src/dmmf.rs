@@ -63,5 +63,7 @@ pub struct Field {
     pub relation_from_fields: Option<Vec<String>>,
     pub relation_to_fields: Option<Vec<String>>,
     pub relation_name: Option<String>,
+    /// A `@db.*` attribute: its name and arguments (`["VarChar", ["200"]]`).
+    pub native_type: Option<(String, Vec<String>)>,
     pub documentation: Option<String>,
 }

@@ -45,7 +45,10 @@ async fn main() -> ExitCode {
 async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
     match args {
         ["generate"] => {
-            let count = repo.generate()?;
+            let (count, warnings) = repo.generate()?;
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
             println!("generated {count} files in {}", relative(repo, repo.client_dir()));
         }
         ["generate", "--check"] => {
@@ -95,7 +98,10 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
             for folder in &written {
                 println!("wrote {}", folder.strip_prefix(repo.root()).unwrap_or(folder).display());
             }
-            repo.generate()?;
+            let (_, warnings) = repo.generate()?;
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
             let db = connect(repo).await?;
             for name in repo.migrate_deploy(&db).await? {
                 println!("applied {name}");

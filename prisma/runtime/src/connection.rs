@@ -5,7 +5,7 @@ use sea_query_sqlx::{SqlxBinder, SqlxValues};
 // Statements come from sea-query with every value bound, hence `AssertSqlSafe`.
 use sqlx::{
     AssertSqlSafe, PgPool, Postgres, Sqlite, SqlitePool, Transaction,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
 };
 use tokio::sync::Mutex;
@@ -87,7 +87,9 @@ impl Db {
     /// after 10 s.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Pool::Postgres(PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect(url).await?)
+            // Times are bound without a zone; the session's zone must not shift them.
+            let options = url.parse::<PgConnectOptions>()?.options([("TimeZone", "UTC")]);
+            Pool::Postgres(PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect_with(options).await?)
         } else {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("file:").trim_start_matches("//");
             if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {

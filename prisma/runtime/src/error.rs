@@ -28,6 +28,18 @@ pub enum DbError {
         /// The model's name in `schema.prisma` ([`Model::NAME`](crate::model::Model::NAME)).
         model: &'static str,
     },
+    /// An operation the relation does not have (`set` on a one-to-many).
+    #[error("{operation} is not supported")]
+    Unsupported {
+        /// What was asked.
+        operation: &'static str,
+    },
+    /// A read was given a cursor but no `order_by` to page in.
+    #[error("a cursor on {model} needs an order_by")]
+    CursorWithoutOrder {
+        /// The model read.
+        model: &'static str,
+    },
     /// A stored value does not fit the schema's type (a schema/database drift).
     #[error("column {column} holds a value that does not decode: {message}")]
     Decode {

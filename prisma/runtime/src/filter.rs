@@ -1,81 +1,111 @@
-//! Field filters of generated `where` clauses, turned into SQL conditions.
+//! What a query is made of before it meets a connection: filters, assignments and sort keys of
+//! a model, each built by a typed [`Column`](crate::Column) or relation and turned into SQL
+//! once the backend is known.
 
-use sea_query::{Expr, ExprTrait, LikeExpr};
+use std::{fmt, marker::PhantomData, sync::Arc};
 
-use crate::{DbValue, Provider};
+use sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, LikeExpr, Order};
 
-/// Comparisons for any scalar field. For a nullable field `T` is `Option<_>`, and
-/// `Equals(None)` / `Not(None)` mean `IS NULL` / `IS NOT NULL`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ScalarFilter<T> {
-    /// `= value`.
-    Equals(T),
-    /// `<> value`; as in SQL, rows where the field is NULL do not match.
-    Not(T),
-    /// One of the values; an empty list matches no row.
-    In(Vec<T>),
-    /// None of the values; an empty list matches every row.
-    NotIn(Vec<T>),
-    /// `< value`.
-    Lt(T),
-    /// `<= value`.
-    Lte(T),
-    /// `> value`.
-    Gt(T),
-    /// `>= value`.
-    Gte(T),
+use crate::Provider;
+
+/// Where a condition is evaluated: the backend, and the name the model's table has in the
+/// statement (its own name at the top, an alias inside relation filters, so that a
+/// self-relation's inner and outer rows stay apart).
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// The backend the statement is for.
+    pub provider: Provider,
+    table: DynIden,
+    depth: u32,
 }
 
-impl<T: DbValue> ScalarFilter<T> {
-    /// The condition on `column`, with the value bound for `provider`.
-    pub fn into_expr(self, column: Expr, provider: Provider) -> Expr {
-        match self {
-            ScalarFilter::Equals(value) if value.is_null() => column.is_null(),
-            ScalarFilter::Equals(value) => column.eq(value.to_expr(provider)),
-            ScalarFilter::Not(value) if value.is_null() => column.is_not_null(),
-            ScalarFilter::Not(value) => column.ne(value.to_expr(provider)),
-            // `IN ()` is not valid SQL: an empty list matches nothing (and `NOT IN` everything).
-            ScalarFilter::In(values) if values.is_empty() => Expr::val(false),
-            ScalarFilter::In(values) => column.is_in(values.iter().map(|v| v.to_expr(provider))),
-            ScalarFilter::NotIn(values) if values.is_empty() => Expr::val(true),
-            ScalarFilter::NotIn(values) => column.is_not_in(values.iter().map(|v| v.to_expr(provider))),
-            ScalarFilter::Lt(value) => column.lt(value.to_expr(provider)),
-            ScalarFilter::Lte(value) => column.lte(value.to_expr(provider)),
-            ScalarFilter::Gt(value) => column.gt(value.to_expr(provider)),
-            ScalarFilter::Gte(value) => column.gte(value.to_expr(provider)),
-        }
+impl Scope {
+    /// The outermost scope: the table under its own name.
+    pub fn top(provider: Provider, table: &'static str) -> Self {
+        Scope { provider, table: table.into_iden(), depth: 0 }
+    }
+
+    /// A scope one level further in, for a subquery over another (or the same) table.
+    pub fn nested(&self) -> Self {
+        let depth = self.depth + 1;
+        Scope { provider: self.provider, table: Alias::new(format!("t{depth}")).into_iden(), depth }
+    }
+
+    /// A second name at this depth (the join table of a many-to-many relation).
+    pub(crate) fn beside(&self, suffix: &str) -> DynIden {
+        Alias::new(format!("t{}{suffix}", self.depth)).into_iden()
+    }
+
+    /// The name of the table in this scope.
+    pub fn table(&self) -> DynIden {
+        self.table.clone()
+    }
+
+    /// `column` of this scope's table.
+    pub fn column(&self, column: &'static str) -> Expr {
+        Expr::col((self.table.clone(), column))
     }
 }
 
-/// Filters of text fields: the scalar comparisons plus substring matches.
-///
-/// Substring matches use `LIKE` with `%` and `_` escaped. As with Prisma, they are
+type BuildExpr = dyn Fn(&Scope) -> Expr + Send + Sync;
+
+/// A condition on rows of model `M`, from a column (`post::title().contains("rust")`), a
+/// relation (`post::author().is(…)`) or a combination ([`and`], [`or`], [`not`]).
+pub struct Filter<M> {
+    build: Arc<BuildExpr>,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Filter<M> {
+    fn clone(&self) -> Self {
+        Filter { build: self.build.clone(), model: PhantomData }
+    }
+}
+
+impl<M> fmt::Debug for Filter<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Filter")
+    }
+}
+
+impl<M> Filter<M> {
+    /// A filter from a function of the scope; what columns and relations build on.
+    pub fn new(build: impl Fn(&Scope) -> Expr + Send + Sync + 'static) -> Self {
+        Filter { build: Arc::new(build), model: PhantomData }
+    }
+
+    /// The SQL condition in `scope`.
+    pub fn to_expr(&self, scope: &Scope) -> Expr {
+        (self.build)(scope)
+    }
+}
+
+/// Every filter holds; an empty list matches every row.
+pub fn and<M: 'static>(filters: Vec<Filter<M>>) -> Filter<M> {
+    Filter::new(move |scope| all_of(&filters, scope))
+}
+
+/// At least one filter holds; an empty list matches no row.
+pub fn or<M: 'static>(filters: Vec<Filter<M>>) -> Filter<M> {
+    Filter::new(move |scope| {
+        filters.iter().map(|filter| filter.to_expr(scope)).reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::val(false))
+    })
+}
+
+/// Not every filter holds (Prisma's `NOT`: the negation of their conjunction).
+pub fn not<M: 'static>(filters: Vec<Filter<M>>) -> Filter<M> {
+    Filter::new(move |scope| all_of(&filters, scope).not())
+}
+
+/// The conjunction of `filters` in `scope`; `TRUE` when there are none.
+pub fn all_of<M>(filters: &[Filter<M>], scope: &Scope) -> Expr {
+    filters.iter().map(|filter| filter.to_expr(scope)).reduce(|a, b| a.and(b)).unwrap_or_else(|| Expr::val(true))
+}
+
+/// `column LIKE pattern` with `%` and `_` in `needle` matched literally. As with Prisma,
 /// case-sensitive on PostgreSQL and ASCII-case-insensitive on SQLite.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StringFilter<T = String> {
-    /// A comparison of the whole value.
-    Scalar(ScalarFilter<T>),
-    /// The value contains this text.
-    Contains(String),
-    /// The value begins with this text.
-    StartsWith(String),
-    /// The value ends with this text.
-    EndsWith(String),
-}
-
-impl<T: DbValue> StringFilter<T> {
-    /// The condition on `column`, with the value bound for `provider`.
-    pub fn into_expr(self, column: Expr, provider: Provider) -> Expr {
-        let pattern = |prefix: &str, needle: &str, suffix: &str| {
-            LikeExpr::new(format!("{prefix}{}{suffix}", escape_like(needle))).escape('\\')
-        };
-        match self {
-            StringFilter::Scalar(filter) => filter.into_expr(column, provider),
-            StringFilter::Contains(needle) => column.like(pattern("%", &needle, "%")),
-            StringFilter::StartsWith(needle) => column.like(pattern("", &needle, "%")),
-            StringFilter::EndsWith(needle) => column.like(pattern("%", &needle, "")),
-        }
-    }
+pub(crate) fn like(column: Expr, prefix: &str, needle: &str, suffix: &str) -> Expr {
+    column.like(LikeExpr::new(format!("{prefix}{}{suffix}", escape_like(needle))).escape('\\'))
 }
 
 fn escape_like(needle: &str) -> String {
@@ -89,6 +119,33 @@ fn escape_like(needle: &str) -> String {
     escaped
 }
 
+type BuildAssignment = dyn FnOnce(Provider) -> (&'static str, Expr) + Send;
+
+/// One `SET column = value` of an update of model `M`: `post::title().set("New")`,
+/// `post::views().increment(1)`.
+pub struct Set<M> {
+    build: Box<BuildAssignment>,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> fmt::Debug for Set<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Set")
+    }
+}
+
+impl<M> Set<M> {
+    /// An assignment from a function of the backend.
+    pub fn new(build: impl FnOnce(Provider) -> (&'static str, Expr) + Send + 'static) -> Self {
+        Set { build: Box::new(build), model: PhantomData }
+    }
+
+    /// The column and the value expression.
+    pub fn into_assignment(self, provider: Provider) -> (&'static str, Expr) {
+        (self.build)(provider)
+    }
+}
+
 /// Sort direction of an `order_by`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortOrder {
@@ -98,12 +155,39 @@ pub enum SortOrder {
     Desc,
 }
 
-impl From<SortOrder> for sea_query::Order {
+impl From<SortOrder> for Order {
     fn from(order: SortOrder) -> Self {
         match order {
-            SortOrder::Asc => sea_query::Order::Asc,
-            SortOrder::Desc => sea_query::Order::Desc,
+            SortOrder::Asc => Order::Asc,
+            SortOrder::Desc => Order::Desc,
         }
+    }
+}
+
+/// One sort key of model `M`: `post::published_at().order(SortOrder::Desc)`.
+pub struct OrderBy<M> {
+    pub(crate) column: &'static str,
+    pub(crate) order: SortOrder,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for OrderBy<M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for OrderBy<M> {}
+
+impl<M> fmt::Debug for OrderBy<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OrderBy({} {:?})", self.column, self.order)
+    }
+}
+
+impl<M> OrderBy<M> {
+    pub(crate) fn new(column: &'static str, order: SortOrder) -> Self {
+        OrderBy { column, order, model: PhantomData }
     }
 }
 

@@ -5,22 +5,28 @@
 //! Generated code builds statements with sea-query and runs them here; every value is bound,
 //! never interpolated. Nothing in this crate knows the application's models.
 
+mod column;
 mod connection;
 mod error;
 pub mod filter;
 pub mod migrate;
 pub mod model;
 mod notify;
+pub mod relation;
 mod row;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod value;
 pub mod wire;
 
+pub use column::{Column, Comparable, Number, Text};
 pub use connection::{Conn, Db, Provider, Tx, execute, fetch_all, fetch_optional};
 pub use error::DbError;
+pub use filter::{Filter, OrderBy, Scope, Set, SortOrder, and, not, or};
+pub use model::{Actions, FindMany, Insertion, Model, Select, Table, UniqueKey, Whole};
+pub use relation::{Include, Link, Many, One, Optional, Relation};
 pub use row::DbRow;
-pub use value::{DbEnum, DbValue, cuid, now};
+pub use value::{DbEnum, DbValue, ListElement, cuid, now};
 
 /// Re-exported for generated code, so the client crate pins nothing of its own.
 pub use {chrono, rust_decimal, sea_query, serde_json, uuid};

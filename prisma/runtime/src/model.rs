@@ -1,51 +1,115 @@
-//! What a generated model provides, and the queries every model gets from it.
+//! What generated code declares about a model, and the queries every model gets from it.
 
 use std::marker::PhantomData;
 
 use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 
-use crate::{Conn, DbError, DbRow, Provider, execute, fetch_all, fetch_optional};
+use crate::{
+    Column, Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all, fetch_optional,
+    filter::{Filter, OrderBy, Scope, Set, SortOrder, all_of},
+    relation::Include,
+};
 
-/// A table described by `schema.prisma`. Implemented by generated code only.
-pub trait Model: Sized + Send + 'static {
-    /// Field filters: `user::email::contains("@example.com")`.
-    type Where: Condition;
+/// A model or view of `schema.prisma`. Implemented by generated code only.
+pub trait Model: Sized + Send + Sync + 'static {
     /// One row by a unique field or compound: `user::UniqueWhere::Email(…)`.
-    type Unique: Condition + Clone;
-    /// One sort key: `user::OrderByParam::Email(SortOrder::Asc)`.
-    type OrderBy: Ordering;
-    /// One assignment of an update: a new value, or an increment or decrement of a number.
-    type Set: Assignment;
-    /// The data of a new row; fields left unset take their defaults.
-    type Create: Insertion;
+    type Unique: UniqueKey;
 
     /// The model's name in `schema.prisma` (`User`), as errors report it.
     const NAME: &'static str;
-    /// The table's name in the database (`users`).
+    /// The table's (or view's) name in the database (`users`).
     const TABLE: &'static str;
+    /// Every column the model reads.
+    const COLUMNS: &'static [&'static str];
 
-    /// Builds the model from a row holding every column of the table.
+    /// Builds the model from a row holding (at least) [`Self::COLUMNS`].
     fn from_row(row: &DbRow) -> Result<Self, DbError>;
+
+    /// The row's primary key, to address it again (`None` for a view without one).
+    fn unique(&self) -> Option<Self::Unique>;
+}
+
+/// A model whose rows are written (every model; views are read-only).
+pub trait Table: Model {
+    /// The data of a new row; fields left unset take their defaults.
+    type Create: Insertion;
+
     /// Assignments every update adds (`@updatedAt` fields).
     fn on_update(provider: Provider) -> Vec<(&'static str, Expr)>;
 }
 
-/// A filter that becomes a SQL condition: a model's `Where` or `Unique`.
-pub trait Condition: Send {
-    /// The condition, with its values bound for `provider`.
-    fn into_expr(self, provider: Provider) -> Expr;
+/// What a read returns for each row: the whole model ([`Whole`]), one column
+/// (`post::title()`), or a tuple of columns (`(post::id(), post::title())`), so that a page
+/// that needs three columns reads three columns.
+pub trait Select<M>: Send + Sync {
+    /// The value of one row.
+    type Output: Send;
+
+    /// The columns to read.
+    fn columns(&self) -> Vec<&'static str>;
+
+    /// Builds the value from a row holding (at least) [`Select::columns`].
+    fn decode(&self, row: &DbRow) -> Result<Self::Output, DbError>;
 }
 
-/// A sort key of a model.
-pub trait Ordering: Send {
-    /// The column and the direction.
-    fn into_order(self) -> (&'static str, Order);
+/// Every column, as the model: what a read returns without `select`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Whole;
+
+impl<M: Model> Select<M> for Whole {
+    type Output = M;
+
+    fn columns(&self) -> Vec<&'static str> {
+        M::COLUMNS.to_vec()
+    }
+
+    fn decode(&self, row: &DbRow) -> Result<M, DbError> {
+        M::from_row(row)
+    }
 }
 
-/// One `SET column = value` of an update.
-pub trait Assignment: Send {
-    /// The column and the value expression (which may refer to the column: increments).
-    fn into_assignment(self, provider: Provider) -> (&'static str, Expr);
+impl<M: 'static, T: DbValue + Send + 'static> Select<M> for Column<M, T> {
+    type Output = T;
+
+    fn columns(&self) -> Vec<&'static str> {
+        vec![self.name()]
+    }
+
+    fn decode(&self, row: &DbRow) -> Result<T, DbError> {
+        T::decode(row, self.name())
+    }
+}
+
+macro_rules! tuple_select {
+    ($($name:ident $index:tt),*) => {
+        impl<M, $($name: Select<M>),*> Select<M> for ($($name,)*) {
+            type Output = ($($name::Output,)*);
+
+            fn columns(&self) -> Vec<&'static str> {
+                let mut columns = Vec::new();
+                $(columns.extend(self.$index.columns());)*
+                columns
+            }
+
+            fn decode(&self, row: &DbRow) -> Result<Self::Output, DbError> {
+                Ok(($(self.$index.decode(row)?,)*))
+            }
+        }
+    };
+}
+
+tuple_select!(A 0, B 1);
+tuple_select!(A 0, B 1, C 2);
+tuple_select!(A 0, B 1, C 2, D 3);
+tuple_select!(A 0, B 1, C 2, D 3, E 4);
+tuple_select!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_select!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_select!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// One row named by unique columns.
+pub trait UniqueKey: Clone + Send + Sync + 'static {
+    /// The columns and their bound values; the row is the one where all are equal.
+    fn columns(self, provider: Provider) -> Vec<(&'static str, Expr)>;
 }
 
 /// A new row's data, turned into the columns and values of an `INSERT`.
@@ -54,29 +118,14 @@ pub trait Insertion: Send {
     fn into_values(self, provider: Provider) -> Vec<(&'static str, Expr)>;
 }
 
-/// ANDs filters; an empty list matches every row.
-pub fn all_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
-    filters
+/// The condition naming the row `unique` names, in `scope`.
+pub fn unique_expr<U: UniqueKey>(unique: U, scope: &Scope) -> Expr {
+    unique
+        .columns(scope.provider)
         .into_iter()
-        .map(|filter| filter.into_expr(provider))
+        .map(|(column, value)| scope.column(column).eq(value))
         .reduce(|a, b| a.and(b))
-        .unwrap_or_else(|| Expr::val(true))
-}
-
-/// ORs filters; an empty list matches no row.
-pub fn any_of<W: Condition>(filters: Vec<W>, provider: Provider) -> Expr {
-    filters
-        .into_iter()
-        .map(|filter| filter.into_expr(provider))
-        .reduce(|a, b| a.or(b))
         .unwrap_or_else(|| Expr::val(false))
-}
-
-/// `EXISTS (SELECT 1 FROM child WHERE child.fk = parent.key AND filters)`: relation filters.
-pub fn exists<C: Model>(link: Expr, filters: Vec<C::Where>, provider: Provider) -> Expr {
-    let mut select = Query::select();
-    select.expr(Expr::val(1)).from(C::TABLE).and_where(link).and_where(all_of(filters, provider));
-    Expr::exists(select)
 }
 
 /// The queries of model `M` on connection `C`: `db.user().find_many(…)`.
@@ -91,11 +140,50 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         Actions { conn, model: PhantomData }
     }
 
+    fn scope(&self) -> Scope {
+        Scope::top(self.conn.provider(), M::TABLE)
+    }
+
+    /// A read of the row `unique` names; run it with [`FindMany::first`] or
+    /// [`FindMany::first_or_not_found`].
+    pub fn find_unique(&self, unique: M::Unique) -> FindMany<'c, C, M> {
+        let mut find = FindMany::new(self.conn);
+        find.filter = Some(unique_expr(unique, &self.scope()));
+        find.take = Some(1);
+        find
+    }
+
+    /// A read of the first row that matches every filter; give it an order with
+    /// [`FindMany::order_by`].
+    pub fn find_first(&self, filters: Vec<Filter<M>>) -> FindMany<'c, C, M> {
+        self.find_many(filters).take(1)
+    }
+
+    /// A read of the rows that match every filter; an empty list matches every row.
+    pub fn find_many(&self, filters: Vec<Filter<M>>) -> FindMany<'c, C, M> {
+        let mut find = FindMany::new(self.conn);
+        find.filter = Some(all_of(&filters, &self.scope()));
+        find
+    }
+
+    /// The number of rows that match every filter.
+    pub async fn count(&self, filters: Vec<Filter<M>>) -> Result<i64, DbError> {
+        let mut select = Query::select();
+        select
+            .expr_as(Func::count(Expr::col(Asterisk)), "count")
+            .from(M::TABLE)
+            .and_where(all_of(&filters, &self.scope()));
+        let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
+        row.get::<i64>("count")
+    }
+}
+
+impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
     /// Inserts one row and returns it as stored, database defaults included.
     pub async fn create(&self, data: M::Create) -> Result<M, DbError> {
         let mut insert = Query::insert();
         let (columns, values): (Vec<_>, Vec<_>) = data.into_values(self.conn.provider()).into_iter().unzip();
-        insert.into_table(M::TABLE).columns(columns).values_panic(values).returning_all();
+        insert.into_table(M::TABLE).columns(columns).values_panic(values).returning_col_list(M::COLUMNS);
         let row = fetch_optional(self.conn, &insert).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         M::from_row(&row)
     }
@@ -116,30 +204,8 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         execute(self.conn, &insert).await
     }
 
-    /// A read of the row `unique` names; run it with [`FindMany::first`] or
-    /// [`FindMany::first_or_not_found`].
-    pub fn find_unique(&self, unique: M::Unique) -> FindMany<'c, C, M> {
-        let mut find = FindMany::new(self.conn);
-        find.filter = Some(unique.into_expr(self.conn.provider()));
-        find.take = Some(1);
-        find
-    }
-
-    /// A read of the first row that matches every filter; give it an order with
-    /// [`FindMany::order_by`].
-    pub fn find_first(&self, filters: Vec<M::Where>) -> FindMany<'c, C, M> {
-        self.find_many(filters).take(1)
-    }
-
-    /// A read of the rows that match every filter; an empty list matches every row.
-    pub fn find_many(&self, filters: Vec<M::Where>) -> FindMany<'c, C, M> {
-        let mut find = FindMany::new(self.conn);
-        find.filter = Some(all_of(filters, self.conn.provider()));
-        find
-    }
-
     /// Updates the row `unique` names; `NotFound` when there is none.
-    pub async fn update(&self, unique: M::Unique, set: Vec<M::Set>) -> Result<M, DbError> {
+    pub async fn update(&self, unique: M::Unique, set: Vec<Set<M>>) -> Result<M, DbError> {
         let provider = self.conn.provider();
         let values = assignments::<M>(set, provider);
         if values.is_empty() {
@@ -147,30 +213,33 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
             return self.find_unique(unique).first_or_not_found().await;
         }
         let mut update = Query::update();
-        update.table(M::TABLE).values(values).and_where(unique.into_expr(provider)).returning_all();
+        update
+            .table(M::TABLE)
+            .values(values)
+            .and_where(unique_expr(unique, &self.scope()))
+            .returning_col_list(M::COLUMNS);
         let row = fetch_optional(self.conn, &update).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         M::from_row(&row)
     }
 
     /// Applies `set` to every row that matches the filters; returns how many were updated. With
     /// nothing to set (and no `@updatedAt` field), only counts them.
-    pub async fn update_many(&self, filters: Vec<M::Where>, set: Vec<M::Set>) -> Result<u64, DbError> {
-        let provider = self.conn.provider();
-        let values = assignments::<M>(set, provider);
+    pub async fn update_many(&self, filters: Vec<Filter<M>>, set: Vec<Set<M>>) -> Result<u64, DbError> {
+        let values = assignments::<M>(set, self.conn.provider());
         if values.is_empty() {
             return Ok(u64::try_from(self.count(filters).await?).unwrap_or_default());
         }
         let mut update = Query::update();
-        update.table(M::TABLE).values(values).and_where(all_of(filters, provider));
+        update.table(M::TABLE).values(values).and_where(all_of(&filters, &self.scope()));
         execute(self.conn, &update).await
     }
 
     /// Updates the row `unique` names, or creates it from `create` when there is none.
-    pub async fn upsert(&self, unique: M::Unique, create: M::Create, set: Vec<M::Set>) -> Result<M, DbError> {
+    pub async fn upsert(&self, unique: M::Unique, create: M::Create, set: Vec<Set<M>>) -> Result<M, DbError> {
         match self.update(unique.clone(), set).await {
             Err(DbError::NotFound { .. }) => match self.create(create).await {
-                // Another writer created it in between: the row exists now, so update it.
-                Err(DbError::UniqueViolation { .. }) => self.update(unique, Vec::new()).await,
+                // Another writer created it in between: the row exists now.
+                Err(DbError::UniqueViolation { .. }) => self.find_unique(unique).first_or_not_found().await,
                 result => result,
             },
             result => result,
@@ -180,31 +249,36 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
     /// Deletes the row `unique` names and returns it; `NotFound` when there is none.
     pub async fn delete(&self, unique: M::Unique) -> Result<M, DbError> {
         let mut delete = Query::delete();
-        delete.from_table(M::TABLE).and_where(unique.into_expr(self.conn.provider())).returning_all();
+        delete.from_table(M::TABLE).and_where(unique_expr(unique, &self.scope())).returning_col_list(M::COLUMNS);
         let row = fetch_optional(self.conn, &delete).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         M::from_row(&row)
     }
 
     /// Deletes every row that matches the filters; returns how many were deleted.
-    pub async fn delete_many(&self, filters: Vec<M::Where>) -> Result<u64, DbError> {
+    pub async fn delete_many(&self, filters: Vec<Filter<M>>) -> Result<u64, DbError> {
         let mut delete = Query::delete();
-        delete.from_table(M::TABLE).and_where(all_of(filters, self.conn.provider()));
+        delete.from_table(M::TABLE).and_where(all_of(&filters, &self.scope()));
         execute(self.conn, &delete).await
-    }
-
-    /// The number of rows that match every filter.
-    pub async fn count(&self, filters: Vec<M::Where>) -> Result<i64, DbError> {
-        let mut select = Query::select();
-        select
-            .expr_as(Func::count(Expr::col(Asterisk)), "count")
-            .from(M::TABLE)
-            .and_where(all_of(filters, self.conn.provider()));
-        let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        row.get::<i64>("count")
     }
 }
 
-fn assignments<M: Model>(set: Vec<M::Set>, provider: Provider) -> Vec<(&'static str, Expr)> {
+trait ReturningColumns {
+    fn returning_col_list(&mut self, columns: &'static [&'static str]) -> &mut Self;
+}
+
+macro_rules! returning_columns {
+    ($($statement:ty),*) => {$(
+        impl ReturningColumns for $statement {
+            fn returning_col_list(&mut self, columns: &'static [&'static str]) -> &mut Self {
+                self.returning(Query::returning().columns(columns.iter().copied()))
+            }
+        }
+    )*};
+}
+
+returning_columns!(sea_query::InsertStatement, sea_query::UpdateStatement, sea_query::DeleteStatement);
+
+fn assignments<M: Table>(set: Vec<Set<M>>, provider: Provider) -> Vec<(&'static str, Expr)> {
     let mut values: Vec<(&'static str, Expr)> = set.into_iter().map(|s| s.into_assignment(provider)).collect();
     for (column, value) in M::on_update(provider) {
         if !values.iter().any(|(c, _)| *c == column) {
@@ -214,24 +288,60 @@ fn assignments<M: Model>(set: Vec<M::Set>, provider: Provider) -> Vec<(&'static 
     values
 }
 
-/// A read of several rows: filters, order, pagination. Run it with [`FindMany::exec`].
-pub struct FindMany<'c, C: Conn, M: Model> {
+/// A read of several rows: filters, order, pagination, the columns to read (`select`) and the
+/// relations to load with them (`include`). Run it with [`FindMany::exec`].
+pub struct FindMany<'c, C: Conn, M: Model, S = Whole> {
     conn: &'c C,
     filter: Option<Expr>,
-    order: Vec<(&'static str, Order)>,
+    order: Vec<OrderBy<M>>,
     take: Option<u64>,
     skip: Option<u64>,
     cursor: Option<M::Unique>,
+    distinct: bool,
+    select: S,
 }
 
 impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
     fn new(conn: &'c C) -> Self {
-        FindMany { conn, filter: None, order: Vec::new(), take: None, skip: None, cursor: None }
+        FindMany {
+            conn,
+            filter: None,
+            order: Vec::new(),
+            take: None,
+            skip: None,
+            cursor: None,
+            distinct: false,
+            select: Whole,
+        }
+    }
+
+    /// Reads only some columns: `.select((post::id(), post::title()))` yields `(i32, String)`
+    /// per row.
+    pub fn select<S: Select<M>>(self, select: S) -> FindMany<'c, C, M, S> {
+        FindMany {
+            conn: self.conn,
+            filter: self.filter,
+            order: self.order,
+            take: self.take,
+            skip: self.skip,
+            cursor: self.cursor,
+            distinct: self.distinct,
+            select,
+        }
+    }
+}
+
+impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
+    /// Loads relations with the rows, one query per relation and level:
+    /// `.include(post::author())`, `.include((post::author(), post::tags()))`,
+    /// `.include(post::author().with(user::posts()))`.
+    pub fn include<I: Include<M>>(self, include: I) -> IncludeMany<'c, C, M, S, I> {
+        IncludeMany { find: self, include }
     }
 
     /// Adds a sort key; each one breaks the ties of those before it.
-    pub fn order_by(mut self, order: M::OrderBy) -> Self {
-        self.order.push(order.into_order());
+    pub fn order_by(mut self, order: OrderBy<M>) -> Self {
+        self.order.push(order);
         self
     }
 
@@ -247,34 +357,45 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
         self
     }
 
+    /// Leaves out rows equal in every selected column to an earlier one (`SELECT DISTINCT`);
+    /// with a `select` of some columns, their distinct combinations.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
+        self
+    }
+
     /// Starts at the row `cursor` names (included; `skip(1)` leaves it out), in the order of
-    /// the first `order_by`, which should be unique for stable pages.
+    /// the `order_by` keys (at least one; the last should be unique for stable pages).
     pub fn cursor(mut self, cursor: M::Unique) -> Self {
         self.cursor = Some(cursor);
         self
     }
 
-    fn statement(self) -> SelectStatement {
+    fn statement(&mut self) -> Result<SelectStatement, DbError> {
+        self.statement_with(&[])
+    }
+
+    /// The read, with `extra` columns beside the selected ones (the keys of includes).
+    fn statement_with(&mut self, extra: &[&'static str]) -> Result<SelectStatement, DbError> {
         let provider = self.conn.provider();
         let mut select = Query::select();
-        select.column(Asterisk).from(M::TABLE);
-        if let Some(filter) = self.filter {
+        let mut columns = self.select.columns();
+        columns.extend(extra.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
+        select.columns(columns.into_iter().map(|column| (M::TABLE, column))).from(M::TABLE);
+        if self.distinct {
+            select.distinct();
+        }
+        if let Some(filter) = self.filter.take() {
             select.and_where(filter);
         }
-        if let Some(cursor) = self.cursor
-            && let Some((column, order)) = self.order.first().cloned()
-        {
-            let mut at = Query::select();
-            at.column(column).from(M::TABLE).and_where(cursor.into_expr(provider));
-            let bound = Expr::col((M::TABLE, column));
-            let start = Expr::SubQuery(None, Box::new(at.into()));
-            select.and_where(match order {
-                Order::Desc => bound.lte(start),
-                _ => bound.gte(start),
-            });
+        if let Some(cursor) = self.cursor.take() {
+            if self.order.is_empty() {
+                return Err(DbError::CursorWithoutOrder { model: M::NAME });
+            }
+            select.and_where(after_cursor::<M>(&self.order, cursor, provider));
         }
-        for (column, order) in self.order {
-            select.order_by((M::TABLE, column), order);
+        for key in &self.order {
+            select.order_by((M::TABLE, key.column), Order::from(key.order));
         }
         if let Some(take) = self.take {
             select.limit(take);
@@ -286,32 +407,80 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
             }
             select.offset(skip);
         }
-        select
+        Ok(select)
     }
 
-    /// Runs the read; returns the rows as models.
-    pub async fn exec(self) -> Result<Vec<M>, DbError> {
-        let conn = self.conn;
-        fetch_all(conn, &self.statement()).await?.iter().map(M::from_row).collect()
+    /// Runs the read.
+    pub async fn exec(mut self) -> Result<Vec<S::Output>, DbError> {
+        let statement = self.statement()?;
+        fetch_all(self.conn, &statement).await?.iter().map(|row| self.select.decode(row)).collect()
     }
 
     /// The first row, if any (for `find_unique` and `find_first`).
-    pub async fn first(self) -> Result<Option<M>, DbError> {
+    pub async fn first(self) -> Result<Option<S::Output>, DbError> {
         Ok(self.take(1).exec().await?.into_iter().next())
     }
 
     /// The first row, or `NotFound`.
-    pub async fn first_or_not_found(self) -> Result<M, DbError> {
+    pub async fn first_or_not_found(self) -> Result<S::Output, DbError> {
         self.first().await?.ok_or(DbError::NotFound { model: M::NAME })
     }
 }
 
-/// Rows of `M` whose `column` is one of `keys`: the one query behind a relation include.
-pub async fn related<C: Conn, M: Model>(conn: &C, column: &'static str, keys: Vec<Expr>) -> Result<Vec<M>, DbError> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
+/// Rows at or after the cursor row in the order of `keys`: `(k1 > c1) OR (k1 = c1 AND k2 > c2)
+/// OR … OR (all equal)`, each `c` read from the cursor row by a subquery.
+fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, provider: Provider) -> Expr {
+    let scope = Scope::top(provider, M::TABLE).nested();
+    let at = unique_expr(cursor, &scope);
+    let value_at = |column: &'static str| {
+        let mut select = Query::select();
+        select.column((scope.table(), column)).from_as(M::TABLE, scope.table()).and_where(at.clone());
+        Expr::SubQuery(None, Box::new(select.into()))
+    };
+    let mut alternatives = Vec::with_capacity(keys.len() + 1);
+    for (index, key) in keys.iter().enumerate() {
+        let mut step = keys[..index]
+            .iter()
+            .map(|earlier| Expr::col((M::TABLE, earlier.column)).eq(value_at(earlier.column)))
+            .fold(Expr::val(true), |a, b| a.and(b));
+        let column = Expr::col((M::TABLE, key.column));
+        step = step.and(match key.order {
+            SortOrder::Asc => column.gt(value_at(key.column)),
+            SortOrder::Desc => column.lt(value_at(key.column)),
+        });
+        alternatives.push(step);
     }
-    let mut select = Query::select();
-    select.column(Asterisk).from(M::TABLE).and_where(Expr::col((M::TABLE, column)).is_in(keys));
-    fetch_all(conn, &select).await?.iter().map(M::from_row).collect()
+    let all_equal = keys
+        .iter()
+        .map(|key| Expr::col((M::TABLE, key.column)).eq(value_at(key.column)))
+        .fold(Expr::val(true), |a, b| a.and(b));
+    alternatives.push(all_equal);
+    alternatives.into_iter().reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::val(true))
+}
+
+/// A read whose rows come with relations: [`FindMany::include`].
+pub struct IncludeMany<'c, C: Conn, M: Model, S, I> {
+    find: FindMany<'c, C, M, S>,
+    include: I,
+}
+
+impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S, I> {
+    /// Runs the read, then one query per included relation and level.
+    pub async fn exec(mut self) -> Result<Vec<(S::Output, I::Output)>, DbError> {
+        let statement = self.find.statement_with(&self.include.parent_columns())?;
+        let rows = fetch_all(self.find.conn, &statement).await?;
+        let related = self.include.load(self.find.conn, &rows).await?;
+        rows.iter().zip(related).map(|(row, related)| Ok((self.find.select.decode(row)?, related))).collect()
+    }
+
+    /// The first row with its relations, if any.
+    pub async fn first(mut self) -> Result<Option<(S::Output, I::Output)>, DbError> {
+        self.find.take = Some(1);
+        Ok(self.exec().await?.into_iter().next())
+    }
+
+    /// The first row with its relations, or `NotFound`.
+    pub async fn first_or_not_found(self) -> Result<(S::Output, I::Output), DbError> {
+        self.first().await?.ok_or(DbError::NotFound { model: M::NAME })
+    }
 }

@@ -12,10 +12,14 @@
 //! | Json     | serde_json::Value     | JSONB/TEXT (as text) | JSONB           |
 //! | Bytes    | Vec<u8>               | BLOB                 | BYTEA           |
 //! | enum     | generated enum        | TEXT                 | the enum type   |
+//!
+//! PostgreSQL native types (`@db.*`) change the Rust type where the value would not survive
+//! as the default one: `@db.Uuid` is `uuid::Uuid`, `@db.SmallInt` `i16`, `@db.Real` `f32`,
+//! `@db.Date` `NaiveDate`, `@db.Time` `NaiveTime`; the others keep the type of their scalar.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use sea_query::{Expr, Value};
+use sea_query::{ArrayType, Expr, Value};
 use sqlx::Row;
 
 use crate::{DbError, DbRow, Provider};
@@ -61,6 +65,60 @@ plain_value!(f64, Double);
 plain_value!(bool, Bool);
 plain_value!(String, String);
 plain_value!(Vec<u8>, Bytes);
+plain_value!(i16, SmallInt);
+plain_value!(f32, Float);
+plain_value!(NaiveDate, ChronoDate);
+plain_value!(NaiveTime, ChronoTime);
+plain_value!(uuid::Uuid, Uuid);
+
+/// An element of a scalar list (`String[]`), a PostgreSQL array.
+pub trait ListElement: DbValue + Clone {
+    /// The array's element type.
+    const ARRAY: ArrayType;
+    /// The element as a sea-query value.
+    fn to_value(&self) -> Value;
+    /// Reads a PostgreSQL array of this element type.
+    fn decode_list(row: &sqlx::postgres::PgRow, column: &str) -> Result<Option<Vec<Self>>, DbError>;
+}
+
+macro_rules! list_element {
+    ($rust:ty, $variant:ident) => {
+        impl ListElement for $rust {
+            const ARRAY: ArrayType = ArrayType::$variant;
+            fn to_value(&self) -> Value {
+                Value::$variant(Some(self.clone()))
+            }
+            fn decode_list(row: &sqlx::postgres::PgRow, column: &str) -> Result<Option<Vec<Self>>, DbError> {
+                row.try_get(column).map_err(|error| DbError::decode(column, error))
+            }
+        }
+    };
+}
+
+list_element!(String, String);
+list_element!(i32, Int);
+list_element!(i64, BigInt);
+list_element!(f64, Double);
+list_element!(bool, Bool);
+
+/// Scalar lists exist on PostgreSQL only; the generator refuses them for SQLite.
+impl<E: ListElement> DbValue for Vec<E> {
+    fn to_expr(&self, _: Provider) -> Expr {
+        Expr::val(Value::Array(E::ARRAY, Some(Box::new(self.iter().map(ListElement::to_value).collect()))))
+    }
+    fn null_expr(_: Provider) -> Expr {
+        Expr::val(Value::Array(E::ARRAY, None))
+    }
+    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+        Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
+    }
+    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+        match row {
+            DbRow::Postgres(pg) => E::decode_list(pg, column),
+            DbRow::Sqlite(_) => Err(DbError::decode(column, "scalar lists need PostgreSQL")),
+        }
+    }
+}
 
 /// Stored as naive UTC on both backends: PostgreSQL's `TIMESTAMP(3)` has no zone, and SQLite
 /// keeps text. Precision is milliseconds, as Prisma's.
@@ -72,10 +130,19 @@ impl DbValue for DateTime<Utc> {
         Expr::val(Value::ChronoDateTime(None))
     }
     fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
-        Ok(row.get::<NaiveDateTime>(column)?.and_utc())
+        Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
     fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
-        Ok(row.get::<Option<NaiveDateTime>>(column)?.map(|naive| naive.and_utc()))
+        match row {
+            // `@db.Timestamptz` columns hold zoned times.
+            DbRow::Postgres(pg) => match pg.try_get::<Option<NaiveDateTime>, _>(column) {
+                Ok(naive) => Ok(naive.map(|naive| naive.and_utc())),
+                Err(_) => {
+                    pg.try_get::<Option<DateTime<Utc>>, _>(column).map_err(|error| DbError::decode(column, error))
+                }
+            },
+            DbRow::Sqlite(_) => Ok(row.get::<Option<NaiveDateTime>>(column)?.map(|naive| naive.and_utc())),
+        }
     }
 }
 

@@ -42,9 +42,9 @@ async fn feed(State(state): State<AppState>) -> impl IntoResponse {
     let posts = state
         .db
         .post()
-        .find_many(vec![post::published::equals(true)])
-        .order_by(post::published_at::order(SortOrder::Desc))
-        .order_by(post::id::order(SortOrder::Desc))
+        .find_many(vec![post::published().equals(true)])
+        .order_by(post::published_at().order(SortOrder::Desc))
+        .order_by(post::id().order(SortOrder::Desc))
         .take(20)
         .exec()
         .await;

@@ -75,7 +75,7 @@ pub async fn demo_content_if_empty(db: &db::Db) -> Result<Option<String>, DbErro
         };
         let created = db.post().create(create).await?;
         let names: Vec<String> = tags.iter().map(|tag| (*tag).to_owned()).collect();
-        crate::procedures::posts::set_tags(db, created.id, &names).await?;
+        crate::procedures::posts::set_tags(db, &created, &names).await?;
     }
     let draft = post::Create::new("a-draft", "A draft", "Only its author sees this.", author.id);
     db.post().create(draft).await?;

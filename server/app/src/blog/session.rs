@@ -49,12 +49,12 @@ pub async fn resolve(
         return Ok(None);
     };
     if now >= found.expires_at || now >= found.last_seen_at + policy.idle {
-        db.session().delete_many(vec![session::token_hash::equals(hash)]).await?;
+        db.session().delete_many(vec![session::token_hash().equals(hash)]).await?;
         return Ok(None);
     }
     if now >= found.last_seen_at + SEEN_GRANULARITY {
         db.session()
-            .update_many(vec![session::token_hash::equals(hash)], vec![session::last_seen_at::set(now)])
+            .update_many(vec![session::token_hash().equals(hash)], vec![session::last_seen_at().set(now)])
             .await?;
     }
     db.user().find_unique(user::UniqueWhere::Id(found.user_id)).first().await
@@ -62,16 +62,13 @@ pub async fn resolve(
 
 /// Ends the session of `token` (sign-out); nothing if there is none.
 pub async fn end(db: &db::Db, token: &str) -> Result<(), DbError> {
-    db.session().delete_many(vec![session::token_hash::equals(token_hash(token))]).await?;
+    db.session().delete_many(vec![session::token_hash().equals(token_hash(token))]).await?;
     Ok(())
 }
 
 /// Deletes every session past its expiry or idle period; returns how many.
 pub async fn prune(db: &db::Db, policy: SessionPolicy, now: DateTime<Utc>) -> Result<u64, DbError> {
     db.session()
-        .delete_many(vec![session::WhereParam::Or(vec![
-            session::expires_at::lte(now),
-            session::last_seen_at::lte(now - policy.idle),
-        ])])
+        .delete_many(vec![db::or(vec![session::expires_at().lte(now), session::last_seen_at().lte(now - policy.idle)])])
         .await
 }

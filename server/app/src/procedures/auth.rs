@@ -127,10 +127,10 @@ impl From<db::DbError> for LoginError {
 /// the account when the count calls for it. A count whose last lock ended long ago starts over.
 async fn record_failure(db: &db::Db, found: &db::User, now: chrono::DateTime<Utc>) -> Result<(), db::DbError> {
     let stale = found.locked_until.is_some_and(|until| now >= until + LONGEST_LOCK);
-    let count = if stale { user::failed_logins::set(1) } else { user::failed_logins::increment(1) };
+    let count = if stale { user::failed_logins().set(1) } else { user::failed_logins().increment(1) };
     let counted = db.user().update(user::UniqueWhere::Id(found.id), vec![count]).await?;
     if let Some(lock) = lock_after(counted.failed_logins) {
-        db.user().update(user::UniqueWhere::Id(found.id), vec![user::locked_until::set(Some(now + lock))]).await?;
+        db.user().update(user::UniqueWhere::Id(found.id), vec![user::locked_until().set(Some(now + lock))]).await?;
     }
     Ok(())
 }
@@ -167,7 +167,7 @@ async fn login(ctx: Ctx, Valid(input): Valid<Login>) -> Result<Viewer, LoginErro
         return Err(LoginError::InvalidCredentials);
     }
     if found.failed_logins > 0 || found.locked_until.is_some() {
-        let set = vec![user::failed_logins::set(0), user::locked_until::set(None)];
+        let set = vec![user::failed_logins().set(0), user::locked_until().set(None)];
         db.user().update(user::UniqueWhere::Id(found.id), set).await?;
     }
     // A fresh token at every sign-in; the previous cookie's session, if any, ends.

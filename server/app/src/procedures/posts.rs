@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, time::Duration};
 
 use axum::http::StatusCode;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use db::{Client, DbError, Post, SortOrder, post, post_tag, tag};
+use db::{Client, DbError, Include, Post, SortOrder, post, tag, user};
 use isthmus_db_runtime::chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use rpc::{FieldErrors, Internal, ProcedureError, Revalidate, Valid};
 use serde::{Deserialize, Serialize};
@@ -282,17 +282,16 @@ fn decode_cursor(cursor: &str) -> Option<(DateTime<Utc>, i32)> {
     Some((Utc.timestamp_millis_opt(millis.parse().ok()?).single()?, id.parse().ok()?))
 }
 
-/// The tag names of each post, by post id (two queries for any number of posts).
+/// The tag names of each post, by post id (one query for any number of posts).
 async fn tags_of(db: &db::Db, posts: &[Post]) -> Result<BTreeMap<i32, Vec<String>>, DbError> {
     let ids: Vec<i32> = posts.iter().map(|post| post.id).collect();
-    let links = db.post_tag().find_many(vec![post_tag::post_id::in_vec(ids)]).exec().await?;
-    let links = db::PostTag::with_tag(links, db).await?;
-    let mut by_post: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    for link in links {
-        by_post.entry(link.post_tag.post_id).or_default().push(link.tag.name);
-    }
-    by_post.values_mut().for_each(|names| names.sort());
-    Ok(by_post)
+    let rows = db.post().find_many(vec![post::id().in_vec(ids)]).select(post::id()).include(tag_names()).exec().await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The names of a post's tags, in order.
+fn tag_names() -> impl Include<Post, Output = Vec<String>> {
+    post::tags().select(tag::name()).order_by(tag::name().order(SortOrder::Asc))
 }
 
 /// `posts.list`; public for the benchmark, which also serves it uncached.
@@ -300,44 +299,46 @@ pub async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, 
     let db = &ctx.state.db;
     let take = input.take.unwrap_or(20);
     // A published post always has a date; saying so keeps the keyset and the page size exact.
-    let mut filters = vec![post::published::equals(true), post::published_at::not(None)];
+    let mut filters = vec![post::published().equals(true), post::published_at().not(None)];
     if let Some(cursor) = &input.after {
         let (at, id) = decode_cursor(cursor).ok_or(PostsError::InvalidCursor)?;
-        filters.push(post::WhereParam::Or(vec![
-            post::published_at::lt(Some(at)),
-            post::WhereParam::And(vec![post::published_at::equals(Some(at)), post::id::lt(id)]),
+        filters.push(db::or(vec![
+            post::published_at().lt(Some(at)),
+            db::and(vec![post::published_at().equals(Some(at)), post::id().lt(id)]),
         ]));
     }
     if let Some(name) = &input.tag {
-        filters.push(post::tags::some(vec![post_tag::tag::is(vec![tag::name::equals(name.to_lowercase())])]));
+        filters.push(post::tags().some(vec![tag::name().equals(name.to_lowercase())]));
     }
-    let mut posts = db
+    // Only the columns a list item shows: never the author's account fields.
+    let author = post::author().select((user::id(), user::name()));
+    let mut rows = db
         .post()
         .find_many(filters)
-        .order_by(post::published_at::order(SortOrder::Desc))
-        .order_by(post::id::order(SortOrder::Desc))
+        .order_by(post::published_at().order(SortOrder::Desc))
+        .order_by(post::id().order(SortOrder::Desc))
         .take(u64::from(take) + 1)
+        .select((post::id(), post::title(), post::slug(), post::published_at(), post::body()))
+        .include((author, tag_names()))
         .exec()
         .await?;
-    let more = posts.len() > take as usize;
-    posts.truncate(take as usize);
-    let mut tags = tags_of(db, &posts).await?;
-    let posts = Post::with_author(posts, db).await?;
+    let more = rows.len() > take as usize;
+    rows.truncate(take as usize);
     let next = more
-        .then(|| posts.last())
+        .then(|| rows.last())
         .flatten()
-        .and_then(|last| Some(encode_cursor(last.post.published_at?, last.post.id)));
-    let items = posts
+        .and_then(|((id, _, _, published_at, _), _)| Some(encode_cursor((*published_at)?, *id)));
+    let items = rows
         .into_iter()
-        .filter_map(|row| {
+        .filter_map(|((id, title, slug, published_at, body), ((author_id, author_name), tags))| {
             Some(PostSummary {
-                id: row.post.id,
-                published_at: iso(row.post.published_at?),
-                excerpt: markdown::excerpt(&row.post.body, EXCERPT_CHARS),
-                tags: tags.remove(&row.post.id).unwrap_or_default(),
-                author: AuthorRef { id: row.author.id, name: row.author.name },
-                title: row.post.title,
-                slug: row.post.slug,
+                id,
+                published_at: iso(published_at?),
+                excerpt: markdown::excerpt(&body, EXCERPT_CHARS),
+                tags,
+                author: AuthorRef { id: author_id, name: author_name },
+                title,
+                slug,
             })
         })
         .collect();
@@ -346,19 +347,21 @@ pub async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, 
 
 async fn by_slug(ctx: Ctx, input: BySlug) -> Result<PostDetail, PostsError> {
     let db = &ctx.state.db;
-    let found =
-        db.post().find_first(vec![post::slug::equals(input.slug), post::published::equals(true)]).first().await?;
-    let found = found.ok_or(PostsError::NotFound)?;
-    let mut tags = tags_of(db, std::slice::from_ref(&found)).await?;
-    let row = Post::with_author(vec![found], db).await?.pop().ok_or(PostsError::NotFound)?;
+    let (found, ((author_id, author_name), tags)) = db
+        .post()
+        .find_first(vec![post::slug().equals(input.slug), post::published().equals(true)])
+        .include((post::author().select((user::id(), user::name())), tag_names()))
+        .first()
+        .await?
+        .ok_or(PostsError::NotFound)?;
     Ok(PostDetail {
-        id: row.post.id,
-        published_at: iso(row.post.published_at.ok_or(PostsError::NotFound)?),
-        html: markdown::to_html(&row.post.body),
-        tags: tags.remove(&row.post.id).unwrap_or_default(),
-        author: AuthorRef { id: row.author.id, name: row.author.name },
-        title: row.post.title,
-        slug: row.post.slug,
+        id: found.id,
+        published_at: iso(found.published_at.ok_or(PostsError::NotFound)?),
+        html: markdown::to_html(&found.body),
+        tags,
+        author: AuthorRef { id: author_id, name: author_name },
+        title: found.title,
+        slug: found.slug,
     })
 }
 
@@ -366,8 +369,8 @@ async fn mine(ctx: AuthorCtx) -> Result<Vec<OwnPost>, PostsError> {
     let db = &ctx.state.db;
     let posts = db
         .post()
-        .find_many(vec![post::author_id::equals(ctx.viewer.id)])
-        .order_by(post::updated_at::order(SortOrder::Desc))
+        .find_many(vec![post::author_id().equals(ctx.viewer.id)])
+        .order_by(post::updated_at().order(SortOrder::Desc))
         .exec()
         .await?;
     let mut tags = tags_of(db, &posts).await?;
@@ -403,19 +406,13 @@ fn slug_taken() -> PostsError {
     }
 }
 
-/// Replaces the tags of `post_id` with `names`, creating tags that do not exist yet.
-pub async fn set_tags(db: &impl Client, post_id: i32, names: &[String]) -> Result<(), DbError> {
-    db.post_tag().delete_many(vec![post_tag::post_id::equals(post_id)]).await?;
-    let mut links = Vec::with_capacity(names.len());
+/// Replaces the tags of `post` with `names`, creating tags that do not exist yet.
+pub async fn set_tags(db: &impl Client, post: &Post, names: &[String]) -> Result<(), DbError> {
+    let mut tags = Vec::with_capacity(names.len());
     for name in names {
-        let found =
-            db.tag().upsert(tag::UniqueWhere::Name(name.clone()), tag::Create::new(name.clone()), vec![]).await?;
-        links.push(post_tag::Create::new(post_id, found.id));
+        tags.push(db.tag().upsert(tag::UniqueWhere::Name(name.clone()), tag::Create::new(name.clone()), vec![]).await?);
     }
-    if !links.is_empty() {
-        db.post_tag().create_many(links).await?;
-    }
-    Ok(())
+    post::tags().set(db, post, &tags).await
 }
 
 async fn own_post(db: &db::Db, found: Post) -> Result<OwnPost, PostsError> {
@@ -462,7 +459,7 @@ async fn create(ctx: AuthorCtx, Valid(input): Valid<PostInput>) -> Result<OwnPos
         .transaction(|tx| async move {
             let create = post::Create::new(input.slug, input.title, input.body, author);
             let created = tx.post().create(create).await.map_err(slug_or_other)?;
-            set_tags(&tx, created.id, &input.tags).await?;
+            set_tags(&tx, &created, &input.tags).await?;
             Ok::<_, PostsError>(created)
         })
         .await?;
@@ -473,12 +470,12 @@ async fn update(ctx: AuthorCtx, Valid(input): Valid<UpdatePost>) -> Result<OwnPo
     let db = &ctx.state.db;
     let before = editable(&ctx, input.id).await?;
     let (id, content) = (before.id, input.post);
-    let set = vec![post::title::set(content.title), post::slug::set(content.slug), post::body::set(content.body)];
+    let set = vec![post::title().set(content.title), post::slug().set(content.slug), post::body().set(content.body)];
     // The post and its tags together, or neither.
     let updated = db
         .transaction(|tx| async move {
             let updated = tx.post().update(post::UniqueWhere::Id(id), set).await.map_err(slug_or_other)?;
-            set_tags(&tx, updated.id, &content.tags).await?;
+            set_tags(&tx, &updated, &content.tags).await?;
             Ok::<_, PostsError>(updated)
         })
         .await?;
@@ -493,7 +490,7 @@ async fn set_published(ctx: AuthorCtx, id: i32, published: bool) -> Result<OwnPo
         (true, Some(first)) => Some(first),
         (true, None) => Some(Utc::now()),
     };
-    let set = vec![post::published::set(published), post::published_at::set(published_at)];
+    let set = vec![post::published().set(published), post::published_at().set(published_at)];
     let updated = ctx.state.db.post().update(post::UniqueWhere::Id(found.id), set).await?;
     revalidate(&ctx, &[&updated.slug]);
     own_post(&ctx.state.db, updated).await

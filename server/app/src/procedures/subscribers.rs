@@ -56,8 +56,8 @@ async fn list(ctx: AuthorCtx, Valid(input): Valid<ListSubscribers>) -> Result<Su
     let items = db
         .subscriber()
         .find_many(vec![])
-        .order_by(subscriber::subscribed_at::order(SortOrder::Desc))
-        .order_by(subscriber::id::order(SortOrder::Desc))
+        .order_by(subscriber::subscribed_at().order(SortOrder::Desc))
+        .order_by(subscriber::id().order(SortOrder::Desc))
         .skip(u64::from(input.skip.unwrap_or(0)))
         .take(u64::from(input.take.unwrap_or(50)))
         .exec()

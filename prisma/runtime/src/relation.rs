@@ -1,0 +1,533 @@
+//! Relations between models, declared by generated code (`pub fn author() -> Relation<…>`):
+//! relation filters (`some`/`every`/`none`, `is`/`is_not`) as `EXISTS` subqueries, and
+//! `include`, which loads the related rows of many parents in one query per level.
+
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    hash::Hash,
+    marker::PhantomData,
+};
+
+use sea_query::{Expr, ExprTrait, JoinType, OnConflict, Order, Query};
+
+use crate::{
+    Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
+    filter::{Filter, OrderBy, Scope, all_of},
+    model::{Model, Select, Whole, unique_expr},
+};
+
+/// How the rows of two models are linked.
+#[derive(Clone, Copy, Debug)]
+pub enum Link {
+    /// Columns of the parent equal columns of the child, pairwise: a foreign key on either side.
+    Direct {
+        /// The parent's columns.
+        near: &'static [&'static str],
+        /// The child's columns, in the same order.
+        far: &'static [&'static str],
+    },
+    /// Through a join table (an implicit many-to-many: `_PostToTag` with columns `A` and `B`).
+    Join {
+        /// The join table.
+        table: &'static str,
+        /// Its column holding the parent's key.
+        near_column: &'static str,
+        /// Its column holding the child's key.
+        far_column: &'static str,
+        /// The parent's key column.
+        near: &'static str,
+        /// The child's key column.
+        far: &'static str,
+    },
+}
+
+/// How many related rows a parent has, and what an include yields for it.
+pub trait Cardinality: Send + Sync + 'static {
+    /// What a parent gets: `T`, `Option<T>` or `Vec<T>`.
+    type Out<T: Send>: Send;
+    /// The related rows of one parent, shaped.
+    fn shape<T: Send>(rows: Vec<T>, model: &'static str) -> Result<Self::Out<T>, DbError>;
+}
+
+/// Exactly one related row (a required to-one relation).
+pub struct One;
+/// At most one related row (an optional to-one relation, or the back side of a one-to-one).
+pub struct Optional;
+/// Any number of related rows.
+pub struct Many;
+
+impl Cardinality for One {
+    type Out<T: Send> = T;
+    fn shape<T: Send>(rows: Vec<T>, model: &'static str) -> Result<T, DbError> {
+        rows.into_iter().next().ok_or(DbError::NotFound { model })
+    }
+}
+
+impl Cardinality for Optional {
+    type Out<T: Send> = Option<T>;
+    fn shape<T: Send>(rows: Vec<T>, _: &'static str) -> Result<Option<T>, DbError> {
+        Ok(rows.into_iter().next())
+    }
+}
+
+impl Cardinality for Many {
+    type Out<T: Send> = Vec<T>;
+    fn shape<T: Send>(rows: Vec<T>, _: &'static str) -> Result<Vec<T>, DbError> {
+        Ok(rows)
+    }
+}
+
+/// The key that links rows: one value, or a tuple for compound foreign keys.
+pub trait Key: Hash + Eq + Clone + Send + Sync + 'static {
+    /// The key's values, bound, in column order.
+    fn to_exprs(&self, provider: Provider) -> Vec<Expr>;
+    /// Reads the key from `columns` of `row`; `None` when any of them is NULL.
+    fn decode(row: &DbRow, columns: &[&str]) -> Result<Option<Self>, DbError>;
+}
+
+impl<T: DbValue + Hash + Eq + Clone + Send + Sync + 'static> Key for T {
+    fn to_exprs(&self, provider: Provider) -> Vec<Expr> {
+        vec![self.to_expr(provider)]
+    }
+    fn decode(row: &DbRow, columns: &[&str]) -> Result<Option<Self>, DbError> {
+        T::decode_nullable(row, columns[0])
+    }
+}
+
+macro_rules! tuple_key {
+    ($($name:ident $index:tt),*) => {
+        impl<$($name: DbValue + Hash + Eq + Clone + Send + Sync + 'static),*> Key for ($($name,)*) {
+            fn to_exprs(&self, provider: Provider) -> Vec<Expr> {
+                vec![$(self.$index.to_expr(provider)),*]
+            }
+            fn decode(row: &DbRow, columns: &[&str]) -> Result<Option<Self>, DbError> {
+                Ok(Some(($(match $name::decode_nullable(row, columns[$index])? {
+                    Some(value) => value,
+                    None => return Ok(None),
+                },)*)))
+            }
+        }
+    };
+}
+
+tuple_key!(A 0, B 1);
+tuple_key!(A 0, B 1, C 2);
+tuple_key!(A 0, B 1, C 2, D 3);
+
+/// The names under which a relation read returns each row's link key.
+const KEY_COLUMNS: [&str; 4] = ["__key0", "__key1", "__key2", "__key3"];
+
+/// The relation from model `F` to model `T`, with `C` related rows per parent, linked by a
+/// key of type `K`; an include yields `S` of each related row (the whole row unless
+/// [`Relation::select`]ed). Generated per relation field; filters and include options are
+/// added to it.
+pub struct Relation<F, T, C, K, S = Whole> {
+    link: Link,
+    near_key: fn(&F) -> Option<K>,
+    far_key: fn(&T) -> Option<K>,
+    filters: Vec<Filter<T>>,
+    order: Vec<OrderBy<T>>,
+    select: S,
+    cardinality: PhantomData<fn() -> C>,
+}
+
+impl<F: Model, T: Model, C: Cardinality, K: Key> Relation<F, T, C, K> {
+    /// A relation: how rows link, how a parent's key is read, and how a child's key is read
+    /// (for a join table, the child's id).
+    pub fn new(link: Link, near_key: fn(&F) -> Option<K>, far_key: fn(&T) -> Option<K>) -> Self {
+        Relation {
+            link,
+            near_key,
+            far_key,
+            filters: Vec::new(),
+            order: Vec::new(),
+            select: Whole,
+            cardinality: PhantomData,
+        }
+    }
+}
+
+impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C, K, S> {
+    /// `EXISTS (SELECT 1 FROM <T> WHERE <linked to the outer row> AND <filters>)`.
+    fn exists(link: Link, outer: &Scope, filters: &[Filter<T>]) -> Expr {
+        let inner = outer.nested();
+        let mut select = Query::select();
+        select.expr(Expr::val(1)).from_as(T::TABLE, inner.table());
+        match link {
+            Link::Direct { near, far } => {
+                for (near, far) in near.iter().zip(far) {
+                    select.and_where(inner.column(far).equals((outer.table(), *near)));
+                }
+            }
+            Link::Join { table, near_column, far_column, near, far } => {
+                let join = inner.beside("j");
+                select
+                    .join_as(
+                        JoinType::InnerJoin,
+                        table,
+                        join.clone(),
+                        Expr::col((join.clone(), far_column)).equals((inner.table(), far)),
+                    )
+                    .and_where(Expr::col((join, near_column)).equals((outer.table(), near)));
+            }
+        }
+        select.and_where(all_of(filters, &inner));
+        Expr::exists(select)
+    }
+
+    fn filter(&self, filters: Vec<Filter<T>>, build: fn(Link, &Scope, &[Filter<T>]) -> Expr) -> Filter<F> {
+        let link = self.link;
+        Filter::new(move |scope| build(link, scope, &filters))
+    }
+
+    /// Keeps only the related rows that match every filter when included.
+    pub fn filter_by(mut self, filters: Vec<Filter<T>>) -> Self {
+        self.filters.extend(filters);
+        self
+    }
+
+    /// Orders the related rows of each parent when included.
+    pub fn order_by(mut self, order: OrderBy<T>) -> Self {
+        self.order.push(order);
+        self
+    }
+
+    /// Includes only some columns of the related rows: `post::author().select(user::name())`.
+    pub fn select<S2: Select<T>>(self, select: S2) -> Relation<F, T, C, K, S2> {
+        Relation {
+            link: self.link,
+            near_key: self.near_key,
+            far_key: self.far_key,
+            filters: self.filters,
+            order: self.order,
+            select,
+            cardinality: PhantomData,
+        }
+    }
+
+    /// Also loads relations of the related rows: `post::author().with(user::posts())`.
+    pub fn with<I: Include<T>>(self, include: I) -> Nested<Self, I> {
+        Nested { outer: self, inner: include }
+    }
+
+    /// The parent's columns that hold the link key.
+    fn near_columns(&self) -> Vec<&'static str> {
+        match self.link {
+            Link::Direct { near, .. } => near.to_vec(),
+            Link::Join { near, .. } => vec![near],
+        }
+    }
+
+    /// The related rows of every parent in one query: per parent, the indexes of its rows in
+    /// the returned list (a row related to several parents is read once).
+    async fn load_rows(
+        &self,
+        conn: &impl Conn,
+        parents: &[DbRow],
+        extra_columns: &[&'static str],
+    ) -> Result<(Vec<DbRow>, Vec<Vec<usize>>), DbError> {
+        let provider = conn.provider();
+        let near = self.near_columns();
+        let keys: Vec<Option<K>> = parents.iter().map(|row| K::decode(row, &near)).collect::<Result<_, _>>()?;
+        let mut seen = HashSet::new();
+        let distinct: Vec<&K> = keys.iter().flatten().filter(|key| seen.insert(*key)).collect();
+        if distinct.is_empty() {
+            return Ok((Vec::new(), vec![Vec::new(); parents.len()]));
+        }
+        let scope = Scope::top(provider, T::TABLE);
+        let mut select = Query::select();
+        let mut columns = self.select.columns();
+        columns.extend(extra_columns);
+        select.columns(columns.into_iter().map(|column| (T::TABLE, column))).from(T::TABLE);
+        let key_columns = match self.link {
+            Link::Direct { far, .. } => {
+                for (column, alias) in far.iter().zip(KEY_COLUMNS) {
+                    select.expr_as(scope.column(column), alias);
+                }
+                select.and_where(in_keys(far.iter().map(|column| scope.column(column)).collect(), &distinct, provider));
+                &KEY_COLUMNS[..far.len()]
+            }
+            Link::Join { table, near_column, far_column, far, .. } => {
+                let join = scope.beside("j");
+                select
+                    .expr_as(Expr::col((join.clone(), near_column)), KEY_COLUMNS[0])
+                    .join_as(
+                        JoinType::InnerJoin,
+                        table,
+                        join.clone(),
+                        Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
+                    )
+                    .and_where(in_keys(vec![Expr::col((join, near_column))], &distinct, provider));
+                &KEY_COLUMNS[..1]
+            }
+        };
+        select.and_where(all_of(&self.filters, &scope));
+        for key in &self.order {
+            select.order_by((T::TABLE, key.column), Order::from(key.order));
+        }
+        let rows = fetch_all(conn, &select).await?;
+        let mut by_key: HashMap<K, Vec<usize>> = HashMap::new();
+        for (index, row) in rows.iter().enumerate() {
+            if let Some(key) = K::decode(row, key_columns)? {
+                by_key.entry(key).or_default().push(index);
+            }
+        }
+        let groups =
+            keys.into_iter().map(|key| key.and_then(|key| by_key.get(&key).cloned()).unwrap_or_default()).collect();
+        Ok((rows, groups))
+    }
+}
+
+/// `columns IN keys`: `c IN (…)` for one column, `(c1 = … AND c2 = …) OR …` for compounds.
+fn in_keys<K: Key>(columns: Vec<Expr>, keys: &[&K], provider: Provider) -> Expr {
+    if let [column] = columns.as_slice() {
+        return column.clone().is_in(keys.iter().flat_map(|key| key.to_exprs(provider)));
+    }
+    keys.iter()
+        .map(|key| {
+            columns
+                .iter()
+                .zip(key.to_exprs(provider))
+                .map(|(column, value)| column.clone().eq(value))
+                .reduce(|a, b| a.and(b))
+                .unwrap_or_else(|| Expr::val(false))
+        })
+        .reduce(|a, b| a.or(b))
+        .unwrap_or_else(|| Expr::val(false))
+}
+
+impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
+    /// At least one related row matches every filter.
+    pub fn some(&self, filters: Vec<Filter<T>>) -> Filter<F> {
+        self.filter(filters, |link, scope, filters| Self::exists(link, scope, filters))
+    }
+
+    /// Every related row matches every filter (true when there are none).
+    pub fn every(&self, filters: Vec<Filter<T>>) -> Filter<F> {
+        let negated = vec![crate::filter::not(filters)];
+        self.filter(negated, |link, scope, filters| Self::exists(link, scope, filters).not())
+    }
+
+    /// No related row matches every filter.
+    pub fn none(&self, filters: Vec<Filter<T>>) -> Filter<F> {
+        self.filter(filters, |link, scope, filters| Self::exists(link, scope, filters).not())
+    }
+}
+
+macro_rules! to_one_filters {
+    ($cardinality:ty) => {
+        impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, $cardinality, K, S> {
+            /// The related row exists and matches every filter.
+            pub fn is(&self, filters: Vec<Filter<T>>) -> Filter<F> {
+                self.filter(filters, |link, scope, filters| Self::exists(link, scope, filters))
+            }
+
+            /// There is no related row matching every filter.
+            pub fn is_not(&self, filters: Vec<Filter<T>>) -> Filter<F> {
+                self.filter(filters, |link, scope, filters| Self::exists(link, scope, filters).not())
+            }
+        }
+    };
+}
+
+to_one_filters!(One);
+to_one_filters!(Optional);
+
+/// Relations loaded for a list of parent rows of model `F` (`include`): one relation, a
+/// relation with nested includes ([`Relation::with`]), or a tuple of them.
+pub trait Include<F>: Send + Sync {
+    /// What each parent gets.
+    type Output: Clone + Send;
+
+    /// The parent's columns the include reads its keys from (added to the parent's read).
+    fn parent_columns(&self) -> Vec<&'static str>;
+
+    /// Loads the related rows of every parent; one output per parent, in order.
+    fn load<C: Conn>(
+        &self,
+        conn: &C,
+        parents: &[DbRow],
+    ) -> impl Future<Output = Result<Vec<Self::Output>, DbError>> + Send;
+}
+
+impl<F, T, C, K, S> Include<F> for Relation<F, T, C, K, S>
+where
+    F: Model,
+    T: Model,
+    C: Cardinality,
+    C::Out<S::Output>: Clone,
+    K: Key,
+    S: Select<T>,
+    S::Output: Clone,
+{
+    type Output = C::Out<S::Output>;
+
+    fn parent_columns(&self) -> Vec<&'static str> {
+        self.near_columns()
+    }
+
+    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
+        let (rows, groups) = self.load_rows(conn, parents, &[]).await?;
+        let outputs: Vec<S::Output> = rows.iter().map(|row| self.select.decode(row)).collect::<Result<_, _>>()?;
+        groups.into_iter().map(|group| C::shape(group.iter().map(|&i| outputs[i].clone()).collect(), T::NAME)).collect()
+    }
+}
+
+/// A relation whose related rows come with relations of their own.
+pub struct Nested<R, I> {
+    outer: R,
+    inner: I,
+}
+
+impl<F, T, C, K, S, I> Include<F> for Nested<Relation<F, T, C, K, S>, I>
+where
+    F: Model,
+    T: Model,
+    C: Cardinality,
+    C::Out<(S::Output, I::Output)>: Clone,
+    K: Key,
+    S: Select<T>,
+    S::Output: Clone,
+    I: Include<T>,
+{
+    type Output = C::Out<(S::Output, I::Output)>;
+
+    fn parent_columns(&self) -> Vec<&'static str> {
+        self.outer.near_columns()
+    }
+
+    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
+        let (rows, groups) = self.outer.load_rows(conn, parents, &self.inner.parent_columns()).await?;
+        let nested = self.inner.load(conn, &rows).await?;
+        let outputs: Vec<(S::Output, I::Output)> = rows
+            .iter()
+            .zip(nested)
+            .map(|(row, nested)| Ok((self.outer.select.decode(row)?, nested)))
+            .collect::<Result<_, DbError>>()?;
+        groups.into_iter().map(|group| C::shape(group.iter().map(|&i| outputs[i].clone()).collect(), T::NAME)).collect()
+    }
+}
+
+macro_rules! tuple_include {
+    ($($name:ident $value:ident),*) => {
+        impl<F: Model, $($name: Include<F>),*> Include<F> for ($($name,)*) {
+            type Output = ($($name::Output,)*);
+
+            fn parent_columns(&self) -> Vec<&'static str> {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                let mut columns = Vec::new();
+                $(columns.extend($name.parent_columns());)*
+                columns
+            }
+
+            async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                $(let mut $value = $name.load(conn, parents).await?.into_iter();)*
+                Ok((0..parents.len()).filter_map(|_| Some(($($value.next()?,)*))).collect())
+            }
+        }
+    };
+}
+
+tuple_include!(A a, B b);
+tuple_include!(A a, B b, C c);
+tuple_include!(A a, B b, C c, D d);
+
+/// Nested writes of to-many relations: linking existing rows to a parent. Run them in the
+/// transaction that writes the parent (`db.transaction(|tx| …)`) to have both or neither.
+impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
+    fn parent_key(&self, parent: &F) -> Result<K, DbError> {
+        (self.near_key)(parent).ok_or(DbError::NotFound { model: F::NAME })
+    }
+
+    /// Links `parent` to each of `children`: a row in the join table of a many-to-many
+    /// (existing links are kept), or the children's foreign key set to the parent.
+    pub async fn connect(&self, conn: &impl Conn, parent: &F, children: &[T]) -> Result<u64, DbError> {
+        if children.is_empty() {
+            return Ok(0);
+        }
+        let provider = conn.provider();
+        let key = self.parent_key(parent)?.to_exprs(provider);
+        match self.link {
+            Link::Join { table, near_column, far_column, .. } => {
+                let mut insert = Query::insert();
+                insert.into_table(table).columns([near_column, far_column]);
+                for child in children {
+                    let child_key = (self.far_key)(child).ok_or(DbError::NotFound { model: T::NAME })?;
+                    insert.values_panic(key.iter().cloned().chain(child_key.to_exprs(provider)));
+                }
+                insert.on_conflict(OnConflict::columns([near_column, far_column]).do_nothing().to_owned());
+                execute(conn, &insert).await
+            }
+            Link::Direct { far, .. } => {
+                let mut linked = 0;
+                for child in children {
+                    let unique = child.unique().ok_or(DbError::NotFound { model: T::NAME })?;
+                    let mut update = Query::update();
+                    update
+                        .table(T::TABLE)
+                        .values(far.iter().copied().zip(key.iter().cloned()))
+                        .and_where(unique_expr(unique, &Scope::top(provider, T::TABLE)));
+                    linked += execute(conn, &update).await?;
+                }
+                Ok(linked)
+            }
+        }
+    }
+
+    /// Unlinks `children` from `parent` (many-to-many), or sets their foreign key to NULL
+    /// (which fails, as a constraint violation, when the relation is required).
+    pub async fn disconnect(&self, conn: &impl Conn, parent: &F, children: &[T]) -> Result<u64, DbError> {
+        if children.is_empty() {
+            return Ok(0);
+        }
+        let provider = conn.provider();
+        let key = self.parent_key(parent)?;
+        match self.link {
+            Link::Join { table, near_column, far_column, .. } => {
+                let child_keys: Vec<K> = children.iter().filter_map(self.far_key).collect();
+                let child_refs: Vec<&K> = child_keys.iter().collect();
+                let mut delete = Query::delete();
+                delete
+                    .from_table(table)
+                    .and_where(in_keys(vec![Expr::col(near_column)], &[&key], provider))
+                    .and_where(in_keys(vec![Expr::col(far_column)], &child_refs, provider));
+                execute(conn, &delete).await
+            }
+            Link::Direct { far, .. } => {
+                let scope = Scope::top(provider, T::TABLE);
+                let columns: Vec<Expr> = far.iter().map(|column| scope.column(column)).collect();
+                let mut unlinked = 0;
+                for child in children {
+                    let unique = child.unique().ok_or(DbError::NotFound { model: T::NAME })?;
+                    let mut update = Query::update();
+                    update
+                        .table(T::TABLE)
+                        .values(far.iter().map(|column| (*column, Expr::cust("NULL"))))
+                        .and_where(unique_expr(unique, &scope))
+                        .and_where(in_keys(columns.clone(), &[&key], provider));
+                    unlinked += execute(conn, &update).await?;
+                }
+                Ok(unlinked)
+            }
+        }
+    }
+
+    /// Makes `children` the exact set linked to `parent`: links the missing ones and unlinks
+    /// the others (many-to-many).
+    pub async fn set(&self, conn: &impl Conn, parent: &F, children: &[T]) -> Result<(), DbError> {
+        let Link::Join { table, near_column, .. } = self.link else {
+            return Err(DbError::Unsupported { operation: "set on a one-to-many relation" });
+        };
+        let provider = conn.provider();
+        let key = self.parent_key(parent)?;
+        let mut delete = Query::delete();
+        delete.from_table(table).and_where(in_keys(vec![Expr::col(near_column)], &[&key], provider));
+        execute(conn, &delete).await?;
+        self.connect(conn, parent, children).await?;
+        Ok(())
+    }
+}
