@@ -1,5 +1,7 @@
-//! The generator's fixture: its committed client and migrations must be what its schema
-//! gives now. (The application's are checked by the application's own tests.)
+//! The generator's fixtures (`prisma/fixtures/*`): each committed client and its migrations
+//! must be what its schema gives now, and each schema valid and formatted. Compiling the
+//! clients is `cargo build --workspace`'s part; running some of them, their own tests'.
+//! (The application's are checked by the application's own tests.)
 
 use std::path::{Path, PathBuf};
 
@@ -9,25 +11,50 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_owned()
 }
 
-fn fixture() -> Repo {
+fn fixtures() -> Vec<(String, Repo)> {
     let root = workspace_root();
-    let dir = root.join("prisma/fixture");
-    Repo::new(Layout::beside(root, &dir))
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("prisma/fixtures"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|dir| dir.join("schema.prisma").is_file())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            (name, Repo::new(Layout::beside(root.clone(), &dir)))
+        })
+        .collect()
 }
 
 #[test]
-fn the_fixture_client_matches_a_fresh_generate_and_its_migrations() {
-    let fixture = fixture();
-    let drifted = fixture.client_drift().expect("the schema engine runs (needs Node and `npm ci`)");
-    let fix = "run `cargo prisma --schema prisma/fixture/schema.prisma generate` and commit";
-    assert!(drifted.is_empty(), "the fixture's client differs from its schema in {drifted:?}: {fix}");
-    let engine = fixture.engine();
-    assert!(engine.validate().unwrap().is_empty(), "the fixture's schema is invalid");
-    let current = std::fs::read_to_string(engine.schema_path()).unwrap();
-    assert_eq!(
-        current,
-        engine.format().unwrap(),
-        "the fixture's schema is not formatted: run `cargo prisma --schema … format`"
+fn every_fixture_client_matches_a_fresh_generate_and_its_migrations() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 7, "the fixtures are found: {:?}", fixtures.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    for (name, fixture) in fixtures {
+        let schema = format!("prisma/fixtures/{name}/schema.prisma");
+        let drifted = fixture.client_drift().expect("the schema engine runs (needs Node and `npm ci`)");
+        let fix = format!("run `cargo prisma --schema {schema} generate` and commit");
+        assert!(drifted.is_empty(), "{name}: the client differs from its schema in {drifted:?}: {fix}");
+        let engine = fixture.engine();
+        assert!(engine.validate().unwrap().is_empty(), "{schema} is invalid");
+        let current = std::fs::read_to_string(engine.schema_path()).unwrap();
+        assert_eq!(
+            current,
+            engine.format().unwrap(),
+            "{schema} is not formatted: run `cargo prisma --schema … format`"
+        );
+        assert!(fixture.migrate_check().unwrap().is_empty(), "the migrations of {name} do not reproduce {schema}");
+    }
+}
+
+#[test]
+fn unsupported_fields_are_reported_with_their_place() {
+    let (_, scalars) = fixtures().into_iter().find(|(name, _)| name == "scalars").unwrap();
+    let (_, warnings) = scalars.render_client().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("prisma/fixtures/scalars/schema.prisma:") && warnings[0].contains("Sample.shape"),
+        "{warnings:?}"
     );
-    assert!(fixture.migrate_check().unwrap().is_empty(), "prisma/fixture/migrations do not reproduce its schema");
 }

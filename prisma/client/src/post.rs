@@ -58,11 +58,11 @@ pub enum UniqueWhere {
 impl runtime::UniqueKey for UniqueWhere {
     fn columns(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
         match self {
-            UniqueWhere::Id(id) => {
-                vec![("id", runtime::DbValue::to_expr(&id, provider))]
+            UniqueWhere::Id(v0) => {
+                vec![("id", runtime::DbValue::to_expr(&v0, provider))]
             }
-            UniqueWhere::Slug(slug) => {
-                vec![("slug", runtime::DbValue::to_expr(&slug, provider))]
+            UniqueWhere::Slug(v0) => {
+                vec![("slug", runtime::DbValue::to_expr(&v0, provider))]
             }
         }
     }
@@ -176,18 +176,13 @@ pub const fn updated_at() -> runtime::Column<Post, runtime::chrono::DateTime<run
 
 /// The `author` relation: filters (`some`/`every`/`none`, `is`/`is_not`) and `include`.
 pub fn author() -> runtime::Relation<Post, crate::user::User, runtime::One, i32> {
-    runtime::Relation::new(
-        runtime::Link::Direct { near: &["author_id"], far: &["id"] },
-        |row| Some(row.author_id),
-        |row| Some(row.id),
-    )
+    runtime::Relation::new(runtime::Link::Direct { near: &["author_id"], far: &["id"] }, |row| Some(row.author_id))
 }
 
 /// The `tags` relation: filters (`some`/`every`/`none`, `is`/`is_not`) and `include`.
 pub fn tags() -> runtime::Relation<Post, crate::tag::Tag, runtime::Many, i32> {
     runtime::Relation::new(
         runtime::Link::Join { table: "_PostToTag", near_column: "A", far_column: "B", near: "id", far: "id" },
-        |row| Some(row.id),
         |row| Some(row.id),
     )
 }

@@ -54,8 +54,8 @@ pub enum UniqueWhere {
 impl runtime::UniqueKey for UniqueWhere {
     fn columns(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
         match self {
-            UniqueWhere::TokenHash(token_hash) => {
-                vec![("token_hash", runtime::DbValue::to_expr(&token_hash, provider))]
+            UniqueWhere::TokenHash(v0) => {
+                vec![("token_hash", runtime::DbValue::to_expr(&v0, provider))]
             }
         }
     }
@@ -134,9 +134,5 @@ pub const fn last_seen_at() -> runtime::Column<Session, runtime::chrono::DateTim
 
 /// The `user` relation: filters (`some`/`every`/`none`, `is`/`is_not`) and `include`.
 pub fn user() -> runtime::Relation<Session, crate::user::User, runtime::One, i32> {
-    runtime::Relation::new(
-        runtime::Link::Direct { near: &["user_id"], far: &["id"] },
-        |row| Some(row.user_id),
-        |row| Some(row.id),
-    )
+    runtime::Relation::new(runtime::Link::Direct { near: &["user_id"], far: &["id"] }, |row| Some(row.user_id))
 }

@@ -42,11 +42,11 @@ pub enum UniqueWhere {
 impl runtime::UniqueKey for UniqueWhere {
     fn columns(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
         match self {
-            UniqueWhere::Id(id) => {
-                vec![("id", runtime::DbValue::to_expr(&id, provider))]
+            UniqueWhere::Id(v0) => {
+                vec![("id", runtime::DbValue::to_expr(&v0, provider))]
             }
-            UniqueWhere::Email(email) => {
-                vec![("email", runtime::DbValue::to_expr(&email, provider))]
+            UniqueWhere::Email(v0) => {
+                vec![("email", runtime::DbValue::to_expr(&v0, provider))]
             }
         }
     }

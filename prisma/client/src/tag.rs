@@ -33,11 +33,11 @@ pub enum UniqueWhere {
 impl runtime::UniqueKey for UniqueWhere {
     fn columns(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
         match self {
-            UniqueWhere::Id(id) => {
-                vec![("id", runtime::DbValue::to_expr(&id, provider))]
+            UniqueWhere::Id(v0) => {
+                vec![("id", runtime::DbValue::to_expr(&v0, provider))]
             }
-            UniqueWhere::Name(name) => {
-                vec![("name", runtime::DbValue::to_expr(&name, provider))]
+            UniqueWhere::Name(v0) => {
+                vec![("name", runtime::DbValue::to_expr(&v0, provider))]
             }
         }
     }
@@ -87,7 +87,6 @@ pub const fn name() -> runtime::Column<Tag, String> {
 pub fn posts() -> runtime::Relation<Tag, crate::post::Post, runtime::Many, i32> {
     runtime::Relation::new(
         runtime::Link::Join { table: "_PostToTag", near_column: "B", far_column: "A", near: "id", far: "id" },
-        |row| Some(row.id),
         |row| Some(row.id),
     )
 }

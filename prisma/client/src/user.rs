@@ -59,11 +59,11 @@ pub enum UniqueWhere {
 impl runtime::UniqueKey for UniqueWhere {
     fn columns(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
         match self {
-            UniqueWhere::Id(id) => {
-                vec![("id", runtime::DbValue::to_expr(&id, provider))]
+            UniqueWhere::Id(v0) => {
+                vec![("id", runtime::DbValue::to_expr(&v0, provider))]
             }
-            UniqueWhere::Email(email) => {
-                vec![("email", runtime::DbValue::to_expr(&email, provider))]
+            UniqueWhere::Email(v0) => {
+                vec![("email", runtime::DbValue::to_expr(&v0, provider))]
             }
         }
     }
@@ -166,18 +166,10 @@ pub const fn locked_until() -> runtime::Column<User, Option<runtime::chrono::Dat
 
 /// The `posts` relation: filters (`some`/`every`/`none`, `is`/`is_not`) and `include`.
 pub fn posts() -> runtime::Relation<User, crate::post::Post, runtime::Many, i32> {
-    runtime::Relation::new(
-        runtime::Link::Direct { near: &["id"], far: &["author_id"] },
-        |row| Some(row.id),
-        |row| Some(row.author_id),
-    )
+    runtime::Relation::new(runtime::Link::Direct { near: &["id"], far: &["author_id"] }, |row| Some(row.id))
 }
 
 /// The `sessions` relation: filters (`some`/`every`/`none`, `is`/`is_not`) and `include`.
 pub fn sessions() -> runtime::Relation<User, crate::session::Session, runtime::Many, i32> {
-    runtime::Relation::new(
-        runtime::Link::Direct { near: &["id"], far: &["user_id"] },
-        |row| Some(row.id),
-        |row| Some(row.user_id),
-    )
+    runtime::Relation::new(runtime::Link::Direct { near: &["id"], far: &["user_id"] }, |row| Some(row.id))
 }

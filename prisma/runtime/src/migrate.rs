@@ -39,12 +39,17 @@ pub struct Migrations {
 }
 
 impl Migrations {
-    /// The migrations for `provider`'s database.
-    pub fn for_provider(&self, provider: Provider) -> &'static [Migration] {
-        match provider {
-            Provider::Sqlite => self.sqlite,
-            Provider::Postgresql => self.postgresql,
+    /// The migrations for `provider`'s database; an error when the schema has none for it and
+    /// some for the other (a schema with PostgreSQL-only types runs on PostgreSQL only).
+    pub fn for_provider(&self, provider: Provider) -> Result<&'static [Migration], MigrateError> {
+        let (own, other) = match provider {
+            Provider::Sqlite => (self.sqlite, self.postgresql),
+            Provider::Postgresql => (self.postgresql, self.sqlite),
+        };
+        if own.is_empty() && !other.is_empty() {
+            return Err(MigrateError::WrongProvider { provider: provider.as_str() });
         }
+        Ok(own)
     }
 }
 
@@ -58,6 +63,15 @@ pub enum MigrateError {
         path: String,
         /// The I/O error.
         message: String,
+    },
+    /// The schema has no migrations for this database's provider.
+    #[error(
+        "the schema has no {provider} migrations: it uses PostgreSQL-only types (@db.*, scalar lists); \
+         connect to PostgreSQL"
+    )]
+    WrongProvider {
+        /// The provider of the database.
+        provider: &'static str,
     },
     /// An applied migration's SQL no longer matches the checksum recorded for it.
     #[error(

@@ -14,7 +14,7 @@ use sea_query::{Expr, ExprTrait, JoinType, OnConflict, Order, Query};
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
     filter::{Filter, OrderBy, Scope, all_of},
-    model::{Model, Select, Whole, unique_expr},
+    model::{Model, Select, UniqueKey, Whole, unique_expr},
 };
 
 /// How the rows of two models are linked.
@@ -125,7 +125,6 @@ const KEY_COLUMNS: [&str; 4] = ["__key0", "__key1", "__key2", "__key3"];
 pub struct Relation<F, T, C, K, S = Whole> {
     link: Link,
     near_key: fn(&F) -> Option<K>,
-    far_key: fn(&T) -> Option<K>,
     filters: Vec<Filter<T>>,
     order: Vec<OrderBy<T>>,
     select: S,
@@ -133,18 +132,9 @@ pub struct Relation<F, T, C, K, S = Whole> {
 }
 
 impl<F: Model, T: Model, C: Cardinality, K: Key> Relation<F, T, C, K> {
-    /// A relation: how rows link, how a parent's key is read, and how a child's key is read
-    /// (for a join table, the child's id).
-    pub fn new(link: Link, near_key: fn(&F) -> Option<K>, far_key: fn(&T) -> Option<K>) -> Self {
-        Relation {
-            link,
-            near_key,
-            far_key,
-            filters: Vec::new(),
-            order: Vec::new(),
-            select: Whole,
-            cardinality: PhantomData,
-        }
+    /// A relation: how rows link, and how a parent's key is read (for writes).
+    pub fn new(link: Link, near_key: fn(&F) -> Option<K>) -> Self {
+        Relation { link, near_key, filters: Vec::new(), order: Vec::new(), select: Whole, cardinality: PhantomData }
     }
 }
 
@@ -198,7 +188,6 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         Relation {
             link: self.link,
             near_key: self.near_key,
-            far_key: self.far_key,
             filters: self.filters,
             order: self.order,
             select,
@@ -436,6 +425,13 @@ tuple_include!(A a, B b);
 tuple_include!(A a, B b, C c);
 tuple_include!(A a, B b, C c, D d);
 
+/// The bound id of `row`, which an implicit many-to-many's join table refers to (its model
+/// has a single-field id, which the generator checks).
+fn child_id<T: Model>(row: &T, provider: Provider) -> Result<Expr, DbError> {
+    let unique = row.unique().ok_or(DbError::NotFound { model: T::NAME })?;
+    unique.columns(provider).into_iter().next().map(|(_, value)| value).ok_or(DbError::NotFound { model: T::NAME })
+}
+
 /// Nested writes of to-many relations: linking existing rows to a parent. Run them in the
 /// transaction that writes the parent (`db.transaction(|tx| …)`) to have both or neither.
 impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
@@ -456,8 +452,7 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
                 let mut insert = Query::insert();
                 insert.into_table(table).columns([near_column, far_column]);
                 for child in children {
-                    let child_key = (self.far_key)(child).ok_or(DbError::NotFound { model: T::NAME })?;
-                    insert.values_panic(key.iter().cloned().chain(child_key.to_exprs(provider)));
+                    insert.values_panic(key.iter().cloned().chain([child_id::<T>(child, provider)?]));
                 }
                 insert.on_conflict(OnConflict::columns([near_column, far_column]).do_nothing().to_owned());
                 execute(conn, &insert).await
@@ -488,13 +483,12 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
         let key = self.parent_key(parent)?;
         match self.link {
             Link::Join { table, near_column, far_column, .. } => {
-                let child_keys: Vec<K> = children.iter().filter_map(self.far_key).collect();
-                let child_refs: Vec<&K> = child_keys.iter().collect();
+                let ids = children.iter().map(|child| child_id::<T>(child, provider)).collect::<Result<Vec<_>, _>>()?;
                 let mut delete = Query::delete();
                 delete
                     .from_table(table)
                     .and_where(in_keys(vec![Expr::col(near_column)], &[&key], provider))
-                    .and_where(in_keys(vec![Expr::col(far_column)], &child_refs, provider));
+                    .and_where(Expr::col(far_column).is_in(ids));
                 execute(conn, &delete).await
             }
             Link::Direct { far, .. } => {

@@ -80,3 +80,46 @@ impl Drop for TempDatabase {
         }
     }
 }
+
+/// A migrated database for one test, on either backend: what generated clients are tested on.
+pub struct TestDb {
+    /// The pool on the test's database.
+    pub db: Db,
+    _temp: TempDatabase,
+}
+
+impl TestDb {
+    /// A fresh database of `provider` with `migrations` applied. Panics on failure.
+    pub async fn new(provider: Provider, migrations: &crate::migrate::Migrations) -> TestDb {
+        let temp = TempDatabase::create(provider).await;
+        let db = Db::connect(temp.url()).await.expect("the test database opens");
+        db.migrate(migrations.for_provider(provider).expect("the schema runs on this provider"))
+            .await
+            .expect("the migrations apply");
+        TestDb { db, _temp: temp }
+    }
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL, on a fresh database migrated
+/// with `migrations`: `on_both_backends! { migrations = MIGRATIONS; name(db) { … } }`.
+#[macro_export]
+macro_rules! on_both_backends {
+    (migrations = $migrations:expr; $($name:ident($db:ident) $body:block)*) => {
+        mod sqlite {
+            use super::*;
+            $(#[tokio::test] async fn $name() {
+                let test = $crate::testing::TestDb::new($crate::Provider::Sqlite, &$migrations).await;
+                let $db = &test.db;
+                $body
+            })*
+        }
+        mod postgresql {
+            use super::*;
+            $(#[tokio::test] async fn $name() {
+                let test = $crate::testing::TestDb::new($crate::Provider::Postgresql, &$migrations).await;
+                let $db = &test.db;
+                $body
+            })*
+        }
+    };
+}

@@ -155,7 +155,8 @@ fn truncate_to_millis(time: &DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(time.timestamp_millis()).unwrap_or(*time)
 }
 
-/// SQLite has no decimal type: the value travels as text so no digit is lost in transit.
+/// SQLite has no decimal type: the value travels as text so no digit is lost in transit, but
+/// the column's NUMERIC affinity keeps 15 significant digits (as with Prisma on SQLite).
 impl DbValue for Decimal {
     fn to_expr(&self, provider: Provider) -> Expr {
         match provider {
@@ -173,14 +174,16 @@ impl DbValue for Decimal {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
     fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
-        match row {
-            DbRow::Postgres(pg) => pg.try_get(column).map_err(|error| DbError::decode(column, error)),
+        let value: Option<Decimal> = match row {
+            DbRow::Postgres(pg) => pg.try_get(column).map_err(|error| DbError::decode(column, error))?,
             DbRow::Sqlite(_) => row
                 .get_text(column)?
                 .map(|text| text.parse().or_else(|_| Decimal::from_scientific(&text)))
                 .transpose()
-                .map_err(|error| DbError::decode(column, error)),
-        }
+                .map_err(|error| DbError::decode(column, error))?,
+        };
+        // PostgreSQL pads to the column's scale (`0.1000…` for `DECIMAL(65,30)`); Prisma reads `0.1`.
+        Ok(value.map(|decimal| decimal.normalize()))
     }
 }
 

@@ -112,7 +112,7 @@ async fn share_invalidations(db: &Db, cache: &ResponseCache) -> Result<(), Start
 /// was and stops start-up.
 pub async fn open_database(url: &str) -> Result<Db, StartupError> {
     let db = Db::connect(url).await?;
-    let applied = db.migrate(MIGRATIONS.for_provider(db.provider())).await?;
+    let applied = db.migrate(MIGRATIONS.for_provider(db.provider())?).await?;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }

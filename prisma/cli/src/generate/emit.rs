@@ -162,6 +162,25 @@ pub(super) fn crate_root(schema: &Schema) -> String {
         /// The queries of each model, on a [`Db`] or inside a transaction ([`Tx`]).
         pub trait Client: Conn + Sized {
             #(#accessors)*
+
+            /// Rows of SQL the builder cannot say, decoded as `T` (a tuple or a `sqlx::FromRow`
+            /// struct); `params` are bound to `$1`, `$2`, … and never spliced into `sql`.
+            fn query_as<T: runtime::FromRow>(
+                &self,
+                sql: &str,
+                params: Vec<runtime::Param>,
+            ) -> impl Future<Output = Result<Vec<T>, DbError>> + Send {
+                runtime::query_as(self, sql, params)
+            }
+
+            /// Runs a statement the builder cannot say; returns the number of rows it affected.
+            fn execute_raw(
+                &self,
+                sql: &str,
+                params: Vec<runtime::Param>,
+            ) -> impl Future<Output = Result<u64, DbError>> + Send {
+                runtime::execute_raw(self, sql, params)
+            }
         }
 
         impl<C: Conn> Client for C {}
@@ -216,20 +235,25 @@ pub(super) fn migrations(migrations: &MigrationNames) -> String {
     let list = |provider: &str, names: &[String]| {
         let entries = names.iter().map(|name| {
             let path = format!("{}/{provider}/{name}/migration.sql", migrations.folder);
-            quote!(Migration { name: Cow::Borrowed(#name), sql: Cow::Borrowed(include_str!(#path)) })
+            quote!(runtime::Migration { name: Cow::Borrowed(#name), sql: Cow::Borrowed(include_str!(#path)) })
         });
         quote!(&[#(#entries),*])
     };
+    let any = !(migrations.sqlite.is_empty() && migrations.postgresql.is_empty());
+    let cow = any.then(|| {
+        quote!(
+            use std::borrow::Cow;
+        )
+    });
     let sqlite = list("sqlite", migrations.sqlite);
     let postgresql = list("postgresql", migrations.postgresql);
     print(quote! {
         //! The migrations, embedded so the server needs no files at run time.
 
-        use std::borrow::Cow;
+        use ::isthmus_db_runtime::migrate as runtime;
+        #cow
 
-        use isthmus_db_runtime::migrate::{Migration, Migrations};
-
-        pub static MIGRATIONS: Migrations = Migrations { sqlite: #sqlite, postgresql: #postgresql };
+        pub static MIGRATIONS: runtime::Migrations = runtime::Migrations { sqlite: #sqlite, postgresql: #postgresql };
     })
 }
 
@@ -348,20 +372,21 @@ fn unique_enum(schema: &Schema, model: &Model) -> TokenStream {
     for unique in &model.uniques {
         let fields: Vec<&Field> = unique.iter().map(|&i| &model.fields[i]).collect();
         let variant = ident(&fields.iter().map(|f| pascal_case(&f.name)).collect::<String>());
-        let bound = fields.iter().map(|f| {
-            let (field_name, column) = (ident(&f.ident), &f.column);
-            quote!((#column, runtime::DbValue::to_expr(&#field_name, provider)))
+        // Bound as v0, v1, …: a field may be named like the `provider` parameter.
+        let values: Vec<_> = (0..fields.len()).map(|i| format_ident!("v{}", i)).collect();
+        let bound = fields.iter().zip(&values).map(|(f, value)| {
+            let column = &f.column;
+            quote!((#column, runtime::DbValue::to_expr(&#value, provider)))
         });
         let names: Vec<_> = fields.iter().map(|f| ident(&f.ident)).collect();
         if let [field] = fields.as_slice() {
             let ty = base_type(field);
-            let name = &names[0];
             variants.push(quote!(#variant(#ty)));
-            arms.push(quote!(UniqueWhere::#variant(#name) => vec![#(#bound),*]));
+            arms.push(quote!(UniqueWhere::#variant(v0) => vec![#(#bound),*]));
         } else {
             let types = fields.iter().map(|f| base_type(f));
             variants.push(quote!(#variant { #(#names: #types),* }));
-            arms.push(quote!(UniqueWhere::#variant { #(#names),* } => vec![#(#bound),*]));
+            arms.push(quote!(UniqueWhere::#variant { #(#names: #values),* } => vec![#(#bound),*]));
         }
     }
     quote! {
@@ -580,7 +605,7 @@ fn relation_fn(schema: &Schema, model: &Model, relation: &Relation) -> TokenStre
             .collect();
         if let [one] = types.as_slice() { one.clone() } else { quote!((#(#types),*)) }
     };
-    let (link, key, near_key, far_key) = match &relation.link {
+    let (link, key, near_key) = match &relation.link {
         Link::Direct { near, far } => {
             let near_columns = near.iter().map(|&i| &model.fields[i].column);
             let far_columns = far.iter().map(|&i| &target.fields[i].column);
@@ -588,7 +613,6 @@ fn relation_fn(schema: &Schema, model: &Model, relation: &Relation) -> TokenStre
                 quote!(runtime::Link::Direct { near: &[#(#near_columns),*], far: &[#(#far_columns),*] }),
                 key_type(near),
                 key_reader(model, near),
-                key_reader(target, far),
             )
         }
         Link::Join { table, near_column, far_column, near, far } => {
@@ -605,7 +629,6 @@ fn relation_fn(schema: &Schema, model: &Model, relation: &Relation) -> TokenStre
                 },
                 key_type(&[*near]),
                 key_reader(model, &[*near]),
-                key_reader(target, &[*far]),
             )
         }
     };
@@ -614,7 +637,7 @@ fn relation_fn(schema: &Schema, model: &Model, relation: &Relation) -> TokenStre
     quote! {
         #[doc = #doc]
         pub fn #name() -> runtime::Relation<#own, crate::#target_module::#target_name, #cardinality, #key> {
-            runtime::Relation::new(#link, |row| #near_key, |row| #far_key)
+            runtime::Relation::new(#link, |row| #near_key)
         }
     }
 }

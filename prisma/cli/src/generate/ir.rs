@@ -254,6 +254,9 @@ fn scalars(
             uniques.push(indexes);
         }
     }
+    // `@id @unique` on one field names the same row twice.
+    let mut seen = std::collections::HashSet::new();
+    uniques.retain(|unique| seen.insert(unique.clone()));
     let ident = rust_ident(&pascal_case(&model.name));
     if let Some(&name) = RESERVED.iter().find(|&&name| name == ident) {
         return Err(GenerateError::ReservedName {
