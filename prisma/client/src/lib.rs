@@ -18,10 +18,11 @@ mod migrations;
 use ::isthmus_db_runtime as runtime;
 
 pub use runtime::{
-    Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and,
+    Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, avg, count, max,
     migrate::{MigrateError, Migrations},
+    min,
     model::Actions,
-    not, now, or,
+    not, now, or, sum,
 };
 
 pub use enums::Role;

@@ -5,6 +5,7 @@
 //! Generated code builds statements with sea-query and runs them here; every value is bound,
 //! never interpolated. Nothing in this crate knows the application's models.
 
+pub mod aggregate;
 mod column;
 mod connection;
 mod error;
@@ -20,6 +21,7 @@ pub mod testing;
 mod value;
 pub mod wire;
 
+pub use aggregate::{avg, count, max, min, sum};
 pub use column::{Column, Comparable, Number, Text};
 pub use connection::{Conn, Db, Provider, Tx, execute, fetch_all, fetch_optional};
 pub use error::DbError;

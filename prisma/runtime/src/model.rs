@@ -5,7 +5,9 @@ use std::marker::PhantomData;
 use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 
 use crate::{
-    Column, Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all, fetch_optional,
+    Column, Conn, DbError, DbRow, DbValue, Provider,
+    aggregate::{Aggregate, alias},
+    execute, fetch_all, fetch_optional,
     filter::{Filter, OrderBy, Scope, Set, SortOrder, all_of},
     relation::Include,
 };
@@ -164,6 +166,44 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         let mut find = FindMany::new(self.conn);
         find.filter = Some(all_of(&filters, &self.scope()));
         find
+    }
+
+    /// Aggregates of the rows that match every filter:
+    /// `aggregate(vec![], (count(), sum(post::views()), max(post::published_at())))`.
+    pub async fn aggregate<A: Aggregate<M>>(
+        &self,
+        filters: Vec<Filter<M>>,
+        aggregates: A,
+    ) -> Result<A::Output, DbError> {
+        let mut select = Query::select();
+        for (index, expr) in aggregates.exprs(self.conn.provider()).into_iter().enumerate() {
+            select.expr_as(expr, alias(index));
+        }
+        select.from(M::TABLE).and_where(all_of(&filters, &self.scope()));
+        let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
+        aggregates.decode(&row, 0)
+    }
+
+    /// Aggregates per group of rows with equal `by` columns, in ascending order of them:
+    /// `group_by(vec![], post::author_id(), (count(), max(post::published_at())))`.
+    pub async fn group_by<B: Select<M>, A: Aggregate<M>>(
+        &self,
+        filters: Vec<Filter<M>>,
+        by: B,
+        aggregates: A,
+    ) -> Result<Vec<(B::Output, A::Output)>, DbError> {
+        let mut select = Query::select();
+        let columns = by.columns();
+        select.columns(columns.iter().map(|column| (M::TABLE, *column)));
+        for (index, expr) in aggregates.exprs(self.conn.provider()).into_iter().enumerate() {
+            select.expr_as(expr, alias(index));
+        }
+        select.from(M::TABLE).and_where(all_of(&filters, &self.scope()));
+        for column in &columns {
+            select.add_group_by([Expr::col((M::TABLE, *column))]).order_by((M::TABLE, *column), Order::Asc);
+        }
+        let rows = fetch_all(self.conn, &select).await?;
+        rows.iter().map(|row| Ok((by.decode(row)?, aggregates.decode(row, 0)?))).collect()
     }
 
     /// The number of rows that match every filter.

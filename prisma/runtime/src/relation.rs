@@ -9,12 +9,12 @@ use std::{
     marker::PhantomData,
 };
 
-use sea_query::{Expr, ExprTrait, JoinType, OnConflict, Order, Query};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
     filter::{Filter, OrderBy, Scope, all_of},
-    model::{Model, Select, UniqueKey, Whole, unique_expr},
+    model::{Actions, Model, Select, Table, UniqueKey, Whole, unique_expr},
 };
 
 /// How the rows of two models are linked.
@@ -200,6 +200,12 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         Nested { outer: self, inner: include }
     }
 
+    /// The number of related rows of each parent (Prisma's `_count`), as an include:
+    /// `.include(user::posts().filter_by(…).count())` yields an `i64` per user.
+    pub fn count(self) -> RelationCount<Self> {
+        RelationCount { relation: self }
+    }
+
     /// The parent's columns that hold the link key.
     fn near_columns(&self) -> Vec<&'static str> {
         match self.link {
@@ -363,6 +369,68 @@ where
     }
 }
 
+/// How many related rows each parent has: [`Relation::count`].
+pub struct RelationCount<R> {
+    relation: R,
+}
+
+impl<F, T, C, K, S> Include<F> for RelationCount<Relation<F, T, C, K, S>>
+where
+    F: Model,
+    T: Model,
+    C: Cardinality,
+    K: Key,
+    S: Select<T>,
+{
+    type Output = i64;
+
+    fn parent_columns(&self) -> Vec<&'static str> {
+        self.relation.near_columns()
+    }
+
+    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<i64>, DbError> {
+        let relation = &self.relation;
+        let provider = conn.provider();
+        let keys: Vec<Option<K>> =
+            parents.iter().map(|row| K::decode(row, &relation.near_columns())).collect::<Result<_, _>>()?;
+        let mut seen = HashSet::new();
+        let distinct: Vec<&K> = keys.iter().flatten().filter(|key| seen.insert(*key)).collect();
+        if distinct.is_empty() {
+            return Ok(vec![0; parents.len()]);
+        }
+        let scope = Scope::top(provider, T::TABLE);
+        let mut select = Query::select();
+        select.from(T::TABLE);
+        let (key_exprs, width) = match relation.link {
+            Link::Direct { far, .. } => (far.iter().map(|column| scope.column(column)).collect::<Vec<_>>(), far.len()),
+            Link::Join { table, near_column, far_column, far, .. } => {
+                let join = scope.beside("j");
+                select.join_as(
+                    JoinType::InnerJoin,
+                    table,
+                    join.clone(),
+                    Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
+                );
+                (vec![Expr::col((join, near_column))], 1)
+            }
+        };
+        for (expr, alias) in key_exprs.iter().zip(KEY_COLUMNS) {
+            select.expr_as(expr.clone(), alias).add_group_by([expr.clone()]);
+        }
+        select
+            .expr_as(Func::count(Expr::col(Asterisk)), "__count")
+            .and_where(in_keys(key_exprs, &distinct, provider))
+            .and_where(all_of(&relation.filters, &scope));
+        let mut counts: HashMap<K, i64> = HashMap::new();
+        for row in fetch_all(conn, &select).await? {
+            if let Some(key) = K::decode(&row, &KEY_COLUMNS[..width])? {
+                counts.insert(key, row.get("__count")?);
+            }
+        }
+        Ok(keys.into_iter().map(|key| key.and_then(|key| counts.get(&key).copied()).unwrap_or(0)).collect())
+    }
+}
+
 /// A relation whose related rows come with relations of their own.
 pub struct Nested<R, I> {
     outer: R,
@@ -508,6 +576,25 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
                 Ok(unlinked)
             }
         }
+    }
+
+    /// Links `parent` to the rows `items` name by unique key, creating each missing one from
+    /// its data first (Prisma's `connectOrCreate`); returns the linked rows.
+    pub async fn connect_or_create<Db: Conn>(
+        &self,
+        conn: &Db,
+        parent: &F,
+        items: Vec<(T::Unique, T::Create)>,
+    ) -> Result<Vec<T>, DbError>
+    where
+        T: Table,
+    {
+        let mut children = Vec::with_capacity(items.len());
+        for (unique, create) in items {
+            children.push(Actions::<Db, T>::new(conn).upsert(unique, create, Vec::new()).await?);
+        }
+        self.connect(conn, parent, &children).await?;
+        Ok(children)
     }
 
     /// Makes `children` the exact set linked to `parent`: links the missing ones and unlinks

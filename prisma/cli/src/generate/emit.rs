@@ -151,7 +151,7 @@ pub(super) fn crate_root(schema: &Schema) -> String {
 
         use ::isthmus_db_runtime as runtime;
         pub use runtime::{
-            Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, not, now, or,
+            Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, avg, count, max, min, not, now, or, sum,
             migrate::{MigrateError, Migrations},
             model::Actions,
         };
