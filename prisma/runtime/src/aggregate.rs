@@ -117,8 +117,11 @@ pub struct Of<M, T, R> {
     function: &'static str,
     column: &'static str,
     cast: Option<(&'static str, &'static str)>,
-    types: PhantomData<fn() -> (M, T, R)>,
+    types: PhantomData<Types<M, T, R>>,
 }
+
+/// The model, column type and result type an aggregate is typed by.
+type Types<M, T, R> = fn() -> (M, T, R);
 
 impl<M, T, R> Of<M, T, R> {
     fn new(function: &'static str, column: Column<M, T>, cast: Option<(&'static str, &'static str)>) -> Self {
