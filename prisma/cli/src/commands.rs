@@ -124,7 +124,8 @@ impl Repo {
     pub fn schema(&self) -> Result<ir::Schema, CommandError> {
         let document = self.engine.dmmf()?;
         let text = fs::read_to_string(&self.layout.schema).map_err(io(&self.layout.schema))?;
-        let name = relative_path(&self.layout.root, &self.layout.schema);
+        let schema = &self.layout.schema;
+        let name = schema.strip_prefix(&self.layout.root).unwrap_or(schema).display().to_string();
         Ok(ir::Schema::build(&document.datamodel, &Source::new(name, &text))?)
     }
 

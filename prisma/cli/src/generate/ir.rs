@@ -211,6 +211,15 @@ fn scalars(
     enums: &[Enum],
     source: &Source,
 ) -> Result<Model, GenerateError> {
+    let ident = rust_ident(&pascal_case(&model.name));
+    if let Some(&name) = RESERVED.iter().find(|&&name| name == ident) {
+        return Err(GenerateError::ReservedName {
+            location: source.field_location(&model.name, ""),
+            model: model.name.clone(),
+            name,
+            help: "rename the model and keep its table with @@map(\"…\")",
+        });
+    }
     let mut fields = Vec::new();
     for field in model.fields.iter().filter(|f| f.kind != "object") {
         let refuse = |message: String| {
@@ -257,15 +266,6 @@ fn scalars(
     // `@id @unique` on one field names the same row twice.
     let mut seen = std::collections::HashSet::new();
     uniques.retain(|unique| seen.insert(unique.clone()));
-    let ident = rust_ident(&pascal_case(&model.name));
-    if let Some(&name) = RESERVED.iter().find(|&&name| name == ident) {
-        return Err(GenerateError::ReservedName {
-            location: source.field_location(&model.name, ""),
-            model: model.name.clone(),
-            name,
-            help: "rename the model and keep its table with @@map(\"…\")",
-        });
-    }
     Ok(Model {
         ident,
         module: rust_ident(&snake_case(&model.name)),

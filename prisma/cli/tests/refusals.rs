@@ -1,0 +1,48 @@
+//! What the generator cannot express, it refuses with the place in the schema and what to do;
+//! what the client leaves out (as Prisma does), it reports and goes on.
+
+use std::path::{Path, PathBuf};
+
+use isthmus_prisma::commands::{Layout, Repo};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).unwrap().to_owned()
+}
+
+/// The error (or warnings) of generating `schema`, written to a temporary folder.
+fn generate(schema: &str) -> Result<Vec<String>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.prisma"), schema).unwrap();
+    let repo = Repo::new(Layout::beside(workspace_root(), dir.path()));
+    repo.render_client().map(|(_, warnings)| warnings).map_err(|error| error.to_string())
+}
+
+#[test]
+fn a_model_named_like_a_prelude_type_is_refused_with_its_place() {
+    let error =
+        generate("datasource db {\n  provider = \"sqlite\"\n}\n\nmodel Option {\n  id Int @id\n}\n").unwrap_err();
+    assert!(error.contains("schema.prisma:5:1: model Option clashes"), "{error}");
+    assert!(error.contains("@@map"), "says what to do: {error}");
+}
+
+#[test]
+fn an_unsupported_native_type_is_refused_with_its_field() {
+    let schema =
+        "datasource db {\n  provider = \"postgresql\"\n}\n\nmodel Host {\n  id Int    @id\n  ip String @db.Inet\n}\n";
+    let error = generate(schema).unwrap_err();
+    assert!(error.contains("schema.prisma:7:3: Host.ip: @db.Inet is not supported"), "{error}");
+}
+
+#[test]
+fn a_postgres_feature_in_a_sqlite_schema_names_the_field() {
+    let error =
+        generate("datasource db {\n  provider = \"sqlite\"\n}\n\nmodel A {\n  id   Int      @id\n  tags String[]\n}\n")
+            .unwrap_err();
+    assert!(error.contains("\"tags\"") && error.contains("list"), "{error}");
+}
+
+#[test]
+fn bigint_defaults_and_nullable_defaults_generate() {
+    let schema = "datasource db {\n  provider = \"sqlite\"\n}\n\nmodel A {\n  id   BigInt    @id @default(0)\n  seen DateTime? @default(now())\n}\n";
+    assert_eq!(generate(schema), Ok(Vec::new()));
+}
