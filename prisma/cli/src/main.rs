@@ -19,7 +19,7 @@ const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
 
 DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository), except with --schema.
 --schema works on another schema, with its migrations in DIR/migrations and its client in
-DIR/src (the generator's fixture: --schema prisma/fixture/schema.prisma).";
+DIR/src (the generator's fixtures: --schema prisma/fixtures/blog/schema.prisma).";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {

@@ -30,17 +30,17 @@ impl runtime::Model for Post {
     const TABLE: &'static str = "posts";
     const COLUMNS: &'static [&'static str] =
         &["id", "slug", "title", "body", "published", "published_at", "author_id", "created_at", "updated_at"];
-    fn from_row(row: &runtime::DbRow) -> Result<Self, runtime::DbError> {
+    fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
         Ok(Post {
-            id: runtime::DbValue::decode(row, "id")?,
-            slug: runtime::DbValue::decode(row, "slug")?,
-            title: runtime::DbValue::decode(row, "title")?,
-            body: runtime::DbValue::decode(row, "body")?,
-            published: runtime::DbValue::decode(row, "published")?,
-            published_at: runtime::DbValue::decode(row, "published_at")?,
-            author_id: runtime::DbValue::decode(row, "author_id")?,
-            created_at: runtime::DbValue::decode(row, "created_at")?,
-            updated_at: runtime::DbValue::decode(row, "updated_at")?,
+            id: runtime::DbValue::decode(row, start)?,
+            slug: runtime::DbValue::decode(row, start + 1)?,
+            title: runtime::DbValue::decode(row, start + 2)?,
+            body: runtime::DbValue::decode(row, start + 3)?,
+            published: runtime::DbValue::decode(row, start + 4)?,
+            published_at: runtime::DbValue::decode(row, start + 5)?,
+            author_id: runtime::DbValue::decode(row, start + 6)?,
+            created_at: runtime::DbValue::decode(row, start + 7)?,
+            updated_at: runtime::DbValue::decode(row, start + 8)?,
         })
     }
     fn unique(&self) -> Option<UniqueWhere> {

@@ -31,13 +31,13 @@ impl runtime::Model for Session {
     const NAME: &'static str = "Session";
     const TABLE: &'static str = "sessions";
     const COLUMNS: &'static [&'static str] = &["token_hash", "user_id", "created_at", "expires_at", "last_seen_at"];
-    fn from_row(row: &runtime::DbRow) -> Result<Self, runtime::DbError> {
+    fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
         Ok(Session {
-            token_hash: runtime::DbValue::decode(row, "token_hash")?,
-            user_id: runtime::DbValue::decode(row, "user_id")?,
-            created_at: runtime::DbValue::decode(row, "created_at")?,
-            expires_at: runtime::DbValue::decode(row, "expires_at")?,
-            last_seen_at: runtime::DbValue::decode(row, "last_seen_at")?,
+            token_hash: runtime::DbValue::decode(row, start)?,
+            user_id: runtime::DbValue::decode(row, start + 1)?,
+            created_at: runtime::DbValue::decode(row, start + 2)?,
+            expires_at: runtime::DbValue::decode(row, start + 3)?,
+            last_seen_at: runtime::DbValue::decode(row, start + 4)?,
         })
     }
     fn unique(&self) -> Option<UniqueWhere> {

@@ -19,12 +19,12 @@ impl runtime::Model for Subscriber {
     const NAME: &'static str = "Subscriber";
     const TABLE: &'static str = "subscribers";
     const COLUMNS: &'static [&'static str] = &["id", "email", "name", "subscribed_at"];
-    fn from_row(row: &runtime::DbRow) -> Result<Self, runtime::DbError> {
+    fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
         Ok(Subscriber {
-            id: runtime::DbValue::decode(row, "id")?,
-            email: runtime::DbValue::decode(row, "email")?,
-            name: runtime::DbValue::decode(row, "name")?,
-            subscribed_at: runtime::DbValue::decode(row, "subscribed_at")?,
+            id: runtime::DbValue::decode(row, start)?,
+            email: runtime::DbValue::decode(row, start + 1)?,
+            name: runtime::DbValue::decode(row, start + 2)?,
+            subscribed_at: runtime::DbValue::decode(row, start + 3)?,
         })
     }
     fn unique(&self) -> Option<UniqueWhere> {

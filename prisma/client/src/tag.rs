@@ -15,8 +15,8 @@ impl runtime::Model for Tag {
     const NAME: &'static str = "Tag";
     const TABLE: &'static str = "tags";
     const COLUMNS: &'static [&'static str] = &["id", "name"];
-    fn from_row(row: &runtime::DbRow) -> Result<Self, runtime::DbError> {
-        Ok(Tag { id: runtime::DbValue::decode(row, "id")?, name: runtime::DbValue::decode(row, "name")? })
+    fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
+        Ok(Tag { id: runtime::DbValue::decode(row, start)?, name: runtime::DbValue::decode(row, start + 1)? })
     }
     fn unique(&self) -> Option<UniqueWhere> {
         Some(UniqueWhere::Id(self.id))

@@ -32,16 +32,16 @@ impl runtime::Model for User {
     const TABLE: &'static str = "users";
     const COLUMNS: &'static [&'static str] =
         &["id", "email", "name", "password_hash", "role", "created_at", "failed_logins", "locked_until"];
-    fn from_row(row: &runtime::DbRow) -> Result<Self, runtime::DbError> {
+    fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
         Ok(User {
-            id: runtime::DbValue::decode(row, "id")?,
-            email: runtime::DbValue::decode(row, "email")?,
-            name: runtime::DbValue::decode(row, "name")?,
-            password_hash: runtime::DbValue::decode(row, "password_hash")?,
-            role: runtime::DbValue::decode(row, "role")?,
-            created_at: runtime::DbValue::decode(row, "created_at")?,
-            failed_logins: runtime::DbValue::decode(row, "failed_logins")?,
-            locked_until: runtime::DbValue::decode(row, "locked_until")?,
+            id: runtime::DbValue::decode(row, start)?,
+            email: runtime::DbValue::decode(row, start + 1)?,
+            name: runtime::DbValue::decode(row, start + 2)?,
+            password_hash: runtime::DbValue::decode(row, start + 3)?,
+            role: runtime::DbValue::decode(row, start + 4)?,
+            created_at: runtime::DbValue::decode(row, start + 5)?,
+            failed_logins: runtime::DbValue::decode(row, start + 6)?,
+            locked_until: runtime::DbValue::decode(row, start + 7)?,
         })
     }
     fn unique(&self) -> Option<UniqueWhere> {

@@ -55,7 +55,7 @@ impl<M: 'static> Aggregate<M> for Count<M> {
     }
 
     fn decode(&self, row: &DbRow, start: usize) -> Result<i64, DbError> {
-        row.get(&alias(start))
+        row.get(alias(start).as_str())
     }
 }
 
@@ -177,7 +177,7 @@ impl<M: 'static, T: 'static, R: DbValue + Send + 'static> Aggregate<M> for Of<M,
     }
 
     fn decode(&self, row: &DbRow, start: usize) -> Result<Option<R>, DbError> {
-        R::decode_nullable(row, &alias(start))
+        R::decode_nullable(row, alias(start).as_str())
     }
 }
 

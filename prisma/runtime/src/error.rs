@@ -75,7 +75,7 @@ fn sqlite_target(message: &str) -> String {
 }
 
 impl DbError {
-    pub(crate) fn decode(column: &str, error: impl fmt::Display) -> Self {
-        DbError::Decode { column: column.to_owned(), message: error.to_string() }
+    pub(crate) fn decode(column: impl fmt::Display, error: impl fmt::Display) -> Self {
+        DbError::Decode { column: column.to_string(), message: error.to_string() }
     }
 }

@@ -24,8 +24,8 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Every column the model reads.
     const COLUMNS: &'static [&'static str];
 
-    /// Builds the model from a row holding (at least) [`Self::COLUMNS`].
-    fn from_row(row: &DbRow) -> Result<Self, DbError>;
+    /// Builds the model from a row holding [`Self::COLUMNS`], in order, from position `start`.
+    fn from_row(row: &DbRow, start: usize) -> Result<Self, DbError>;
 
     /// The row's primary key, to address it again (`None` for a view without one).
     fn unique(&self) -> Option<Self::Unique>;
@@ -50,8 +50,12 @@ pub trait Select<M>: Send + Sync {
     /// The columns to read.
     fn columns(&self) -> Vec<&'static str>;
 
-    /// Builds the value from a row holding (at least) [`Select::columns`].
-    fn decode(&self, row: &DbRow) -> Result<Self::Output, DbError>;
+    /// How many columns that is.
+    fn width(&self) -> usize;
+
+    /// Builds the value from a row holding [`Select::columns`], in order, from position
+    /// `start` (reading by position spares a lookup by name per value).
+    fn decode(&self, row: &DbRow, start: usize) -> Result<Self::Output, DbError>;
 }
 
 /// Every column, as the model: what a read returns without `select`.
@@ -65,8 +69,12 @@ impl<M: Model> Select<M> for Whole {
         M::COLUMNS.to_vec()
     }
 
-    fn decode(&self, row: &DbRow) -> Result<M, DbError> {
-        M::from_row(row)
+    fn width(&self) -> usize {
+        M::COLUMNS.len()
+    }
+
+    fn decode(&self, row: &DbRow, start: usize) -> Result<M, DbError> {
+        M::from_row(row, start)
     }
 }
 
@@ -77,8 +85,12 @@ impl<M: 'static, T: DbValue + Send + 'static> Select<M> for Column<M, T> {
         vec![self.name()]
     }
 
-    fn decode(&self, row: &DbRow) -> Result<T, DbError> {
-        T::decode(row, self.name())
+    fn width(&self) -> usize {
+        1
+    }
+
+    fn decode(&self, row: &DbRow, start: usize) -> Result<T, DbError> {
+        T::decode(row, start)
     }
 }
 
@@ -93,8 +105,17 @@ macro_rules! tuple_select {
                 columns
             }
 
-            fn decode(&self, row: &DbRow) -> Result<Self::Output, DbError> {
-                Ok(($(self.$index.decode(row)?,)*))
+            fn width(&self) -> usize {
+                0 $(+ self.$index.width())*
+            }
+
+            fn decode(&self, row: &DbRow, start: usize) -> Result<Self::Output, DbError> {
+                let mut next = start;
+                let mut at = |width: usize| {
+                    next += width;
+                    next - width
+                };
+                Ok(($(self.$index.decode(row, at(self.$index.width()))?,)*))
             }
         }
     };
@@ -203,7 +224,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
             select.add_group_by([Expr::col((M::TABLE, *column))]).order_by((M::TABLE, *column), Order::Asc);
         }
         let rows = fetch_all(self.conn, &select).await?;
-        rows.iter().map(|row| Ok((by.decode(row)?, aggregates.decode(row, 0)?))).collect()
+        rows.iter().map(|row| Ok((by.decode(row, 0)?, aggregates.decode(row, 0)?))).collect()
     }
 
     /// The number of rows that match every filter.
@@ -225,7 +246,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
         let (columns, values): (Vec<_>, Vec<_>) = data.into_values(self.conn.provider()).into_iter().unzip();
         insert.into_table(M::TABLE).columns(columns).values_panic(values).returning_col_list(M::COLUMNS);
         let row = fetch_optional(self.conn, &insert).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        M::from_row(&row)
+        M::from_row(&row, 0)
     }
 
     /// Inserts all rows in one statement; returns how many were inserted.
@@ -259,7 +280,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
             .and_where(unique_expr(unique, &self.scope()))
             .returning_col_list(M::COLUMNS);
         let row = fetch_optional(self.conn, &update).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        M::from_row(&row)
+        M::from_row(&row, 0)
     }
 
     /// Applies `set` to every row that matches the filters; returns how many were updated. With
@@ -291,7 +312,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
         let mut delete = Query::delete();
         delete.from_table(M::TABLE).and_where(unique_expr(unique, &self.scope())).returning_col_list(M::COLUMNS);
         let row = fetch_optional(self.conn, &delete).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        M::from_row(&row)
+        M::from_row(&row, 0)
     }
 
     /// Deletes every row that matches the filters; returns how many were deleted.
@@ -453,7 +474,7 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     /// Runs the read.
     pub async fn exec(mut self) -> Result<Vec<S::Output>, DbError> {
         let statement = self.statement()?;
-        fetch_all(self.conn, &statement).await?.iter().map(|row| self.select.decode(row)).collect()
+        fetch_all(self.conn, &statement).await?.iter().map(|row| self.select.decode(row, 0)).collect()
     }
 
     /// The first row, if any (for `find_unique` and `find_first`).
@@ -510,7 +531,7 @@ impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S
         let statement = self.find.statement_with(&self.include.parent_columns())?;
         let rows = fetch_all(self.find.conn, &statement).await?;
         let related = self.include.load(self.find.conn, &rows).await?;
-        rows.iter().zip(related).map(|(row, related)| Ok((self.find.select.decode(row)?, related))).collect()
+        rows.iter().zip(related).map(|(row, related)| Ok((self.find.select.decode(row, 0)?, related))).collect()
     }
 
     /// The first row with its relations, if any.

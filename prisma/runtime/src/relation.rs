@@ -233,7 +233,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let scope = Scope::top(provider, T::TABLE);
         let mut select = Query::select();
         let mut columns = self.select.columns();
-        columns.extend(extra_columns);
+        columns.extend(extra_columns.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
         select.columns(columns.into_iter().map(|column| (T::TABLE, column))).from(T::TABLE);
         let key_columns = match self.link {
             Link::Direct { far, .. } => {
@@ -364,7 +364,7 @@ where
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
         let (rows, groups) = self.load_rows(conn, parents, &[]).await?;
-        let outputs: Vec<S::Output> = rows.iter().map(|row| self.select.decode(row)).collect::<Result<_, _>>()?;
+        let outputs: Vec<S::Output> = rows.iter().map(|row| self.select.decode(row, 0)).collect::<Result<_, _>>()?;
         groups.into_iter().map(|group| C::shape(group.iter().map(|&i| outputs[i].clone()).collect(), T::NAME)).collect()
     }
 }
@@ -460,7 +460,7 @@ where
         let outputs: Vec<(S::Output, I::Output)> = rows
             .iter()
             .zip(nested)
-            .map(|(row, nested)| Ok((self.outer.select.decode(row)?, nested)))
+            .map(|(row, nested)| Ok((self.outer.select.decode(row, 0)?, nested)))
             .collect::<Result<_, DbError>>()?;
         groups.into_iter().map(|group| C::shape(group.iter().map(|&i| outputs[i].clone()).collect(), T::NAME)).collect()
     }

@@ -1,6 +1,15 @@
-use sqlx::{Decode, Postgres, Row, Sqlite, Type, postgres::PgRow, sqlite::SqliteRow};
+use std::fmt;
+
+use sqlx::{ColumnIndex, Decode, Postgres, Row, Sqlite, Type, postgres::PgRow, sqlite::SqliteRow};
 
 use crate::DbError;
+
+/// Where a value is in a row: its position (what generated code reads by, in the order it
+/// selected) or its column name.
+pub trait RowIndex: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + Copy + fmt::Display + Send {}
+
+impl RowIndex for usize {}
+impl RowIndex for &str {}
 
 /// A result row from either backend.
 pub enum DbRow {
@@ -12,7 +21,7 @@ pub enum DbRow {
 
 impl DbRow {
     /// Decodes a column whose Rust type both drivers understand as is.
-    pub fn get<T>(&self, column: &str) -> Result<T, DbError>
+    pub fn get<T>(&self, column: impl RowIndex) -> Result<T, DbError>
     where
         T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>,
     {
@@ -25,7 +34,7 @@ impl DbRow {
 
     /// Decodes a text representation whatever the declared column type (SQLite's NUMERIC
     /// affinity, PostgreSQL enum types).
-    pub fn get_text(&self, column: &str) -> Result<Option<String>, DbError> {
+    pub fn get_text(&self, column: impl RowIndex) -> Result<Option<String>, DbError> {
         match self {
             DbRow::Sqlite(row) => row.try_get_unchecked::<Option<String>, _>(column),
             DbRow::Postgres(row) => row.try_get_unchecked::<Option<String>, _>(column),

@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 use sea_query::{ArrayType, Expr, Value};
 use sqlx::Row;
 
-use crate::{DbError, DbRow, Provider};
+use crate::{DbError, DbRow, Provider, row::RowIndex};
 
 /// A value that can be bound as a parameter and decoded from a row.
 pub trait DbValue: Sized {
@@ -31,9 +31,9 @@ pub trait DbValue: Sized {
     /// SQL NULL of this type.
     fn null_expr(provider: Provider) -> Expr;
     /// Reads `column` of `row`; NULL is a decode error unless `Self` is an `Option`.
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError>;
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError>;
     /// Reads `column` of `row`, NULL as `None`.
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError>;
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError>;
     /// Whether this is SQL NULL (only `None` is).
     fn is_null(&self) -> bool {
         false
@@ -49,10 +49,10 @@ macro_rules! plain_value {
             fn null_expr(_: Provider) -> Expr {
                 Expr::val(Value::$variant(None))
             }
-            fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+            fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
                 row.get(column)
             }
-            fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+            fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
                 row.get(column)
             }
         }
@@ -78,7 +78,7 @@ pub trait ListElement: DbValue + Clone {
     /// The element as a sea-query value.
     fn to_value(&self) -> Value;
     /// Reads a PostgreSQL array of this element type.
-    fn decode_list(row: &sqlx::postgres::PgRow, column: &str) -> Result<Option<Vec<Self>>, DbError>;
+    fn decode_list(row: &sqlx::postgres::PgRow, column: impl RowIndex) -> Result<Option<Vec<Self>>, DbError>;
 }
 
 macro_rules! list_element {
@@ -88,7 +88,7 @@ macro_rules! list_element {
             fn to_value(&self) -> Value {
                 Value::$variant(Some(self.clone()))
             }
-            fn decode_list(row: &sqlx::postgres::PgRow, column: &str) -> Result<Option<Vec<Self>>, DbError> {
+            fn decode_list(row: &sqlx::postgres::PgRow, column: impl RowIndex) -> Result<Option<Vec<Self>>, DbError> {
                 row.try_get(column).map_err(|error| DbError::decode(column, error))
             }
         }
@@ -109,10 +109,10 @@ impl<E: ListElement> DbValue for Vec<E> {
     fn null_expr(_: Provider) -> Expr {
         Expr::val(Value::Array(E::ARRAY, None))
     }
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
         match row {
             DbRow::Postgres(pg) => E::decode_list(pg, column),
             DbRow::Sqlite(_) => Err(DbError::decode(column, "scalar lists need PostgreSQL")),
@@ -129,10 +129,10 @@ impl DbValue for DateTime<Utc> {
     fn null_expr(_: Provider) -> Expr {
         Expr::val(Value::ChronoDateTime(None))
     }
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
         match row {
             // `@db.Timestamptz` columns hold zoned times.
             DbRow::Postgres(pg) => match pg.try_get::<Option<NaiveDateTime>, _>(column) {
@@ -170,10 +170,10 @@ impl DbValue for Decimal {
             Provider::Postgresql => Expr::val(Value::Decimal(None)),
         }
     }
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
         let value: Option<Decimal> = match row {
             DbRow::Postgres(pg) => pg.try_get(column).map_err(|error| DbError::decode(column, error))?,
             DbRow::Sqlite(_) => row
@@ -200,10 +200,10 @@ impl DbValue for serde_json::Value {
             Provider::Postgresql => Expr::val(Value::Json(None)),
         }
     }
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
         match row {
             DbRow::Postgres(_) => row.get(column),
             DbRow::Sqlite(_) => row
@@ -225,10 +225,10 @@ impl<T: DbValue> DbValue for Option<T> {
     fn null_expr(provider: Provider) -> Expr {
         T::null_expr(provider)
     }
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
         T::decode_nullable(row, column)
     }
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
         T::decode_nullable(row, column).map(Some)
     }
     fn is_null(&self) -> bool {
@@ -265,10 +265,10 @@ impl<E: DbEnum> DbValue for E {
     fn null_expr(provider: Provider) -> Expr {
         enum_value::<E>(Value::String(None), provider)
     }
-    fn decode(row: &DbRow, column: &str) -> Result<Self, DbError> {
+    fn decode(row: &DbRow, column: impl RowIndex) -> Result<Self, DbError> {
         Self::decode_nullable(row, column)?.ok_or_else(|| DbError::decode(column, "unexpected NULL"))
     }
-    fn decode_nullable(row: &DbRow, column: &str) -> Result<Option<Self>, DbError> {
+    fn decode_nullable(row: &DbRow, column: impl RowIndex) -> Result<Option<Self>, DbError> {
         row.get_text(column)?
             .map(|text| E::parse(&text).ok_or_else(|| DbError::decode(column, format!("unknown variant {text}"))))
             .transpose()

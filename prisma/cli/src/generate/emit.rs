@@ -270,9 +270,12 @@ pub(super) fn model(schema: &Schema, model: &Model) -> String {
         quote!(#doc #serde pub #field_name: #ty)
     });
     let columns = model.fields.iter().map(|field| &field.column);
-    let decode = model.fields.iter().map(|field| {
-        let (field_name, column) = (ident(&field.ident), &field.column);
-        quote!(#field_name: runtime::DbValue::decode(row, #column)?)
+    // By position: `COLUMNS` is the order every read of the whole model selects.
+    let decode = model.fields.iter().enumerate().map(|(index, field)| {
+        let field_name = ident(&field.ident);
+        let offset = Lit::usize_unsuffixed(index);
+        let at = if index == 0 { quote!(start) } else { quote!(start + #offset) };
+        quote!(#field_name: runtime::DbValue::decode(row, #at)?)
     });
     let column_fns = model.fields.iter().map(|field| column_fn(schema, model, field));
     let relation_fns = model.relations.iter().map(|relation| relation_fn(schema, model, relation));
@@ -297,7 +300,7 @@ pub(super) fn model(schema: &Schema, model: &Model) -> String {
             const TABLE: &'static str = #table;
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
 
-            fn from_row(row: &runtime::DbRow) -> Result<Self, runtime::DbError> {
+            fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
                 Ok(#name { #(#decode,)* })
             }
 
