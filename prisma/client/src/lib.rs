@@ -50,19 +50,6 @@ pub trait Client: Conn + Sized {
     fn tag(&self) -> runtime::Actions<'_, Self, tag::Tag> {
         runtime::Actions::new(self)
     }
-    /// Rows of SQL the builder cannot say, decoded as `T` (a tuple or a `sqlx::FromRow`
-    /// struct); `params` are bound to `$1`, `$2`, … and never spliced into `sql`.
-    fn query_as<T: runtime::FromRow>(
-        &self,
-        sql: &str,
-        params: Vec<runtime::Param>,
-    ) -> impl Future<Output = Result<Vec<T>, DbError>> + Send {
-        runtime::query_as(self, sql, params)
-    }
-    /// Runs a statement the builder cannot say; returns the number of rows it affected.
-    fn execute_raw(&self, sql: &str, params: Vec<runtime::Param>) -> impl Future<Output = Result<u64, DbError>> + Send {
-        runtime::execute_raw(self, sql, params)
-    }
 }
 
 impl<C: Conn> Client for C {}

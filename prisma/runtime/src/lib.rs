@@ -27,7 +27,7 @@ pub use connection::{Conn, Db, Provider, Tx, execute, fetch_all, fetch_optional}
 pub use error::DbError;
 pub use filter::{Filter, OrderBy, Scope, Set, SortOrder, and, not, or};
 pub use model::{Actions, FindMany, Insertion, Model, Select, Table, UniqueKey, Whole};
-pub use raw::{FromRow, Param, execute_raw, query_as};
+pub use raw::{FromRow, Param};
 pub use relation::{Include, Link, Many, One, Optional, Relation};
 pub use row::DbRow;
 pub use value::{DbEnum, DbValue, ListElement, cuid, now};
