@@ -82,7 +82,8 @@ pub async fn execute(conn: &impl Conn, statement: &impl SqlxBinder) -> Result<u6
 }
 
 impl Db {
-    /// Opens a pool on `url`. On SQLite, foreign keys are enforced, the journal is WAL and a
+    /// Opens a pool on `url`: `postgres://…`/`postgresql://…`, or a SQLite file as
+    /// `sqlite:path`, `file:path` or a plain path (any other `scheme://` is refused). On SQLite, foreign keys are enforced, the journal is WAL and a
     /// locked database is retried for 10 s; on PostgreSQL, waiting for a connection times out
     /// after 10 s.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
@@ -90,6 +91,10 @@ impl Db {
             // Times are bound without a zone; the session's zone must not shift them.
             let options = url.parse::<PgConnectOptions>()?.options([("TimeZone", "UTC")]);
             Pool::Postgres(PgPoolOptions::new().acquire_timeout(Duration::from_secs(10)).connect_with(options).await?)
+        } else if let Some((scheme, _)) =
+            url.split_once("://").filter(|(scheme, _)| !matches!(*scheme, "sqlite" | "file"))
+        {
+            return Err(DbError::UnsupportedUrl { scheme: scheme.to_owned() });
         } else {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("file:").trim_start_matches("//");
             if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -124,8 +129,18 @@ impl Db {
         match (&result, inner) {
             (Ok(_), TxInner::Sqlite(tx)) => tx.commit().await.map_err(DbError::from)?,
             (Ok(_), TxInner::Postgres(tx)) => tx.commit().await.map_err(DbError::from)?,
-            (Err(_), TxInner::Sqlite(tx)) => tx.rollback().await.map_err(DbError::from)?,
-            (Err(_), TxInner::Postgres(tx)) => tx.rollback().await.map_err(DbError::from)?,
+            // The work's error is the one to report; a failed rollback (the connection is gone,
+            // and the transaction with it) is only logged.
+            (Err(_), TxInner::Sqlite(tx)) => {
+                if let Err(error) = tx.rollback().await {
+                    tracing::warn!(%error, "rolling back a failed transaction failed");
+                }
+            }
+            (Err(_), TxInner::Postgres(tx)) => {
+                if let Err(error) = tx.rollback().await {
+                    tracing::warn!(%error, "rolling back a failed transaction failed");
+                }
+            }
         }
         result
     }

@@ -28,6 +28,12 @@ pub enum DbError {
         /// The model's name in `schema.prisma` ([`Model::NAME`](crate::model::Model::NAME)).
         model: &'static str,
     },
+    /// A database URL of a kind the runtime does not connect to (`mysql://…`).
+    #[error("cannot connect to a `{scheme}://` database: use postgres://…, or sqlite:path for a SQLite file")]
+    UnsupportedUrl {
+        /// The URL's scheme.
+        scheme: String,
+    },
     /// An operation the relation does not have (`set` on a one-to-many).
     #[error("{operation} is not supported")]
     Unsupported {

@@ -1,6 +1,7 @@
-//! Opening a SQLite database creates the file and any missing directories.
+//! Opening a SQLite database creates the file and any missing directories; a URL of another
+//! kind is refused.
 
-use isthmus_db_runtime::{Conn, Db, Provider};
+use isthmus_db_runtime::{Conn, Db, DbError, Provider};
 
 #[tokio::test]
 async fn sqlite_file_and_directories_are_created() {
@@ -9,4 +10,11 @@ async fn sqlite_file_and_directories_are_created() {
     let db = Db::connect(&format!("sqlite:{}", path.display())).await.unwrap();
     assert_eq!(db.provider(), Provider::Sqlite);
     assert!(path.is_file());
+}
+
+#[tokio::test]
+async fn a_url_of_another_kind_is_refused_not_taken_for_a_file_name() {
+    let refused = Db::connect("mysql://root@127.0.0.1/app").await;
+    assert!(matches!(&refused, Err(DbError::UnsupportedUrl { scheme }) if scheme == "mysql"), "{refused:?}");
+    assert!(!std::path::Path::new("mysql:").exists(), "no file or directory was created");
 }
