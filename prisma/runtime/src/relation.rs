@@ -127,6 +127,7 @@ pub struct Relation<F, T, C, K, S = Whole> {
     near_key: fn(&F) -> Option<K>,
     filters: Vec<Filter<T>>,
     order: Vec<OrderBy<T>>,
+    take: Option<u64>,
     select: S,
     cardinality: PhantomData<fn() -> C>,
 }
@@ -134,7 +135,15 @@ pub struct Relation<F, T, C, K, S = Whole> {
 impl<F: Model, T: Model, C: Cardinality, K: Key> Relation<F, T, C, K> {
     /// A relation: how rows link, and how a parent's key is read (for writes).
     pub fn new(link: Link, near_key: fn(&F) -> Option<K>) -> Self {
-        Relation { link, near_key, filters: Vec::new(), order: Vec::new(), select: Whole, cardinality: PhantomData }
+        Relation {
+            link,
+            near_key,
+            filters: Vec::new(),
+            order: Vec::new(),
+            take: None,
+            select: Whole,
+            cardinality: PhantomData,
+        }
     }
 }
 
@@ -183,6 +192,13 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         self
     }
 
+    /// Includes at most `take` related rows per parent (in the `order_by` order):
+    /// `user::posts().order_by(post::id().order(SortOrder::Desc)).take(3)`, their latest three.
+    pub fn take(mut self, take: u64) -> Self {
+        self.take = Some(take);
+        self
+    }
+
     /// Includes only some columns of the related rows: `post::author().select(user::name())`.
     pub fn select<S2: Select<T>>(self, select: S2) -> Relation<F, T, C, K, S2> {
         Relation {
@@ -190,6 +206,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             near_key: self.near_key,
             filters: self.filters,
             order: self.order,
+            take: self.take,
             select,
             cardinality: PhantomData,
         }
@@ -258,10 +275,15 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             }
         };
         select.and_where(all_of(&self.filters, &scope));
-        for key in &self.order {
-            select.order_by((T::TABLE, key.column), Order::from(key.order));
-        }
-        let rows = fetch_all(conn, &select).await?;
+        let rows = match self.take {
+            None => {
+                for key in &self.order {
+                    select.order_by((T::TABLE, key.column), Order::from(key.order));
+                }
+                fetch_all(conn, &select).await?
+            }
+            Some(take) => fetch_all(conn, &self.first_per_parent(select, &scope, take)).await?,
+        };
         let mut by_key: HashMap<K, Vec<usize>> = HashMap::new();
         for (index, row) in rows.iter().enumerate() {
             if let Some(key) = K::decode(row, key_columns)? {
@@ -273,6 +295,49 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         Ok((rows, groups))
     }
 }
+
+impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C, K, S> {
+    /// `select` (which returns the key columns) limited to the first `take` rows of each key:
+    /// ranked by `ROW_NUMBER() OVER (PARTITION BY key ORDER BY …)` in a subquery, in rank
+    /// order, so each parent's rows keep the include's order.
+    fn first_per_parent(
+        &self,
+        mut select: sea_query::SelectStatement,
+        scope: &Scope,
+        take: u64,
+    ) -> sea_query::SelectStatement {
+        let keys: Vec<Expr> = match self.link {
+            Link::Direct { far, .. } => far.iter().map(|column| scope.column(column)).collect(),
+            Link::Join { near_column, .. } => vec![Expr::col((scope.beside("j"), near_column))],
+        };
+        // sea-query's placeholders for custom expressions: `?` on SQLite, `$n` on PostgreSQL.
+        let mark = |n: usize| if scope.provider == Provider::Sqlite { "?".to_owned() } else { format!("${n}") };
+        let partition: Vec<String> = (1..=keys.len()).map(mark).collect();
+        let order: Vec<String> = self
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let direction = if key.order == crate::SortOrder::Desc { "DESC" } else { "ASC" };
+                format!("{} {direction}", mark(keys.len() + i + 1))
+            })
+            .collect();
+        let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
+        let window = format!("ROW_NUMBER() OVER (PARTITION BY {}{order})", partition.join(", "));
+        let ordered = self.order.iter().map(|key| scope.column(key.column));
+        select.expr_as(Expr::cust_with_exprs(window, keys.into_iter().chain(ordered)), RANK);
+        let mut ranked = Query::select();
+        ranked
+            .column(Asterisk)
+            .from_subquery(select, "ranked")
+            .and_where(Expr::col(RANK).lte(take))
+            .order_by(RANK, Order::Asc);
+        ranked
+    }
+}
+
+/// The column under which [`Relation::take`] ranks related rows.
+const RANK: &str = "__rank";
 
 /// `columns IN keys`: `c IN (…)` for one column, `(c1 = … AND c2 = …) OR …` for compounds.
 fn in_keys<K: Key>(columns: Vec<Expr>, keys: &[&K], provider: Provider) -> Expr {
