@@ -46,3 +46,13 @@ fn bigint_defaults_and_nullable_defaults_generate() {
     let schema = "datasource db {\n  provider = \"sqlite\"\n}\n\nmodel A {\n  id   BigInt    @id @default(0)\n  seen DateTime? @default(now())\n}\n";
     assert_eq!(generate(schema), Ok(Vec::new()));
 }
+
+#[test]
+fn enums_named_like_the_prelude_or_with_clashing_values_are_refused() {
+    let error = generate("datasource db {\n  provider = \"sqlite\"\n}\n\nenum Option {\n  A\n}\n\nmodel M {\n  id Int    @id\n  o  Option\n}\n")
+        .unwrap_err();
+    assert!(error.contains("schema.prisma:5:1: enum Option clashes"), "{error}");
+    let error = generate("datasource db {\n  provider = \"postgresql\"\n}\n\nenum Level {\n  high\n  HIGH\n}\n\nmodel M {\n  id Int   @id\n  l  Level\n}\n")
+        .unwrap_err();
+    assert!(error.contains("schema.prisma:5:1: Level: two values become the Rust variant High"), "{error}");
+}

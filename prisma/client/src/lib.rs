@@ -15,16 +15,11 @@ pub mod user;
 
 mod migrations;
 
-use ::isthmus_db_runtime as runtime;
-
-pub use runtime::{
-    Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, avg, count, max,
-    migrate::{MigrateError, Migrations},
-    min,
-    model::Actions,
-    not, now, or, sum,
+pub use ::isthmus_db_runtime::{
+    Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, avg, count, max, min, not, now, or, sum,
 };
 
+pub use ::isthmus_db_runtime::migrate::{MigrateError, Migrations};
 pub use enums::Role;
 pub use migrations::MIGRATIONS;
 pub use post::Post;
@@ -35,20 +30,20 @@ pub use user::User;
 
 /// The queries of each model, on a [`Db`] or inside a transaction ([`Tx`]).
 pub trait Client: Conn + Sized {
-    fn subscriber(&self) -> runtime::Actions<'_, Self, subscriber::Subscriber> {
-        runtime::Actions::new(self)
+    fn subscriber(&self) -> ::isthmus_db_runtime::Actions<'_, Self, subscriber::Subscriber> {
+        ::isthmus_db_runtime::Actions::new(self)
     }
-    fn user(&self) -> runtime::Actions<'_, Self, user::User> {
-        runtime::Actions::new(self)
+    fn user(&self) -> ::isthmus_db_runtime::Actions<'_, Self, user::User> {
+        ::isthmus_db_runtime::Actions::new(self)
     }
-    fn session(&self) -> runtime::Actions<'_, Self, session::Session> {
-        runtime::Actions::new(self)
+    fn session(&self) -> ::isthmus_db_runtime::Actions<'_, Self, session::Session> {
+        ::isthmus_db_runtime::Actions::new(self)
     }
-    fn post(&self) -> runtime::Actions<'_, Self, post::Post> {
-        runtime::Actions::new(self)
+    fn post(&self) -> ::isthmus_db_runtime::Actions<'_, Self, post::Post> {
+        ::isthmus_db_runtime::Actions::new(self)
     }
-    fn tag(&self) -> runtime::Actions<'_, Self, tag::Tag> {
-        runtime::Actions::new(self)
+    fn tag(&self) -> ::isthmus_db_runtime::Actions<'_, Self, tag::Tag> {
+        ::isthmus_db_runtime::Actions::new(self)
     }
 }
 

@@ -46,11 +46,6 @@ impl<M, T> Column<M, T> {
         self.name
     }
 
-    /// Sort by this column.
-    pub fn order(self, order: SortOrder) -> OrderBy<M> {
-        OrderBy::new(self.name, order)
-    }
-
     fn compare(self, value: T, op: fn(Expr, Expr) -> Expr) -> Filter<M>
     where
         T: DbValue + Send + Sync + 'static,
@@ -61,6 +56,11 @@ impl<M, T> Column<M, T> {
 }
 
 impl<M, T: DbValue + Send + Sync + 'static> Column<M, T> {
+    /// Sort by this column.
+    pub fn order(self, order: SortOrder) -> OrderBy<M> {
+        OrderBy::new(self.name, order, T::NULLABLE)
+    }
+
     /// `= value`; for a nullable column, `equals(None)` is `IS NULL`.
     pub fn equals(self, value: impl Into<T>) -> Filter<M> {
         let (name, value) = (self.name, value.into());

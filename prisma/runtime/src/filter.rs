@@ -168,6 +168,7 @@ impl From<SortOrder> for Order {
 pub struct OrderBy<M> {
     pub(crate) column: &'static str,
     pub(crate) order: SortOrder,
+    pub(crate) nullable: bool,
     model: PhantomData<fn() -> M>,
 }
 
@@ -186,8 +187,8 @@ impl<M> fmt::Debug for OrderBy<M> {
 }
 
 impl<M> OrderBy<M> {
-    pub(crate) fn new(column: &'static str, order: SortOrder) -> Self {
-        OrderBy { column, order, model: PhantomData }
+    pub(crate) fn new(column: &'static str, order: SortOrder, nullable: bool) -> Self {
+        OrderBy { column, order, nullable, model: PhantomData }
     }
 }
 

@@ -30,7 +30,7 @@ pub use model::{Actions, FindMany, Insertion, Model, Select, Table, UniqueKey, W
 pub use raw::{FromRow, Param};
 pub use relation::{Include, Link, Many, One, Optional, Relation};
 pub use row::DbRow;
-pub use value::{DbEnum, DbValue, ListElement, cuid, now};
+pub use value::{DbEnum, DbValue, ListElement, cuid, cuid2, now};
 
 /// Re-exported for generated code, so the client crate pins nothing of its own.
 pub use {chrono, rust_decimal, sea_query, serde_json, uuid};

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement};
 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider,
@@ -27,7 +27,8 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Builds the model from a row holding [`Self::COLUMNS`], in order, from position `start`.
     fn from_row(row: &DbRow, start: usize) -> Result<Self, DbError>;
 
-    /// The row's primary key, to address it again (`None` for a view without one).
+    /// The row's primary key (or its first unique field or compound when it has none), to
+    /// address it again; `None` for a view without either.
     fn unique(&self) -> Option<Self::Unique>;
 }
 
@@ -249,20 +250,29 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
         M::from_row(&row, 0)
     }
 
-    /// Inserts all rows in one statement; returns how many were inserted.
+    /// Inserts all rows; returns how many were inserted. Rows that set the same columns go in
+    /// one statement (a row may leave a database-generated id to the database, another not).
     pub async fn create_many(&self, data: Vec<M::Create>) -> Result<u64, DbError> {
         let provider = self.conn.provider();
-        let rows: Vec<Vec<(&'static str, Expr)>> = data.into_iter().map(|d| d.into_values(provider)).collect();
-        let Some(first) = rows.first() else { return Ok(0) };
-        let columns: Vec<&'static str> = first.iter().map(|(column, _)| *column).collect();
-        let mut insert = Query::insert();
-        insert.into_table(M::TABLE).columns(columns.clone());
-        for row in rows {
-            // Every row lists the same columns: defaults are filled in client-side.
-            debug_assert_eq!(row.iter().map(|(c, _)| *c).collect::<Vec<_>>(), columns);
-            insert.values_panic(row.into_iter().map(|(_, value)| value));
+        let mut groups: Vec<(Vec<&'static str>, Vec<Vec<Expr>>)> = Vec::new();
+        for row in data {
+            let (columns, values): (Vec<&'static str>, Vec<Expr>) = row.into_values(provider).into_iter().unzip();
+            match groups.iter_mut().find(|(group, _)| *group == columns) {
+                Some((_, rows)) => rows.push(values),
+                None => groups.push((columns, vec![values])),
+            }
         }
-        execute(self.conn, &insert).await
+        let mut inserted = 0;
+        for (columns, rows) in groups {
+            let mut insert = Query::insert();
+            insert.into_table(M::TABLE).columns(columns);
+            for values in rows {
+                // Each row of a group has the group's columns: the counts agree.
+                insert.values_panic(values);
+            }
+            inserted += execute(self.conn, &insert).await?;
+        }
+        Ok(inserted)
     }
 
     /// Updates the row `unique` names; `NotFound` when there is none.
@@ -295,15 +305,52 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
         execute(self.conn, &update).await
     }
 
-    /// Updates the row `unique` names, or creates it from `create` when there is none.
+    /// Updates the row `unique` names, or creates it from `create` when there is none, in one
+    /// statement (`INSERT … ON CONFLICT (unique columns) DO UPDATE`): concurrent upserts of one
+    /// key neither fail nor lose an update, inside a transaction too.
     pub async fn upsert(&self, unique: M::Unique, create: M::Create, set: Vec<Set<M>>) -> Result<M, DbError> {
-        match self.update(unique.clone(), set).await {
-            Err(DbError::NotFound { .. }) => match self.create(create).await {
-                // Another writer created it in between: the row exists now.
-                Err(DbError::UniqueViolation { .. }) => self.find_unique(unique).first_or_not_found().await,
-                result => result,
-            },
-            result => result,
+        let provider = self.conn.provider();
+        let target: Vec<&'static str> = unique.columns(provider).into_iter().map(|(column, _)| column).collect();
+        let mut update = assignments::<M>(set, provider);
+        if update.is_empty() {
+            // Nothing to change, but `RETURNING` needs the row: a no-op assignment.
+            update = target.iter().map(|column| (*column, Expr::col((M::TABLE, *column)))).collect();
+        }
+        let (columns, values): (Vec<_>, Vec<_>) = create.into_values(provider).into_iter().unzip();
+        let mut on_conflict = OnConflict::columns(target);
+        on_conflict.values(update);
+        let mut insert = Query::insert();
+        insert
+            .into_table(M::TABLE)
+            .columns(columns)
+            .values_panic(values)
+            .on_conflict(on_conflict)
+            .returning_col_list(M::COLUMNS);
+        let row = fetch_optional(self.conn, &insert).await?.ok_or(DbError::NotFound { model: M::NAME })?;
+        M::from_row(&row, 0)
+    }
+
+    /// The row `unique` names, or a new one from `create` when there is none; an existing row
+    /// is not written to (Prisma's `connectOrCreate`).
+    pub async fn find_or_create(&self, unique: M::Unique, create: M::Create) -> Result<M, DbError> {
+        if let Some(found) = self.find_unique(unique.clone()).first().await? {
+            return Ok(found);
+        }
+        let provider = self.conn.provider();
+        let target: Vec<&'static str> =
+            unique.clone().columns(provider).into_iter().map(|(column, _)| column).collect();
+        let (columns, values): (Vec<_>, Vec<_>) = create.into_values(provider).into_iter().unzip();
+        let mut insert = Query::insert();
+        insert
+            .into_table(M::TABLE)
+            .columns(columns)
+            .values_panic(values)
+            .on_conflict(OnConflict::columns(target).do_nothing().to_owned())
+            .returning_col_list(M::COLUMNS);
+        match fetch_optional(self.conn, &insert).await? {
+            Some(row) => M::from_row(&row, 0),
+            // Another writer created it in between.
+            None => self.find_unique(unique).first_or_not_found().await,
         }
     }
 
@@ -418,15 +465,17 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         self
     }
 
-    /// Leaves out rows equal in every selected column to an earlier one (`SELECT DISTINCT`);
-    /// with a `select` of some columns, their distinct combinations.
+    /// Leaves out rows equal in every selected column to an earlier one (`SELECT DISTINCT`):
+    /// with a `select` of some columns, their distinct combinations (unlike Prisma's
+    /// `distinct: [fields]`, which keeps whole rows). On PostgreSQL the `order_by` columns must
+    /// be among the selected ones.
     pub fn distinct(mut self) -> Self {
         self.distinct = true;
         self
     }
 
     /// Starts at the row `cursor` names (included; `skip(1)` leaves it out), in the order of
-    /// the `order_by` keys (at least one; the last should be unique for stable pages).
+    /// the `order_by` keys: at least one, none nullable, the last unique for stable pages.
     pub fn cursor(mut self, cursor: M::Unique) -> Self {
         self.cursor = Some(cursor);
         self
@@ -452,6 +501,11 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         if let Some(cursor) = self.cursor.take() {
             if self.order.is_empty() {
                 return Err(DbError::CursorWithoutOrder { model: M::NAME });
+            }
+            // `>` and `<` never hold for NULL, and the backends sort NULL apart: rows would be
+            // skipped. Such a page is a keyset filter the caller writes (`or`, `equals(None)`).
+            if let Some(key) = self.order.iter().find(|key| key.nullable) {
+                return Err(DbError::NullableCursorKey { model: M::NAME, column: key.column });
             }
             select.and_where(after_cursor::<M>(&self.order, cursor, provider));
         }

@@ -78,6 +78,21 @@ impl Cardinality for Many {
     }
 }
 
+/// A relation whose included rows may be filtered: an optional or to-many one (a required
+/// to-one relation's row always exists; filtering it out would fail the read).
+pub trait Filterable: Cardinality {}
+
+impl Filterable for Optional {}
+impl Filterable for Many {}
+
+impl<F: Model, T: Model, C: Filterable, K: Key, S: Select<T>> Relation<F, T, C, K, S> {
+    /// Keeps only the related rows that match every filter when included.
+    pub fn filter_by(mut self, filters: Vec<Filter<T>>) -> Self {
+        self.filters.extend(filters);
+        self
+    }
+}
+
 /// The key that links rows: one value, or a tuple for compound foreign keys.
 pub trait Key: Hash + Eq + Clone + Send + Sync + 'static {
     /// The key's values, bound, in column order.
@@ -114,6 +129,12 @@ macro_rules! tuple_key {
 tuple_key!(A 0, B 1);
 tuple_key!(A 0, B 1, C 2);
 tuple_key!(A 0, B 1, C 2, D 3);
+
+/// How many parents' keys one include query binds: PostgreSQL takes at most 65,535
+/// parameters per statement, SQLite 32,766; a larger include runs in several queries.
+fn keys_per_query(key_width: usize) -> usize {
+    10_000 / key_width.max(1)
+}
 
 /// The names under which a relation read returns each row's link key.
 const KEY_COLUMNS: [&str; 4] = ["__key0", "__key1", "__key2", "__key3"];
@@ -180,12 +201,6 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         Filter::new(move |scope| build(link, scope, &filters))
     }
 
-    /// Keeps only the related rows that match every filter when included.
-    pub fn filter_by(mut self, filters: Vec<Filter<T>>) -> Self {
-        self.filters.extend(filters);
-        self
-    }
-
     /// Orders the related rows of each parent when included.
     pub fn order_by(mut self, order: OrderBy<T>) -> Self {
         self.order.push(order);
@@ -232,7 +247,8 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
     }
 
     /// The related rows of every parent in one query: per parent, the indexes of its rows in
-    /// the returned list (a row related to several parents is read once).
+    /// the returned list (a row related to several parents through a foreign key is read once;
+    /// through a join table, once per link).
     async fn load_rows(
         &self,
         conn: &impl Conn,
@@ -248,42 +264,48 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             return Ok((Vec::new(), vec![Vec::new(); parents.len()]));
         }
         let scope = Scope::top(provider, T::TABLE);
-        let mut select = Query::select();
         let mut columns = self.select.columns();
         columns.extend(extra_columns.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
-        select.columns(columns.into_iter().map(|column| (T::TABLE, column))).from(T::TABLE);
         let key_columns = match self.link {
-            Link::Direct { far, .. } => {
-                for (column, alias) in far.iter().zip(KEY_COLUMNS) {
-                    select.expr_as(scope.column(column), alias);
-                }
-                select.and_where(in_keys(far.iter().map(|column| scope.column(column)).collect(), &distinct, provider));
-                &KEY_COLUMNS[..far.len()]
-            }
-            Link::Join { table, near_column, far_column, far, .. } => {
-                let join = scope.beside("j");
-                select
-                    .expr_as(Expr::col((join.clone(), near_column)), KEY_COLUMNS[0])
-                    .join_as(
-                        JoinType::InnerJoin,
-                        table,
-                        join.clone(),
-                        Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
-                    )
-                    .and_where(in_keys(vec![Expr::col((join, near_column))], &distinct, provider));
-                &KEY_COLUMNS[..1]
-            }
+            Link::Direct { far, .. } => &KEY_COLUMNS[..far.len()],
+            Link::Join { .. } => &KEY_COLUMNS[..1],
         };
-        select.and_where(all_of(&self.filters, &scope));
-        let rows = match self.take {
-            None => {
-                for key in &self.order {
-                    select.order_by((T::TABLE, key.column), Order::from(key.order));
+        let mut rows = Vec::new();
+        for chunk in distinct.chunks(keys_per_query(key_columns.len())) {
+            let mut select = Query::select();
+            select.columns(columns.iter().map(|column| (T::TABLE, *column))).from(T::TABLE);
+            match self.link {
+                Link::Direct { far, .. } => {
+                    for (column, alias) in far.iter().zip(KEY_COLUMNS) {
+                        select.expr_as(scope.column(column), alias);
+                    }
+                    select.and_where(in_keys(far.iter().map(|column| scope.column(column)).collect(), chunk, provider));
                 }
-                fetch_all(conn, &select).await?
+                Link::Join { table, near_column, far_column, far, .. } => {
+                    let join = scope.beside("j");
+                    select
+                        .expr_as(Expr::col((join.clone(), near_column)), KEY_COLUMNS[0])
+                        .join_as(
+                            JoinType::InnerJoin,
+                            table,
+                            join.clone(),
+                            Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
+                        )
+                        .and_where(in_keys(vec![Expr::col((join, near_column))], chunk, provider));
+                }
             }
-            Some(take) => fetch_all(conn, &self.first_per_parent(select, &scope, take)).await?,
-        };
+            select.and_where(all_of(&self.filters, &scope));
+            let statement = match self.take {
+                None => {
+                    for key in &self.order {
+                        select.order_by((T::TABLE, key.column), Order::from(key.order));
+                    }
+                    select
+                }
+                Some(take) => self.first_per_parent(select, &scope, take),
+            };
+            rows.extend(fetch_all(conn, &statement).await?);
+        }
         let mut by_key: HashMap<K, Vec<usize>> = HashMap::new();
         for (index, row) in rows.iter().enumerate() {
             if let Some(key) = K::decode(row, key_columns)? {
@@ -464,32 +486,38 @@ where
             return Ok(vec![0; parents.len()]);
         }
         let scope = Scope::top(provider, T::TABLE);
-        let mut select = Query::select();
-        select.from(T::TABLE);
-        let (key_exprs, width) = match relation.link {
-            Link::Direct { far, .. } => (far.iter().map(|column| scope.column(column)).collect::<Vec<_>>(), far.len()),
-            Link::Join { table, near_column, far_column, far, .. } => {
-                let join = scope.beside("j");
-                select.join_as(
-                    JoinType::InnerJoin,
-                    table,
-                    join.clone(),
-                    Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
-                );
-                (vec![Expr::col((join, near_column))], 1)
-            }
+        let width = match relation.link {
+            Link::Direct { far, .. } => far.len(),
+            Link::Join { .. } => 1,
         };
-        for (expr, alias) in key_exprs.iter().zip(KEY_COLUMNS) {
-            select.expr_as(expr.clone(), alias).add_group_by([expr.clone()]);
-        }
-        select
-            .expr_as(Func::count(Expr::col(Asterisk)), "__count")
-            .and_where(in_keys(key_exprs, &distinct, provider))
-            .and_where(all_of(&relation.filters, &scope));
         let mut counts: HashMap<K, i64> = HashMap::new();
-        for row in fetch_all(conn, &select).await? {
-            if let Some(key) = K::decode(&row, &KEY_COLUMNS[..width])? {
-                counts.insert(key, row.get("__count")?);
+        for chunk in distinct.chunks(keys_per_query(width)) {
+            let mut select = Query::select();
+            select.from(T::TABLE);
+            let key_exprs = match relation.link {
+                Link::Direct { far, .. } => far.iter().map(|column| scope.column(column)).collect::<Vec<_>>(),
+                Link::Join { table, near_column, far_column, far, .. } => {
+                    let join = scope.beside("j");
+                    select.join_as(
+                        JoinType::InnerJoin,
+                        table,
+                        join.clone(),
+                        Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
+                    );
+                    vec![Expr::col((join, near_column))]
+                }
+            };
+            for (expr, alias) in key_exprs.iter().zip(KEY_COLUMNS) {
+                select.expr_as(expr.clone(), alias).add_group_by([expr.clone()]);
+            }
+            select
+                .expr_as(Func::count(Expr::col(Asterisk)), "__count")
+                .and_where(in_keys(key_exprs, chunk, provider))
+                .and_where(all_of(&relation.filters, &scope));
+            for row in fetch_all(conn, &select).await? {
+                if let Some(key) = K::decode(&row, &KEY_COLUMNS[..width])? {
+                    counts.insert(key, row.get("__count")?);
+                }
             }
         }
         Ok(keys.into_iter().map(|key| key.and_then(|key| counts.get(&key).copied()).unwrap_or(0)).collect())
@@ -656,7 +684,7 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
     {
         let mut children = Vec::with_capacity(items.len());
         for (unique, create) in items {
-            children.push(Actions::<Db, T>::new(conn).upsert(unique, create, Vec::new()).await?);
+            children.push(Actions::<Db, T>::new(conn).find_or_create(unique, create).await?);
         }
         self.connect(conn, parent, &children).await?;
         Ok(children)

@@ -26,6 +26,8 @@ use crate::{DbError, DbRow, Provider, row::RowIndex};
 
 /// A value that can be bound as a parameter and decoded from a row.
 pub trait DbValue: Sized {
+    /// Whether the type holds NULL (`Option<_>`).
+    const NULLABLE: bool = false;
     /// The value as a bound parameter expression.
     fn to_expr(&self, provider: Provider) -> Expr;
     /// SQL NULL of this type.
@@ -216,6 +218,7 @@ impl DbValue for serde_json::Value {
 }
 
 impl<T: DbValue> DbValue for Option<T> {
+    const NULLABLE: bool = true;
     fn to_expr(&self, provider: Provider) -> Expr {
         match self {
             Some(value) => value.to_expr(provider),
@@ -278,4 +281,9 @@ impl<E: DbEnum> DbValue for E {
 /// A new CUID (version 1, as Prisma's `@default(cuid())`).
 pub fn cuid() -> String {
     cuid::cuid1()
+}
+
+/// A new CUID version 2 (Prisma's `@default(cuid(2))`).
+pub fn cuid2() -> String {
+    cuid::cuid2()
 }

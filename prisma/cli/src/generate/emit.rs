@@ -132,11 +132,24 @@ pub(super) fn crate_root(schema: &Schema) -> String {
     let reexports = models.clone().map(|(module, model)| quote!(pub use #module::#model;));
     let accessors = models.map(|(module, model)| {
         quote! {
-            fn #module(&self) -> runtime::Actions<'_, Self, #module::#model> {
-                runtime::Actions::new(self)
+            fn #module(&self) -> ::isthmus_db_runtime::Actions<'_, Self, #module::#model> {
+                ::isthmus_db_runtime::Actions::new(self)
             }
         }
     });
+    // The runtime's names, re-exported unless the schema defines a type of that name (an enum
+    // `Provider`, say): the schema's wins, the runtime's stays reachable by its full path.
+    let defined: Vec<String> =
+        schema.models.iter().map(|m| m.ident.clone()).chain(schema.enums.iter().map(|e| e.ident.clone())).collect();
+    let runtime_types = ["Conn", "Db", "DbError", "Filter", "Include", "Provider", "Set", "SortOrder", "Tx"]
+        .into_iter()
+        .filter(|name| !defined.iter().any(|d| d == name))
+        .map(|name| format_ident!("{}", name));
+    let migrate_types = ["MigrateError", "Migrations"]
+        .into_iter()
+        .filter(|name| !defined.iter().any(|d| d == name))
+        .map(|name| format_ident!("{}", name));
+    let conn = if defined.iter().any(|d| d == "Conn") { quote!(::isthmus_db_runtime::Conn) } else { quote!(Conn) };
     print(quote! {
         //! The database client for the models of `schema.prisma`.
         //!
@@ -149,22 +162,18 @@ pub(super) fn crate_root(schema: &Schema) -> String {
         #(pub mod #modules;)*
         mod migrations;
 
-        use ::isthmus_db_runtime as runtime;
-        pub use runtime::{
-            Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, avg, count, max, min, not, now, or, sum,
-            migrate::{MigrateError, Migrations},
-            model::Actions,
-        };
+        pub use ::isthmus_db_runtime::{#(#runtime_types,)* and, avg, count, max, min, not, now, or, sum};
+        pub use ::isthmus_db_runtime::migrate::{#(#migrate_types),*};
         pub use migrations::MIGRATIONS;
         #(pub use enums::#enums;)*
         #(#reexports)*
 
         /// The queries of each model, on a [`Db`] or inside a transaction ([`Tx`]).
-        pub trait Client: Conn + Sized {
+        pub trait Client: #conn + Sized {
             #(#accessors)*
         }
 
-        impl<C: Conn> Client for C {}
+        impl<C: #conn> Client for C {}
     })
 }
 
@@ -299,14 +308,18 @@ pub(super) fn model(schema: &Schema, model: &Model) -> String {
 
 /// The row's primary key as its `UniqueWhere` variant.
 fn own_unique(model: &Model) -> TokenStream {
-    let Some(position) = model.uniques.iter().position(|unique| *unique == model.id) else {
+    let position =
+        model.uniques.iter().position(|unique| *unique == model.id).or((!model.uniques.is_empty()).then_some(0));
+    let Some(position) = position else {
         return quote!(None);
     };
     let fields: Vec<&Field> = model.uniques[position].iter().map(|&i| &model.fields[i]).collect();
     let variant = ident(&fields.iter().map(|f| pascal_case(&f.name)).collect::<String>());
     let value = |field: &Field| {
         let name = ident(&field.ident);
-        if is_copy(field) { quote!(self.#name) } else { quote!(self.#name.clone()) }
+        let value = if is_copy(field) { quote!(self.#name) } else { quote!(self.#name.clone()) };
+        // A nullable unique names no row while it is NULL.
+        if field.optional { quote!(#value?) } else { value }
     };
     if let [field] = fields.as_slice() {
         let value = value(field);
@@ -409,9 +422,16 @@ fn input(schema: &Schema, field: &Field) -> Input {
             Scalar::Time => quote!(runtime::now().time()),
             _ => quote!(runtime::now()),
         },
-        Some(Default::Uuid) if field.ty == Scalar::Uuid => quote!(runtime::uuid::Uuid::new_v4()),
-        Some(Default::Uuid) => quote!(runtime::uuid::Uuid::new_v4().to_string()),
-        Some(Default::Cuid) => quote!(runtime::cuid()),
+        Some(Default::Uuid { version }) => {
+            let new = if *version == 7 {
+                quote!(runtime::uuid::Uuid::now_v7())
+            } else {
+                quote!(runtime::uuid::Uuid::new_v4())
+            };
+            if field.ty == Scalar::Uuid { new } else { quote!(#new.to_string()) }
+        }
+        Some(Default::Cuid { version: 2 }) => quote!(runtime::cuid2()),
+        Some(Default::Cuid { .. }) => quote!(runtime::cuid()),
         Some(Default::Literal(literal)) => literal_value(schema, field.ty, literal),
     };
     let value = if field.optional { quote!(Some(#value)) } else { value };

@@ -10,8 +10,16 @@ use super::{
 };
 use crate::dmmf;
 
-/// Names a model cannot have: the generated model module uses them unqualified.
-const RESERVED: &[&str] = &["Create", "UniqueWhere", "Option", "Result", "Vec", "String", "Some", "None", "Ok", "Err"];
+/// Names a model cannot have: the generated code uses them unqualified (the prelude's in every
+/// module, `Create` and `UniqueWhere` in the model's, `Client` at the crate root).
+const RESERVED: &[&str] =
+    &["Create", "UniqueWhere", "Client", "Option", "Result", "Vec", "String", "Some", "None", "Ok", "Err"];
+
+/// Names an enum cannot have: the prelude's, used unqualified in the enums module.
+const RESERVED_FOR_ENUMS: &[&str] = &["Option", "Result", "Vec", "String", "Some", "None", "Ok", "Err"];
+
+/// Module names of the crate root that a model's module would clash with.
+const RESERVED_MODULES: &[&str] = &["enums", "migrations"];
 
 /// Documentation marker for fields that must never leave the server.
 const SERVER_ONLY: &str = "@server-only";
@@ -26,6 +34,7 @@ pub struct Schema {
 }
 
 pub struct Enum {
+    pub name: String,
     pub ident: String,
     /// The database type name (PostgreSQL's enum type).
     pub db_name: String,
@@ -93,10 +102,6 @@ pub enum Scalar {
 }
 
 impl Scalar {
-    pub fn is_comparable(self) -> bool {
-        !matches!(self, Scalar::Json | Scalar::Bytes | Scalar::Boolean | Scalar::Enum(_))
-    }
-
     /// Usable as a relation key (hashed to group related rows).
     pub fn is_key(self) -> bool {
         !matches!(self, Scalar::Float | Scalar::Real | Scalar::Json)
@@ -109,8 +114,14 @@ pub enum Default {
     /// column is left out of the insert.
     Database,
     Now,
-    Uuid,
-    Cuid,
+    /// `uuid()` (version 4) or `uuid(7)`.
+    Uuid {
+        version: u8,
+    },
+    /// `cuid()` (version 1) or `cuid(2)`.
+    Cuid {
+        version: u8,
+    },
     Literal(Literal),
 }
 
@@ -152,6 +163,30 @@ pub enum Link {
 impl Schema {
     pub fn build(datamodel: &dmmf::Datamodel, source: &Source) -> Result<Schema, GenerateError> {
         let enums = datamodel.enums.iter().map(enum_ir).collect::<Vec<_>>();
+        if let Some((e, &name)) =
+            enums.iter().find_map(|e| RESERVED_FOR_ENUMS.iter().find(|&&name| name == e.ident).map(|name| (e, name)))
+        {
+            return Err(GenerateError::ReservedName {
+                location: source.block_location("enum", &e.name),
+                kind: "enum",
+                item: e.name.clone(),
+                name,
+                help: "rename the enum and keep its database name with @@map(\"…\")",
+            });
+        }
+        for e in &enums {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(value) = e.values.iter().find(|value| !seen.insert(value.ident.as_str())) {
+                return Err(GenerateError::at(
+                    source.block_location("enum", &e.name),
+                    e.name.clone(),
+                    format!(
+                        "two values become the Rust variant {}: rename one (and keep its stored name with @map)",
+                        value.ident
+                    ),
+                ));
+            }
+        }
         let mut warnings = Vec::new();
         let mut models = Vec::new();
         for model in &datamodel.models {
@@ -190,6 +225,7 @@ impl Schema {
 
 fn enum_ir(e: &dmmf::Enum) -> Enum {
     Enum {
+        name: e.name.clone(),
         ident: pascal_case(&e.name),
         db_name: e.db_name.clone().unwrap_or_else(|| e.name.clone()),
         values: e
@@ -212,10 +248,13 @@ fn scalars(
     source: &Source,
 ) -> Result<Model, GenerateError> {
     let ident = rust_ident(&pascal_case(&model.name));
-    if let Some(&name) = RESERVED.iter().find(|&&name| name == ident) {
+    let module = rust_ident(&snake_case(&model.name));
+    let clash = RESERVED.iter().find(|&&name| name == ident).or(RESERVED_MODULES.iter().find(|&&name| name == module));
+    if let Some(&name) = clash {
         return Err(GenerateError::ReservedName {
             location: source.field_location(&model.name, ""),
-            model: model.name.clone(),
+            kind: "model",
+            item: model.name.clone(),
             name,
             help: "rename the model and keep its table with @@map(\"…\")",
         });
@@ -268,7 +307,7 @@ fn scalars(
     uniques.retain(|unique| seen.insert(unique.clone()));
     Ok(Model {
         ident,
-        module: rust_ident(&snake_case(&model.name)),
+        module,
         table: model.db_name.clone().unwrap_or_else(|| model.name.clone()),
         name: model.name.clone(),
         doc: model.documentation.clone(),
@@ -333,12 +372,16 @@ fn default_ir(default: &serde_json::Value, ty: Scalar, list: bool, enums: &[Enum
     use serde_json::Value;
     if let Value::Object(function) = default {
         let name = function.get("name").and_then(Value::as_str).unwrap_or_default();
-        return Ok(match name {
-            "autoincrement" | "dbgenerated" | "sequence" => Default::Database,
-            "now" => Default::Now,
-            "uuid" => Default::Uuid,
-            "cuid" => Default::Cuid,
-            other => return Err(format!("@default({other}()) is not supported: use dbgenerated(\"…\")")),
+        let version =
+            function.get("args").and_then(Value::as_array).and_then(|args| args.first()).and_then(Value::as_u64);
+        return Ok(match (name, version) {
+            ("autoincrement" | "dbgenerated" | "sequence", _) => Default::Database,
+            ("now", _) => Default::Now,
+            ("uuid", None | Some(4)) => Default::Uuid { version: 4 },
+            ("uuid", Some(7)) => Default::Uuid { version: 7 },
+            ("cuid", None | Some(1)) => Default::Cuid { version: 1 },
+            ("cuid", Some(2)) => Default::Cuid { version: 2 },
+            (other, _) => return Err(format!("@default({other}(…)) is not supported: use dbgenerated(\"…\")")),
         });
     }
     if list {
@@ -416,7 +459,7 @@ fn relations(
             f.kind == "object"
                 && f.relation_name == field.relation_name
                 && f.type_name == model.name
-                && f.name != field.name
+                && !(index == target && f.name == field.name)
         });
         let (link, cardinality) = if !from.is_empty() {
             let to = field.relation_to_fields.clone().unwrap_or_default();

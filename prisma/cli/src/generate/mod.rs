@@ -20,8 +20,8 @@ pub use names::{pascal_case, snake_case};
 pub enum GenerateError {
     #[error("{location}: {subject}: {message}")]
     Unsupported { location: String, subject: String, message: String },
-    #[error("{location}: model {model} clashes with a name the generated code uses ({name}): {help}")]
-    ReservedName { location: String, model: String, name: &'static str, help: &'static str },
+    #[error("{location}: {kind} {item} clashes with a name the generated code uses ({name}): {help}")]
+    ReservedName { location: String, kind: &'static str, item: String, name: &'static str, help: &'static str },
 }
 
 impl GenerateError {

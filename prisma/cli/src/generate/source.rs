@@ -45,6 +45,14 @@ impl Source {
             .map(|(_, _, start, end)| (start, end))
     }
 
+    /// `schema.prisma:line:1` of a top-level block (`enum Role`), or the file when not found.
+    pub fn block_location(&self, keyword: &str, name: &str) -> String {
+        match self.blocks().into_iter().find(|(k, n, _, _)| *k == keyword && *n == name) {
+            Some((_, _, start, _)) => format!("{}:{}:1", self.name, start + 1),
+            None => self.name.clone(),
+        }
+    }
+
     /// `schema.prisma:line:column` of a field's declaration (of its model when not found).
     pub fn field_location(&self, model: &str, field: &str) -> String {
         let Some((start, end)) = self.block_lines(model) else { return self.name.clone() };
