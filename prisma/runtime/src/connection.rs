@@ -3,6 +3,7 @@ use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
 use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 use sea_query_sqlx::{SqlxBinder, SqlxValues};
 // Statements come from sea-query with every value bound, hence `AssertSqlSafe`.
+use futures_util::TryStreamExt;
 use sqlx::{
     AssertSqlSafe, PgPool, Postgres, Sqlite, SqlitePool, Transaction,
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -191,18 +192,16 @@ impl Conn for Db {
     fn fetch(&self, sql: String, values: SqlxValues) -> BoxFuture<'_, Result<Vec<DbRow>, DbError>> {
         Box::pin(async move {
             Ok(match &self.pool {
-                Pool::Sqlite(pool) => sqlx::query_with(AssertSqlSafe(sql), values)
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(DbRow::Sqlite)
-                    .collect(),
-                Pool::Postgres(pool) => sqlx::query_with(AssertSqlSafe(sql), values)
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(DbRow::Postgres)
-                    .collect(),
+                Pool::Sqlite(pool) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values).fetch(pool).map_ok(DbRow::Sqlite).try_collect().await?
+                }
+                Pool::Postgres(pool) => {
+                    sqlx::query_with(AssertSqlSafe(sql), values)
+                        .fetch(pool)
+                        .map_ok(DbRow::Postgres)
+                        .try_collect()
+                        .await?
+                }
             })
         })
     }
