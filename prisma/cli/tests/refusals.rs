@@ -48,6 +48,18 @@ fn bigint_defaults_and_nullable_defaults_generate() {
 }
 
 #[test]
+fn a_bigint_serial_on_sqlite_is_refused() {
+    let schema =
+        "datasource db {\n  provider = \"sqlite\"\n}\n\nmodel A {\n  id BigInt @id @default(autoincrement())\n}\n";
+    let error = generate(schema).unwrap_err();
+    assert!(
+        error.contains("schema.prisma:6:3: A.id: BigInt @default(autoincrement()) is never filled in on SQLite"),
+        "{error}"
+    );
+    assert!(generate(&schema.replace("sqlite", "postgresql")).is_ok(), "PostgreSQL has BIGSERIAL");
+}
+
+#[test]
 fn enums_named_like_the_prelude_or_with_clashing_values_are_refused() {
     let error = generate("datasource db {\n  provider = \"sqlite\"\n}\n\nenum Option {\n  A\n}\n\nmodel M {\n  id Int    @id\n  o  Option\n}\n")
         .unwrap_err();

@@ -219,6 +219,26 @@ impl Schema {
             }
             _ => vec![Provider::Sqlite, Provider::Postgresql],
         };
+        if providers.contains(&Provider::Sqlite) {
+            // SQLite numbers only `INTEGER PRIMARY KEY` rows; Prisma makes a BigInt id `BIGINT`.
+            let big_serial = datamodel.models.iter().find_map(|m| {
+                m.fields
+                    .iter()
+                    .find(|f| {
+                        f.type_name == "BigInt"
+                            && f.default.as_ref().and_then(|d| d.get("name")).and_then(|n| n.as_str())
+                                == Some("autoincrement")
+                    })
+                    .map(|f| (m, f))
+            });
+            if let Some((model, field)) = big_serial {
+                return Err(GenerateError::at(
+                    source.field_location(&model.name, &field.name),
+                    format!("{}.{}", model.name, field.name),
+                    "BigInt @default(autoincrement()) is never filled in on SQLite: use Int, assign the ids yourself, or set the provider to \"postgresql\"",
+                ));
+            }
+        }
         Ok(Schema { models, enums, providers, warnings })
     }
 }
