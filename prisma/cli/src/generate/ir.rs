@@ -27,7 +27,7 @@ const SERVER_ONLY: &str = "@server-only";
 pub struct Schema {
     pub models: Vec<Model>,
     pub enums: Vec<Enum>,
-    /// The backends the schema runs on: both, unless it uses PostgreSQL-only features.
+    /// The backends the schema runs on: PostgreSQL for a PostgreSQL schema, both for a SQLite one.
     pub providers: Vec<Provider>,
     /// What the client leaves out, as Prisma does (`Unsupported(…)` fields), to be reported.
     pub warnings: Vec<String>,
@@ -76,8 +76,6 @@ pub struct Field {
     pub default: Option<Default>,
     pub updated_at: bool,
     pub server_only: bool,
-    /// Declares a `@db.*` native type (PostgreSQL only).
-    pub native: bool,
     pub doc: Option<String>,
 }
 
@@ -201,22 +199,10 @@ impl Schema {
                 source.field_location(&model, &field)
             ));
         }
-        let postgres_only = models.iter().flat_map(|m| &m.fields).any(|f| f.list || f.native);
-        let providers = match (source.provider(), postgres_only) {
-            (Some("postgresql" | "postgres"), true) => vec![Provider::Postgresql],
-            (_, true) => {
-                let (model, field) = models
-                    .iter()
-                    .find_map(|m| {
-                        m.fields.iter().find(|f| f.list || f.native).map(|f| (m.name.as_str(), f.name.as_str()))
-                    })
-                    .unwrap_or(("", ""));
-                return Err(GenerateError::at(
-                    source.field_location(model, field),
-                    format!("{model}.{field}"),
-                    "scalar lists and @db.* types need PostgreSQL: set the datasource's provider to \"postgresql\"",
-                ));
-            }
+        // A PostgreSQL schema runs on PostgreSQL (its `@db.*` types and lists have no SQLite
+        // form); a SQLite schema also gets PostgreSQL migrations, to deploy on either.
+        let providers = match source.provider() {
+            Some("postgresql" | "postgres") => vec![Provider::Postgresql],
             _ => vec![Provider::Sqlite, Provider::Postgresql],
         };
         if providers.contains(&Provider::Sqlite) {
@@ -304,7 +290,6 @@ fn scalars(
             default,
             updated_at: field.is_updated_at,
             server_only: doc.as_deref().is_some_and(|d| d.lines().any(|l| l.trim() == SERVER_ONLY)),
-            native: field.native_type.is_some(),
             doc,
         });
     }
