@@ -102,6 +102,12 @@ pub fn all_of<M>(filters: &[Filter<M>], scope: &Scope) -> Expr {
     filters.iter().map(|filter| filter.to_expr(scope)).reduce(|a, b| a.and(b)).unwrap_or_else(|| Expr::val(true))
 }
 
+/// The conjunction of `filters` in `scope`; `None` when there are none, so that a read of
+/// every row carries no `WHERE TRUE` (a bound parameter on every statement).
+pub fn conjunction<M>(filters: &[Filter<M>], scope: &Scope) -> Option<Expr> {
+    (!filters.is_empty()).then(|| all_of(filters, scope))
+}
+
 /// `column LIKE pattern` with `%` and `_` in `needle` matched literally. As with Prisma,
 /// case-sensitive on PostgreSQL and ASCII-case-insensitive on SQLite.
 pub(crate) fn like(column: Expr, prefix: &str, needle: &str, suffix: &str) -> Expr {

@@ -8,7 +8,7 @@ use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider,
     aggregate::{Aggregate, alias},
     execute, fetch_all, fetch_optional,
-    filter::{Filter, OrderBy, Scope, Set, SortOrder, all_of},
+    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction},
     relation::Include,
 };
 
@@ -186,7 +186,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
     /// A read of the rows that match every filter; an empty list matches every row.
     pub fn find_many(&self, filters: Vec<Filter<M>>) -> FindMany<'c, C, M> {
         let mut find = FindMany::new(self.conn);
-        find.filter = Some(all_of(&filters, &self.scope()));
+        find.filter = conjunction(&filters, &self.scope());
         find
     }
 
@@ -201,7 +201,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         for (index, expr) in aggregates.exprs(self.conn.provider()).into_iter().enumerate() {
             select.expr_as(expr, alias(index));
         }
-        select.from(M::TABLE).and_where(all_of(&filters, &self.scope()));
+        select.from(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
         let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         aggregates.decode(&row, 0)
     }
@@ -220,7 +220,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         for (index, expr) in aggregates.exprs(self.conn.provider()).into_iter().enumerate() {
             select.expr_as(expr, alias(index));
         }
-        select.from(M::TABLE).and_where(all_of(&filters, &self.scope()));
+        select.from(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
         for column in &columns {
             select.add_group_by([Expr::col((M::TABLE, *column))]).order_by((M::TABLE, *column), Order::Asc);
         }
@@ -234,7 +234,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         select
             .expr_as(Func::count(Expr::col(Asterisk)), "count")
             .from(M::TABLE)
-            .and_where(all_of(&filters, &self.scope()));
+            .and_where_option(conjunction(&filters, &self.scope()));
         let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         row.get::<i64>("count")
     }
@@ -301,7 +301,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
             return Ok(u64::try_from(self.count(filters).await?).unwrap_or_default());
         }
         let mut update = Query::update();
-        update.table(M::TABLE).values(values).and_where(all_of(&filters, &self.scope()));
+        update.table(M::TABLE).values(values).and_where_option(conjunction(&filters, &self.scope()));
         execute(self.conn, &update).await
     }
 
@@ -365,7 +365,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
     /// Deletes every row that matches the filters; returns how many were deleted.
     pub async fn delete_many(&self, filters: Vec<Filter<M>>) -> Result<u64, DbError> {
         let mut delete = Query::delete();
-        delete.from_table(M::TABLE).and_where(all_of(&filters, &self.scope()));
+        delete.from_table(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
         execute(self.conn, &delete).await
     }
 }

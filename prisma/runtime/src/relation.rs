@@ -13,7 +13,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Qu
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
-    filter::{Filter, OrderBy, Scope, all_of},
+    filter::{Filter, OrderBy, Scope, conjunction},
     model::{Actions, Model, Select, Table, UniqueKey, Whole, unique_expr},
 };
 
@@ -192,7 +192,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
                     .and_where(Expr::col((join, near_column)).equals((outer.table(), near)));
             }
         }
-        select.and_where(all_of(filters, &inner));
+        select.and_where_option(conjunction(filters, &inner));
         Expr::exists(select)
     }
 
@@ -294,7 +294,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
                         .and_where(in_keys(vec![Expr::col((join, near_column))], chunk, provider));
                 }
             }
-            select.and_where(all_of(&self.filters, &scope));
+            select.and_where_option(conjunction(&self.filters, &scope));
             let statement = match self.take {
                 None => {
                     for key in &self.order {
@@ -513,7 +513,7 @@ where
             select
                 .expr_as(Func::count(Expr::col(Asterisk)), "__count")
                 .and_where(in_keys(key_exprs, chunk, provider))
-                .and_where(all_of(&relation.filters, &scope));
+                .and_where_option(conjunction(&relation.filters, &scope));
             for row in fetch_all(conn, &select).await? {
                 if let Some(key) = K::decode(&row, &KEY_COLUMNS[..width])? {
                     counts.insert(key, row.get("__count")?);
