@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sea_query::{Asterisk, Expr, Func, SimpleExpr};
 
-use crate::{Column, DbError, DbRow, DbValue, Provider};
+use crate::{Column, DbError, DbRow, DbValue, Provider, model::Positions};
 
 /// One or more aggregates of model `M`'s rows, computed in SQL.
 pub trait Aggregate<M>: Send + Sync {
@@ -197,12 +197,8 @@ macro_rules! tuple_aggregate {
             }
 
             fn decode(&self, row: &DbRow, start: usize) -> Result<Self::Output, DbError> {
-                let mut next = start;
-                let mut at = |width: usize| {
-                    next += width;
-                    next - width
-                };
-                Ok(($(self.$index.decode(row, at(self.$index.width()))?,)*))
+                let mut at = Positions(start);
+                Ok(($(self.$index.decode(row, at.next(self.$index.width()))?,)*))
             }
         }
     };

@@ -2,7 +2,8 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Order, Query, SelectStatement};
+use sea_query_sqlx::SqlxBinder;
 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider,
@@ -111,12 +112,8 @@ macro_rules! tuple_select {
             }
 
             fn decode(&self, row: &DbRow, start: usize) -> Result<Self::Output, DbError> {
-                let mut next = start;
-                let mut at = |width: usize| {
-                    next += width;
-                    next - width
-                };
-                Ok(($(self.$index.decode(row, at(self.$index.width()))?,)*))
+                let mut at = Positions(start);
+                Ok(($(self.$index.decode(row, at.next(self.$index.width()))?,)*))
             }
         }
     };
@@ -129,6 +126,17 @@ tuple_select!(A 0, B 1, C 2, D 3, E 4);
 tuple_select!(A 0, B 1, C 2, D 3, E 4, F 5);
 tuple_select!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_select!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// Where each part of a tuple starts in a row: consecutive runs of columns from a start.
+pub(crate) struct Positions(pub(crate) usize);
+
+impl Positions {
+    /// The start of the next part, `width` columns wide.
+    pub(crate) fn next(&mut self, width: usize) -> usize {
+        self.0 += width;
+        self.0 - width
+    }
+}
 
 /// One row named by unique columns.
 pub trait UniqueKey: Clone + Send + Sync + 'static {
@@ -198,9 +206,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         aggregates: A,
     ) -> Result<A::Output, DbError> {
         let mut select = Query::select();
-        for (index, expr) in aggregates.exprs(self.conn.provider()).into_iter().enumerate() {
-            select.expr_as(expr, alias(index));
-        }
+        select_aggregates(&mut select, &aggregates, self.conn.provider());
         select.from(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
         let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         aggregates.decode(&row, 0)
@@ -217,9 +223,7 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         let mut select = Query::select();
         let columns = by.columns();
         select.columns(columns.iter().map(|column| (M::TABLE, *column)));
-        for (index, expr) in aggregates.exprs(self.conn.provider()).into_iter().enumerate() {
-            select.expr_as(expr, alias(index));
-        }
+        select_aggregates(&mut select, &aggregates, self.conn.provider());
         select.from(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
         for column in &columns {
             select.add_group_by([Expr::col((M::TABLE, *column))]).order_by((M::TABLE, *column), Order::Asc);
@@ -243,11 +247,15 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
 impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
     /// Inserts one row and returns it as stored, database defaults included.
     pub async fn create(&self, data: M::Create) -> Result<M, DbError> {
-        let mut insert = Query::insert();
+        self.returned_row(&self.insert_one(data)).await
+    }
+
+    /// `INSERT` of one row, returning every column.
+    fn insert_one(&self, data: M::Create) -> InsertStatement {
         let (columns, values): (Vec<_>, Vec<_>) = data.into_values(self.conn.provider()).into_iter().unzip();
+        let mut insert = Query::insert();
         insert.into_table(M::TABLE).columns(columns).values_panic(values).returning_col_list(M::COLUMNS);
-        let row = fetch_optional(self.conn, &insert).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        M::from_row(&row, 0)
+        insert
     }
 
     /// Inserts all rows; returns how many were inserted. Rows that set the same columns go in
@@ -289,8 +297,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
             .values(values)
             .and_where(unique_expr(unique, &self.scope()))
             .returning_col_list(M::COLUMNS);
-        let row = fetch_optional(self.conn, &update).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        M::from_row(&row, 0)
+        self.returned_row(&update).await
     }
 
     /// Applies `set` to every row that matches the filters; returns how many were updated. With
@@ -309,24 +316,25 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
     /// statement (`INSERT … ON CONFLICT (unique columns) DO UPDATE`): concurrent upserts of one
     /// key neither fail nor lose an update, inside a transaction too.
     pub async fn upsert(&self, unique: M::Unique, create: M::Create, set: Vec<Set<M>>) -> Result<M, DbError> {
-        let provider = self.conn.provider();
-        let target: Vec<&'static str> = unique.columns(provider).into_iter().map(|(column, _)| column).collect();
-        let mut update = assignments::<M>(set, provider);
+        let target = self.unique_columns(unique);
+        let mut update = assignments::<M>(set, self.conn.provider());
         if update.is_empty() {
             // Nothing to change, but `RETURNING` needs the row: a no-op assignment.
             update = target.iter().map(|column| (*column, Expr::col((M::TABLE, *column)))).collect();
         }
-        let (columns, values): (Vec<_>, Vec<_>) = create.into_values(provider).into_iter().unzip();
-        let mut on_conflict = OnConflict::columns(target);
-        on_conflict.values(update);
-        let mut insert = Query::insert();
-        insert
-            .into_table(M::TABLE)
-            .columns(columns)
-            .values_panic(values)
-            .on_conflict(on_conflict)
-            .returning_col_list(M::COLUMNS);
-        let row = fetch_optional(self.conn, &insert).await?.ok_or(DbError::NotFound { model: M::NAME })?;
+        let mut insert = self.insert_one(create);
+        insert.on_conflict(OnConflict::columns(target).values(update).to_owned());
+        self.returned_row(&insert).await
+    }
+
+    /// The columns `unique` names a row by: the conflict target of an `ON CONFLICT`.
+    fn unique_columns(&self, unique: M::Unique) -> Vec<&'static str> {
+        unique.columns(self.conn.provider()).into_iter().map(|(column, _)| column).collect()
+    }
+
+    /// The row a statement with `RETURNING` every column gives back; `NotFound` without one.
+    async fn returned_row(&self, statement: &impl SqlxBinder) -> Result<M, DbError> {
+        let row = fetch_optional(self.conn, statement).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         M::from_row(&row, 0)
     }
 
@@ -336,17 +344,8 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
         if let Some(found) = self.find_unique(unique.clone()).first().await? {
             return Ok(found);
         }
-        let provider = self.conn.provider();
-        let target: Vec<&'static str> =
-            unique.clone().columns(provider).into_iter().map(|(column, _)| column).collect();
-        let (columns, values): (Vec<_>, Vec<_>) = create.into_values(provider).into_iter().unzip();
-        let mut insert = Query::insert();
-        insert
-            .into_table(M::TABLE)
-            .columns(columns)
-            .values_panic(values)
-            .on_conflict(OnConflict::columns(target).do_nothing().to_owned())
-            .returning_col_list(M::COLUMNS);
+        let mut insert = self.insert_one(create);
+        insert.on_conflict(OnConflict::columns(self.unique_columns(unique.clone())).do_nothing().to_owned());
         match fetch_optional(self.conn, &insert).await? {
             Some(row) => M::from_row(&row, 0),
             // Another writer created it in between.
@@ -358,8 +357,7 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
     pub async fn delete(&self, unique: M::Unique) -> Result<M, DbError> {
         let mut delete = Query::delete();
         delete.from_table(M::TABLE).and_where(unique_expr(unique, &self.scope())).returning_col_list(M::COLUMNS);
-        let row = fetch_optional(self.conn, &delete).await?.ok_or(DbError::NotFound { model: M::NAME })?;
-        M::from_row(&row, 0)
+        self.returned_row(&delete).await
     }
 
     /// Deletes every row that matches the filters; returns how many were deleted.
@@ -385,6 +383,13 @@ macro_rules! returning_columns {
 }
 
 returning_columns!(sea_query::InsertStatement, sea_query::UpdateStatement, sea_query::DeleteStatement);
+
+/// Adds `aggregates` to `select`, each under its positional alias (`__agg0`, …).
+fn select_aggregates<M>(select: &mut SelectStatement, aggregates: &impl Aggregate<M>, provider: Provider) {
+    for (index, expr) in aggregates.exprs(provider).into_iter().enumerate() {
+        select.expr_as(expr, alias(index));
+    }
+}
 
 fn assignments<M: Table>(set: Vec<Set<M>>, provider: Provider) -> Vec<(&'static str, Expr)> {
     let mut values: Vec<(&'static str, Expr)> = set.into_iter().map(|s| s.into_assignment(provider)).collect();

@@ -9,7 +9,7 @@ use std::{
     marker::PhantomData,
 };
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query, SelectStatement};
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
@@ -169,28 +169,33 @@ impl<F: Model, T: Model, C: Cardinality, K: Key> Relation<F, T, C, K> {
 }
 
 impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C, K, S> {
+    /// Adds `T` to `select` under `scope`'s name (joined to the join table of a many-to-many)
+    /// and returns the expressions of the link key on that side: what equals the parent's
+    /// near columns, in their order.
+    fn linked(link: Link, select: &mut SelectStatement, scope: &Scope) -> Vec<Expr> {
+        select.from_as(T::TABLE, scope.table());
+        match link {
+            Link::Direct { far, .. } => far.iter().map(|column| scope.column(column)).collect(),
+            Link::Join { table, near_column, far_column, far, .. } => {
+                let join = scope.beside("j");
+                select.join_as(
+                    JoinType::InnerJoin,
+                    table,
+                    join.clone(),
+                    Expr::col((join.clone(), far_column)).equals((scope.table(), far)),
+                );
+                vec![Expr::col((join, near_column))]
+            }
+        }
+    }
+
     /// `EXISTS (SELECT 1 FROM <T> WHERE <linked to the outer row> AND <filters>)`.
     fn exists(link: Link, outer: &Scope, filters: &[Filter<T>]) -> Expr {
         let inner = outer.nested();
         let mut select = Query::select();
-        select.expr(Expr::val(1)).from_as(T::TABLE, inner.table());
-        match link {
-            Link::Direct { near, far } => {
-                for (near, far) in near.iter().zip(far) {
-                    select.and_where(inner.column(far).equals((outer.table(), *near)));
-                }
-            }
-            Link::Join { table, near_column, far_column, near, far } => {
-                let join = inner.beside("j");
-                select
-                    .join_as(
-                        JoinType::InnerJoin,
-                        table,
-                        join.clone(),
-                        Expr::col((join.clone(), far_column)).equals((inner.table(), far)),
-                    )
-                    .and_where(Expr::col((join, near_column)).equals((outer.table(), near)));
-            }
+        select.expr(Expr::val(1));
+        for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(link)) {
+            select.and_where(key.equals((outer.table(), near)));
         }
         select.and_where_option(conjunction(filters, &inner));
         Expr::exists(select)
@@ -238,12 +243,10 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         RelationCount { relation: self }
     }
 
-    /// The parent's columns that hold the link key.
-    fn near_columns(&self) -> Vec<&'static str> {
-        match self.link {
-            Link::Direct { near, .. } => near.to_vec(),
-            Link::Join { near, .. } => vec![near],
-        }
+    /// The link key of each parent row; `None` where it is NULL.
+    fn parent_keys(&self, parents: &[DbRow]) -> Result<Vec<Option<K>>, DbError> {
+        let near = near_columns(self.link);
+        parents.iter().map(|row| K::decode(row, &near)).collect()
     }
 
     /// The related rows of every parent in one query: per parent, the indexes of its rows in
@@ -256,45 +259,26 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         extra_columns: &[&'static str],
     ) -> Result<(Vec<DbRow>, Vec<Vec<usize>>), DbError> {
         let provider = conn.provider();
-        let near = self.near_columns();
-        let keys: Vec<Option<K>> = parents.iter().map(|row| K::decode(row, &near)).collect::<Result<_, _>>()?;
-        let mut seen = HashSet::new();
-        let distinct: Vec<&K> = keys.iter().flatten().filter(|key| seen.insert(*key)).collect();
+        let keys = self.parent_keys(parents)?;
+        let distinct = distinct(&keys);
         if distinct.is_empty() {
             return Ok((Vec::new(), vec![Vec::new(); parents.len()]));
         }
         let scope = Scope::top(provider, T::TABLE);
         let mut columns = self.select.columns();
         columns.extend(extra_columns.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
-        let key_columns = match self.link {
-            Link::Direct { far, .. } => &KEY_COLUMNS[..far.len()],
-            Link::Join { .. } => &KEY_COLUMNS[..1],
-        };
+        let key_columns = &KEY_COLUMNS[..near_columns(self.link).len()];
         let mut rows = Vec::new();
         for chunk in distinct.chunks(keys_per_query(key_columns.len())) {
             let mut select = Query::select();
-            select.columns(columns.iter().map(|column| (T::TABLE, *column))).from(T::TABLE);
-            match self.link {
-                Link::Direct { far, .. } => {
-                    for (column, alias) in far.iter().zip(KEY_COLUMNS) {
-                        select.expr_as(scope.column(column), alias);
-                    }
-                    select.and_where(in_keys(far.iter().map(|column| scope.column(column)).collect(), chunk, provider));
-                }
-                Link::Join { table, near_column, far_column, far, .. } => {
-                    let join = scope.beside("j");
-                    select
-                        .expr_as(Expr::col((join.clone(), near_column)), KEY_COLUMNS[0])
-                        .join_as(
-                            JoinType::InnerJoin,
-                            table,
-                            join.clone(),
-                            Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
-                        )
-                        .and_where(in_keys(vec![Expr::col((join, near_column))], chunk, provider));
-                }
+            select.columns(columns.iter().map(|column| (T::TABLE, *column)));
+            let link_key = Self::linked(self.link, &mut select, &scope);
+            for (key, alias) in link_key.iter().zip(KEY_COLUMNS) {
+                select.expr_as(key.clone(), alias);
             }
-            select.and_where_option(conjunction(&self.filters, &scope));
+            select
+                .and_where(in_keys(link_key.clone(), chunk, provider))
+                .and_where_option(conjunction(&self.filters, &scope));
             let statement = match self.take {
                 None => {
                     for key in &self.order {
@@ -302,7 +286,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
                     }
                     select
                 }
-                Some(take) => self.first_per_parent(select, &scope, take),
+                Some(take) => self.first_per_parent(select, link_key, &scope, take),
             };
             rows.extend(fetch_all(conn, &statement).await?);
         }
@@ -324,14 +308,11 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
     /// order, so each parent's rows keep the include's order.
     fn first_per_parent(
         &self,
-        mut select: sea_query::SelectStatement,
+        mut select: SelectStatement,
+        keys: Vec<Expr>,
         scope: &Scope,
         take: u64,
-    ) -> sea_query::SelectStatement {
-        let keys: Vec<Expr> = match self.link {
-            Link::Direct { far, .. } => far.iter().map(|column| scope.column(column)).collect(),
-            Link::Join { near_column, .. } => vec![Expr::col((scope.beside("j"), near_column))],
-        };
+    ) -> SelectStatement {
         // sea-query's placeholders for custom expressions: `?` on SQLite, `$n` on PostgreSQL.
         let mark = |n: usize| if scope.provider == Provider::Sqlite { "?".to_owned() } else { format!("${n}") };
         let partition: Vec<String> = (1..=keys.len()).map(mark).collect();
@@ -356,6 +337,20 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             .order_by(RANK, Order::Asc);
         ranked
     }
+}
+
+/// The parent's columns that hold the link key.
+fn near_columns(link: Link) -> Vec<&'static str> {
+    match link {
+        Link::Direct { near, .. } => near.to_vec(),
+        Link::Join { near, .. } => vec![near],
+    }
+}
+
+/// Each key once, in first-seen order.
+fn distinct<K: Key>(keys: &[Option<K>]) -> Vec<&K> {
+    let mut seen = HashSet::new();
+    keys.iter().flatten().filter(|key| seen.insert(*key)).collect()
 }
 
 /// The column under which [`Relation::take`] ranks related rows.
@@ -446,7 +441,7 @@ where
     type Output = C::Out<S::Output>;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        self.near_columns()
+        near_columns(self.link)
     }
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
@@ -472,50 +467,29 @@ where
     type Output = i64;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        self.relation.near_columns()
+        near_columns(self.relation.link)
     }
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<i64>, DbError> {
         let relation = &self.relation;
         let provider = conn.provider();
-        let keys: Vec<Option<K>> =
-            parents.iter().map(|row| K::decode(row, &relation.near_columns())).collect::<Result<_, _>>()?;
-        let mut seen = HashSet::new();
-        let distinct: Vec<&K> = keys.iter().flatten().filter(|key| seen.insert(*key)).collect();
-        if distinct.is_empty() {
-            return Ok(vec![0; parents.len()]);
-        }
+        let keys = relation.parent_keys(parents)?;
+        let distinct = distinct(&keys);
         let scope = Scope::top(provider, T::TABLE);
-        let width = match relation.link {
-            Link::Direct { far, .. } => far.len(),
-            Link::Join { .. } => 1,
-        };
+        let key_columns = &KEY_COLUMNS[..near_columns(relation.link).len()];
         let mut counts: HashMap<K, i64> = HashMap::new();
-        for chunk in distinct.chunks(keys_per_query(width)) {
+        for chunk in distinct.chunks(keys_per_query(key_columns.len())) {
             let mut select = Query::select();
-            select.from(T::TABLE);
-            let key_exprs = match relation.link {
-                Link::Direct { far, .. } => far.iter().map(|column| scope.column(column)).collect::<Vec<_>>(),
-                Link::Join { table, near_column, far_column, far, .. } => {
-                    let join = scope.beside("j");
-                    select.join_as(
-                        JoinType::InnerJoin,
-                        table,
-                        join.clone(),
-                        Expr::col((join.clone(), far_column)).equals((T::TABLE, far)),
-                    );
-                    vec![Expr::col((join, near_column))]
-                }
-            };
-            for (expr, alias) in key_exprs.iter().zip(KEY_COLUMNS) {
-                select.expr_as(expr.clone(), alias).add_group_by([expr.clone()]);
+            let link_key = Relation::<F, T, C, K, S>::linked(relation.link, &mut select, &scope);
+            for (key, alias) in link_key.iter().zip(KEY_COLUMNS) {
+                select.expr_as(key.clone(), alias).add_group_by([key.clone()]);
             }
             select
                 .expr_as(Func::count(Expr::col(Asterisk)), "__count")
-                .and_where(in_keys(key_exprs, chunk, provider))
+                .and_where(in_keys(link_key, chunk, provider))
                 .and_where_option(conjunction(&relation.filters, &scope));
             for row in fetch_all(conn, &select).await? {
-                if let Some(key) = K::decode(&row, &KEY_COLUMNS[..width])? {
+                if let Some(key) = K::decode(&row, key_columns)? {
                     counts.insert(key, row.get("__count")?);
                 }
             }
@@ -544,7 +518,7 @@ where
     type Output = C::Out<(S::Output, I::Output)>;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        self.outer.near_columns()
+        near_columns(self.outer.link)
     }
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
