@@ -68,3 +68,10 @@ fn enums_named_like_the_prelude_or_with_clashing_values_are_refused() {
         .unwrap_err();
     assert!(error.contains("schema.prisma:5:1: Level: two values become the Rust variant High"), "{error}");
 }
+
+#[test]
+fn two_unique_keys_with_one_variant_name_are_refused() {
+    let schema = "datasource db {\n  provider = \"sqlite\"\n}\n\nmodel A {\n  id     Int    @id\n  fooBar String @unique\n  foo    String\n  bar    String\n\n  @@unique([foo, bar])\n}\n";
+    let error = generate(schema).unwrap_err();
+    assert!(error.contains("two unique keys become the variant UniqueWhere::FooBar"), "{error}");
+}

@@ -99,6 +99,17 @@ pub enum Scalar {
     Enum(usize),
 }
 
+impl Model {
+    /// The name of the `UniqueWhere` variant for the unique key `unique` (field indexes).
+    pub fn unique_variant(&self, unique: &[usize]) -> String {
+        Self::unique_variant_of(&self.fields, unique)
+    }
+
+    fn unique_variant_of(fields: &[Field], unique: &[usize]) -> String {
+        unique.iter().map(|&i| pascal_case(&fields[i].name)).collect()
+    }
+}
+
 impl Scalar {
     /// Usable as a relation key (hashed to group related rows).
     pub fn is_key(self) -> bool {
@@ -310,6 +321,17 @@ fn scalars(
     // `@id @unique` on one field names the same row twice.
     let mut seen = std::collections::HashSet::new();
     uniques.retain(|unique| seen.insert(unique.clone()));
+    let mut variants = std::collections::HashSet::new();
+    if let Some(unique) = uniques.iter().find(|unique| !variants.insert(Model::unique_variant_of(&fields, unique))) {
+        return Err(GenerateError::at(
+            source.field_location(&model.name, &fields[unique[0]].name),
+            model.name.clone(),
+            format!(
+                "two unique keys become the variant UniqueWhere::{}: rename a field",
+                Model::unique_variant_of(&fields, unique)
+            ),
+        ));
+    }
     Ok(Model {
         ident,
         module,

@@ -13,8 +13,6 @@ pub mod source;
 
 use std::collections::BTreeMap;
 
-pub use names::{pascal_case, snake_case};
-
 /// Why a schema does not generate: where, what, and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {

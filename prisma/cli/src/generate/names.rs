@@ -1,7 +1,7 @@
 //! Rust names for schema names.
 
 /// `passwordHash` → `password_hash`, `HTTPRequest` → `http_request`.
-pub fn snake_case(name: &str) -> String {
+pub(super) fn snake_case(name: &str) -> String {
     let mut out = String::new();
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -20,7 +20,7 @@ pub fn snake_case(name: &str) -> String {
 }
 
 /// `passwordHash` → `PasswordHash`, `not_started` → `NotStarted`.
-pub fn pascal_case(name: &str) -> String {
+pub(super) fn pascal_case(name: &str) -> String {
     name.split('_')
         .filter(|part| !part.is_empty())
         .map(|part| {
