@@ -105,6 +105,7 @@ impl Create {
 
 impl runtime::Insertion for Create {
     fn into_values(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
+        let now = runtime::now();
         let mut values = vec![
             ("slug", runtime::DbValue::to_expr(&self.slug, provider)),
             ("title", runtime::DbValue::to_expr(&self.title, provider)),
@@ -112,8 +113,8 @@ impl runtime::Insertion for Create {
             ("published", runtime::DbValue::to_expr(&self.published.unwrap_or_else(|| false), provider)),
             ("published_at", runtime::DbValue::to_expr(&self.published_at, provider)),
             ("author_id", runtime::DbValue::to_expr(&self.author_id, provider)),
-            ("created_at", runtime::DbValue::to_expr(&self.created_at.unwrap_or_else(|| runtime::now()), provider)),
-            ("updated_at", runtime::DbValue::to_expr(&self.updated_at.unwrap_or_else(|| runtime::now()), provider)),
+            ("created_at", runtime::DbValue::to_expr(&self.created_at.unwrap_or_else(|| now), provider)),
+            ("updated_at", runtime::DbValue::to_expr(&self.updated_at.unwrap_or_else(|| now), provider)),
         ];
         if let Some(value) = &self.id {
             values.push(("id", runtime::DbValue::to_expr(value, provider)));
@@ -125,7 +126,8 @@ impl runtime::Insertion for Create {
 impl runtime::Table for Post {
     type Create = Create;
     fn on_update(provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
-        vec![("updated_at", runtime::DbValue::to_expr(&runtime::now(), provider))]
+        let now = runtime::now();
+        vec![("updated_at", runtime::DbValue::to_expr(&now, provider))]
     }
 }
 

@@ -89,12 +89,13 @@ impl Create {
 
 impl runtime::Insertion for Create {
     fn into_values(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
+        let now = runtime::now();
         vec![
             ("token_hash", runtime::DbValue::to_expr(&self.token_hash, provider)),
             ("user_id", runtime::DbValue::to_expr(&self.user_id, provider)),
-            ("created_at", runtime::DbValue::to_expr(&self.created_at.unwrap_or_else(|| runtime::now()), provider)),
+            ("created_at", runtime::DbValue::to_expr(&self.created_at.unwrap_or_else(|| now), provider)),
             ("expires_at", runtime::DbValue::to_expr(&self.expires_at, provider)),
-            ("last_seen_at", runtime::DbValue::to_expr(&self.last_seen_at.unwrap_or_else(|| runtime::now()), provider)),
+            ("last_seen_at", runtime::DbValue::to_expr(&self.last_seen_at.unwrap_or_else(|| now), provider)),
         ]
     }
 }
@@ -102,7 +103,7 @@ impl runtime::Insertion for Create {
 impl runtime::Table for Session {
     type Create = Create;
     fn on_update(_: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
-        vec![]
+        Vec::new()
     }
 }
 

@@ -69,13 +69,11 @@ impl Create {
 
 impl runtime::Insertion for Create {
     fn into_values(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
+        let now = runtime::now();
         let mut values = vec![
             ("email", runtime::DbValue::to_expr(&self.email, provider)),
             ("name", runtime::DbValue::to_expr(&self.name, provider)),
-            (
-                "subscribed_at",
-                runtime::DbValue::to_expr(&self.subscribed_at.unwrap_or_else(|| runtime::now()), provider),
-            ),
+            ("subscribed_at", runtime::DbValue::to_expr(&self.subscribed_at.unwrap_or_else(|| now), provider)),
         ];
         if let Some(value) = &self.id {
             values.push(("id", runtime::DbValue::to_expr(value, provider)));
@@ -87,7 +85,7 @@ impl runtime::Insertion for Create {
 impl runtime::Table for Subscriber {
     type Create = Create;
     fn on_update(_: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
-        vec![]
+        Vec::new()
     }
 }
 

@@ -69,7 +69,7 @@ impl runtime::Insertion for Create {
 impl runtime::Table for Tag {
     type Create = Create;
     fn on_update(_: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
-        vec![]
+        Vec::new()
     }
 }
 

@@ -99,12 +99,13 @@ impl Create {
 
 impl runtime::Insertion for Create {
     fn into_values(self, provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
+        let now = runtime::now();
         let mut values = vec![
             ("email", runtime::DbValue::to_expr(&self.email, provider)),
             ("name", runtime::DbValue::to_expr(&self.name, provider)),
             ("password_hash", runtime::DbValue::to_expr(&self.password_hash, provider)),
             ("role", runtime::DbValue::to_expr(&self.role.unwrap_or_else(|| crate::enums::Role::Author), provider)),
-            ("created_at", runtime::DbValue::to_expr(&self.created_at.unwrap_or_else(|| runtime::now()), provider)),
+            ("created_at", runtime::DbValue::to_expr(&self.created_at.unwrap_or_else(|| now), provider)),
             ("failed_logins", runtime::DbValue::to_expr(&self.failed_logins.unwrap_or_else(|| 0), provider)),
             ("locked_until", runtime::DbValue::to_expr(&self.locked_until, provider)),
         ];
@@ -118,7 +119,7 @@ impl runtime::Insertion for Create {
 impl runtime::Table for User {
     type Create = Create;
     fn on_update(_: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
-        vec![]
+        Vec::new()
     }
 }
 

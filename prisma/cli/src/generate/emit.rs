@@ -412,14 +412,14 @@ enum Input {
 
 fn input(schema: &Schema, field: &Field) -> Input {
     let value = match &field.default {
-        _ if field.updated_at => quote!(runtime::now()),
+        _ if field.updated_at => quote!(now),
         None if field.optional => return Input::Nullable,
         None => return Input::Required,
         Some(Default::Database) => return Input::ByDatabase,
         Some(Default::Now) => match field.ty {
-            Scalar::Date => quote!(runtime::now().date_naive()),
-            Scalar::Time => quote!(runtime::now().time()),
-            _ => quote!(runtime::now()),
+            Scalar::Date => quote!(now.date_naive()),
+            Scalar::Time => quote!(now.time()),
+            _ => quote!(now),
         },
         Some(Default::Uuid { version }) => {
             let new = if *version == 7 {
@@ -522,10 +522,14 @@ fn writes(schema: &Schema, model: &Model) -> TokenStream {
             }
         })
         .collect();
+    // One instant for every `now()` default and `@updatedAt` of the row, as Prisma does.
+    let uses_now = model.fields.iter().any(|f| f.updated_at || matches!(f.default, Some(Default::Now)));
+    let now = uses_now.then(|| quote!(let now = runtime::now();));
     let into_values = if by_database.is_empty() {
-        quote!(vec![#(#always),*])
+        quote!(#now vec![#(#always),*])
     } else {
         quote! {
+            #now
             let mut values = vec![#(#always),*];
             #(#by_database)*
             values
@@ -539,6 +543,14 @@ fn writes(schema: &Schema, model: &Model) -> TokenStream {
     );
     let updated: Vec<&String> = model.fields.iter().filter(|f| f.updated_at).map(|f| &f.column).collect();
     let provider = if updated.is_empty() { quote!(_) } else { quote!(provider) };
+    let on_update = if updated.is_empty() {
+        quote!(Vec::new())
+    } else {
+        quote! {
+            let now = runtime::now();
+            vec![#((#updated, runtime::DbValue::to_expr(&now, provider))),*]
+        }
+    };
     quote! {
         #[doc = #create_doc]
         #[derive(Clone, Debug, #default_derive PartialEq)]
@@ -563,7 +575,7 @@ fn writes(schema: &Schema, model: &Model) -> TokenStream {
             type Create = Create;
 
             fn on_update(#provider: runtime::Provider) -> Vec<(&'static str, runtime::sea_query::Expr)> {
-                vec![#((#updated, runtime::DbValue::to_expr(&runtime::now(), provider))),*]
+                #on_update
             }
         }
     }
