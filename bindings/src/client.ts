@@ -3,6 +3,8 @@
 // server/rpc/src/transport/mod.rs and server/rpc/src/transport/batch.rs.
 import type { ProtocolError } from "./protocol";
 
+import { answerDuringServerRender } from "./ssr/calls";
+
 export type ProcedureKind = "query" | "mutation" | "subscription";
 
 export interface ProcedureShape {
@@ -157,6 +159,15 @@ export function createClient<P extends ProcedureMap>(options: ClientOptions = {}
   let queue: PendingCall[] = [];
 
   function call(kind: "query" | "mutation", name: string, input: unknown, callOptions?: CallOptions) {
+    const rendering = answerDuringServerRender(kind, name, input);
+    if (rendering) {
+      return rendering.then(
+        (result) =>
+          new Promise<unknown>((resolve, reject) =>
+            settle({ kind, name, input, signal: undefined, resolve, reject }, result),
+          ),
+      );
+    }
     return new Promise<unknown>((resolve, reject) => {
       const signal = callOptions?.signal;
       if (signal?.aborted) return reject(signal.reason);

@@ -1,5 +1,5 @@
-// The app as a component, built the same way in the browser (main.tsx) and when the build
-// prerenders its pages (prerender.tsx).
+// The app as a component, built the same way in the browser (main.tsx) and in a server render
+// (entry-server.tsx).
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRouter, RouterProvider, type RouterHistory } from "@tanstack/react-router";
 import { StrictMode } from "react";
@@ -7,9 +7,16 @@ import { StrictMode } from "react";
 import { routeTree } from "./routeTree.gen";
 import "./styles.css";
 
-export function createApp(history?: RouterHistory) {
-  const queryClient = new QueryClient();
-  const router = createRouter({ routeTree, context: { queryClient }, history });
+/** Where the app runs: `origin` is the site's public origin, for absolute links in `<head>`. */
+export interface AppEnv {
+  origin: string;
+}
+
+export function createApp(history: RouterHistory | undefined, env: AppEnv) {
+  // Data the server rendered stays fresh as long as the pages built from it: hydrating does
+  // not fetch it again.
+  const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 60_000 } } });
+  const router = createRouter({ routeTree, context: { queryClient, origin: env.origin }, history });
   return { router, queryClient };
 }
 

@@ -11,6 +11,11 @@ pub struct Settings {
     pub address: SocketAddr,
     /// The web build served at `/` (`ISTHMUS_WEB_DIR`, default `web/dist`).
     pub web_dir: PathBuf,
+    /// The server bundle that renders pages (`ISTHMUS_SERVER_BUNDLE`, default
+    /// `web/dist-server/entry-server.js`, written by the web build).
+    pub server_bundle: PathBuf,
+    /// Render worker threads (`ISTHMUS_RENDER_WORKERS`, default one per core).
+    pub render_workers: Option<usize>,
     /// The database (`DATABASE_URL`): `sqlite:path` (default `sqlite:data/isthmus.db`, created
     /// on first run) or `postgres://…`.
     pub database_url: String,
@@ -73,6 +78,9 @@ impl Settings {
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             database_url: lookup("DATABASE_URL").unwrap_or_else(|| "sqlite:data/isthmus.db".to_owned()),
             web_dir: lookup("ISTHMUS_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
+            server_bundle: lookup("ISTHMUS_SERVER_BUNDLE")
+                .map_or_else(|| PathBuf::from("web/dist-server/entry-server.js"), PathBuf::from),
+            render_workers: parse(&lookup, "ISTHMUS_RENDER_WORKERS", "a number of threads")?,
             public_origin: lookup("ISTHMUS_PUBLIC_ORIGIN"),
             allowed_origins: lookup("ISTHMUS_ALLOWED_ORIGINS")
                 .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())

@@ -1,15 +1,25 @@
 //! Assembling the application: the database (migrated), procedures under `/rpc`, the web
 //! build everywhere else.
 
-use std::{io, net::SocketAddr};
+use std::{
+    io,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
+use axum::{extract::Request, http::StatusCode, routing::any};
 use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use futures_util::StreamExt;
-use rpc::{InvalidOrigin, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
+use render::{Engine, EngineConfig, EngineError, Pages, Template, TemplateError};
+use rpc::{InvalidOrigin, LocalQueries, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
 use tokio::net::TcpListener;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
-use crate::{configuration::Settings, context::AppState, procedures, routes};
+use crate::{
+    configuration::Settings,
+    context::{AppState, Ctx},
+    procedures, routes,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -21,6 +31,19 @@ pub enum StartupError {
     Io(#[from] io::Error),
     #[error("invalid origin configuration: {0}")]
     Origin(#[from] InvalidOrigin),
+    #[error("cannot read the web build: {0}")]
+    WebBuild(#[from] WebBuildError),
+}
+
+/// The web build is there but cannot serve pages.
+#[derive(Debug, thiserror::Error)]
+pub enum WebBuildError {
+    #[error("{path}: {error}")]
+    Read { path: PathBuf, error: io::Error },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
 }
 
 pub struct Application {
@@ -46,7 +69,8 @@ impl Application {
         let cache = ResponseCache::new(CACHE_ENTRIES);
         share_invalidations(&db, &cache).await?;
         let state = AppState::start(db, cache, &settings, public_origin).await?;
-        Ok(Application { listener, router: router(&settings, config, state), shutdown })
+        let router = router(&settings, config, state)?;
+        Ok(Application { listener, router, shutdown })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -119,20 +143,39 @@ pub async fn open_database(url: &str) -> Result<Db, StartupError> {
     Ok(db)
 }
 
-fn router(settings: &Settings, config: RpcConfig, state: AppState) -> axum::Router {
+/// Procedures under `/rpc`, the plain routes, the web build's files, and every other path a
+/// page rendered on the server.
+fn router(settings: &Settings, config: RpcConfig, state: AppState) -> Result<axum::Router, StartupError> {
+    let procedures = procedures::router();
+    let pages = pages(settings, procedures.local_queries(state.clone(), &config), &state)?;
+    // Files only: `/` and every other page path are rendered, never answered with index.html.
+    let web = ServeDir::new(&settings.web_dir).append_index_html_on_directories(false).fallback(pages);
+    Ok(procedures.into_axum(state.clone(), config).merge(routes::router().with_state(state)).fallback_service(web))
+}
+
+/// The page renderer over the web build: its `index.html` as the template and its server
+/// bundle. Without a web build (tests of procedures only), pages answer 503 and say so.
+fn pages(
+    settings: &Settings,
+    queries: LocalQueries<Ctx, AppState>,
+    state: &AppState,
+) -> Result<axum::routing::MethodRouter, WebBuildError> {
     let index = settings.web_dir.join("index.html");
-    if !index.exists() {
-        tracing::warn!(path = %index.display(), "no web build found; run `npm run build`");
+    if !index.exists() || !settings.server_bundle.exists() {
+        tracing::warn!(web = %settings.web_dir.display(), bundle = %settings.server_bundle.display(), "no web build found; run `npm run build -w web`");
+        return Ok(any(|| async { (StatusCode::SERVICE_UNAVAILABLE, "No web build: run `npm run build -w web`.") }));
     }
-    // Client-side routes get the page shell (index.html before prerendering, written by
-    // web/prerender.mjs); the router in the page takes over. Prerendered pages are files.
-    let shell = settings.web_dir.join("shell.html");
-    // `/login` is served from a prerendered `login.html` (web/prerender.mjs).
-    let web = ServeDir::new(&settings.web_dir).html_as_default_extension(true).fallback(ServeFile::new(shell));
-    procedures::router()
-        .into_axum(state.clone(), config)
-        .merge(routes::router().with_state(state))
-        .fallback_service(web)
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|error| WebBuildError::Read { path: path.to_owned(), error })
+    };
+    let template = Template::parse(&read(&index)?)?;
+    let mut engine = EngineConfig::default();
+    if let Some(workers) = settings.render_workers {
+        engine.workers = workers;
+    }
+    let engine = Engine::start(&read(&settings.server_bundle)?, engine)?;
+    let pages = Pages::new(engine, queries, template, &state.cache, &state.public_origin);
+    Ok(any(move |request: Request| pages.clone().serve(request)))
 }
 
 async fn shutdown_signal() {

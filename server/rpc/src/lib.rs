@@ -59,7 +59,9 @@ pub use int64::Int64;
 pub use procedure::{Kind, ProcedureMeta};
 pub use rate_limit::RateLimit;
 pub use router::Router;
-pub use transport::{Cookies, InvalidOrigin, OriginPolicy, RpcConfig, Shutdown, Upload};
+pub use transport::{
+    CachedAs, Cookies, InvalidOrigin, LocalAnswer, LocalQueries, OriginPolicy, RpcConfig, Shutdown, Upload,
+};
 pub use valid::{Valid, trimmed};
 
 /// Locks `mutex`, carrying on past a panic of another holder: every lock here guards state

@@ -2,6 +2,8 @@ import { Link } from "@tanstack/react-router";
 
 import type { PostSummary } from "@isthmus/bindings";
 
+import { formatDate } from "../dates";
+
 /** Post summaries: title, date, author, tags and excerpt. */
 export function PostList({ posts }: { posts: PostSummary[] }) {
   if (posts.length === 0) return <p className="muted">No posts yet.</p>;
@@ -15,8 +17,7 @@ export function PostList({ posts }: { posts: PostSummary[] }) {
             </Link>
           </h3>
           <p className="meta">
-            <time dateTime={post.publishedAt}>{new Date(post.publishedAt).toLocaleDateString("en")}</time> ·{" "}
-            {post.author.name}
+            <time dateTime={post.publishedAt}>{formatDate(post.publishedAt)}</time> · {post.author.name}
             {post.tags.map((tag) => (
               <Link key={tag} to="/blog" search={{ tag }} className="tag">
                 {tag}

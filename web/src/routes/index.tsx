@@ -1,20 +1,29 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { createFileRoute } from "@tanstack/react-router";
 import { useEffect } from "react";
 
 import { useFormAction } from "@isthmus/bindings/react-form";
+import { loadQuery } from "@isthmus/bindings/router";
 
 import { FieldErrors } from "../components/FieldErrors";
 import { PostList } from "../components/PostList";
 import { client, rq } from "../rpc";
 
+const LATEST = { take: 5 };
+
 export const Route = createFileRoute("/")({
-  // No loader: the page is prerendered at build time, where there is no server to ask.
+  loader: ({ context }) =>
+    Promise.all([
+      loadQuery(context.queryClient, rq.queryOptions("posts.list", LATEST)),
+      loadQuery(context.queryClient, rq.queryOptions("newsletter.stats")),
+    ]),
+  staticData: { revalidate: 60 },
+  head: ({ match }) => ({ links: [{ rel: "canonical", href: `${match.context.origin}/` }] }),
   component: Home,
 });
 
 function Home() {
-  const latest = useQuery(rq.queryOptions("posts.list", { take: 5 }));
+  const latest = useSuspenseQuery(rq.queryOptions("posts.list", LATEST));
   return (
     <>
       <section className="intro">
@@ -23,7 +32,7 @@ function Home() {
       </section>
       <section>
         <h2>Latest posts</h2>
-        {latest.data ? <PostList posts={latest.data.items} /> : <p className="muted">Loading…</p>}
+        <PostList posts={latest.data.items} />
       </section>
       <Newsletter />
     </>

@@ -6,11 +6,21 @@ import { useFormAction } from "@isthmus/bindings/react-form";
 import { FieldErrors } from "../components/FieldErrors";
 import { client, rq } from "../rpc";
 
-export const Route = createFileRoute("/login")({ component: Login });
+type LoginSearch = { next?: string };
+
+export const Route = createFileRoute("/login")({
+  // Where to go after signing in: a path on this site only.
+  validateSearch: (search: Record<string, unknown>): LoginSearch => ({
+    next: typeof search.next === "string" && /^\/(?![/\\])/.test(search.next) ? search.next : undefined,
+  }),
+  head: () => ({ meta: [{ title: "Sign in · Isthmus" }] }),
+  component: Login,
+});
 
 function Login() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const { next } = Route.useSearch();
   const login = useFormAction(client, "auth.login", {
     fields: {
       email: { type: "email", autoComplete: "username" },
@@ -20,7 +30,7 @@ function Login() {
       queryClient.setQueryData(rq.queryKey("auth.me"), viewer);
       // Whatever was read before the sign-in is read again, as this viewer.
       void queryClient.invalidateQueries();
-      void navigate({ to: "/dashboard" });
+      void navigate({ href: next ?? "/dashboard" });
     },
   });
   const failure = login.error?.procedureError;

@@ -10,7 +10,7 @@ use axum::{
 };
 use db::{Client, user};
 use isthmus_db_runtime::chrono::{self, Utc};
-use rpc::{Internal, Never, ProcedureError, ProcedureMeta, RateLimit, Valid};
+use rpc::{Internal, Never, ProcedureError, ProcedureMeta, RateLimit, Revalidate, Valid};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use validator::Validate;
@@ -23,6 +23,10 @@ use crate::{
 /// Sign-in attempts per client address and minute.
 const LOGINS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(10).unwrap();
 
+/// How long `auth.me` is answered from the cache. The cache key is the viewer the session
+/// resolves to on each call, so signing out or an expired session is seen at once.
+const ME_FRESH_FOR: Duration = Duration::from_secs(60);
+
 /// Failed sign-ins to one account before it is locked for a while, and how that wait grows.
 const FREE_FAILURES: i32 = 3;
 const FIRST_LOCK: chrono::Duration = chrono::Duration::seconds(2);
@@ -33,7 +37,8 @@ pub fn router() -> rpc::Router<Ctx> {
         .mutation("auth.login", login)
         .rate_limit(RateLimit::per_minute(LOGINS_PER_MINUTE))
         .mutation("auth.logout", logout)
-        .query("auth.me", me)
+        // Per viewer: every page's header shows it, and pages are cached per viewer.
+        .cached_query("auth.me", me, Revalidate::every(ME_FRESH_FOR).per_viewer())
 }
 
 /// Why a call about the caller's identity failed.

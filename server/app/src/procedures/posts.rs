@@ -106,6 +106,8 @@ pub struct PostDetail {
     pub title: String,
     pub slug: String,
     pub published_at: String,
+    /// The start of the text, for the page's description.
+    pub excerpt: String,
     pub html: String,
     pub tags: Vec<String>,
     pub author: AuthorRef,
@@ -357,6 +359,7 @@ async fn by_slug(ctx: Ctx, input: BySlug) -> Result<PostDetail, PostsError> {
     Ok(PostDetail {
         id: found.id,
         published_at: iso(found.published_at.ok_or(PostsError::NotFound)?),
+        excerpt: markdown::excerpt(&found.body, EXCERPT_CHARS),
         html: markdown::to_html(&found.body),
         tags,
         author: AuthorRef { id: author_id, name: author_name },

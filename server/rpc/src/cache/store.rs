@@ -73,6 +73,12 @@ pub(crate) struct Entry {
     refreshing: AtomicBool,
 }
 
+impl Entry {
+    pub(crate) fn tags(&self) -> &[String] {
+        &self.tags
+    }
+}
+
 /// Hit and miss counts since start-up.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Type)]
 pub struct CacheStats {
@@ -111,6 +117,8 @@ struct Inner {
     generation: AtomicU64,
     invalidated: Mutex<HashMap<String, u64>>,
     observers: Mutex<Vec<Observer>>,
+    /// Told of every tag dropped in this process, wherever the invalidation came from.
+    dropped: Mutex<Vec<Observer>>,
     hits: AtomicU64,
     misses: AtomicU64,
     refreshes: AtomicU64,
@@ -135,6 +143,7 @@ impl ResponseCache {
                 generation: AtomicU64::new(0),
                 invalidated: Mutex::default(),
                 observers: Mutex::default(),
+                dropped: Mutex::default(),
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
                 refreshes: AtomicU64::new(0),
@@ -170,6 +179,16 @@ impl ResponseCache {
             .and_modify(|at| *at = (*at).max(generation))
             .or_insert(generation);
         self.inner.entries.retain(|_, entry| !entry.tags.iter().any(|t| t == tag));
+        for observer in lock(&self.inner.dropped).iter() {
+            observer(tag);
+        }
+    }
+
+    /// Calls `observer` with every tag dropped in this process: revalidated here or received
+    /// from another process. What is built from cached results (rendered pages) follows them
+    /// this way.
+    pub fn on_invalidate(&self, observer: impl Fn(&str) + Send + Sync + 'static) {
+        lock(&self.inner.dropped).push(Box::new(observer));
     }
 
     /// Calls `observer` with every tag revalidated in this process.

@@ -24,6 +24,7 @@ mod cached;
 mod client_ip;
 mod cookies;
 mod form;
+mod local;
 mod origin;
 mod response;
 mod shutdown;
@@ -46,6 +47,7 @@ use tracing::{Instrument, field};
 
 pub use cookies::Cookies;
 pub use form::Upload;
+pub use local::{CachedAs, LocalAnswer, LocalQueries};
 pub use origin::{InvalidOrigin, OriginPolicy};
 pub use shutdown::Shutdown;
 

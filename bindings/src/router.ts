@@ -1,0 +1,23 @@
+// TanStack Router helpers: a route's loader declares the queries its page needs. In the
+// browser they are fetched (or found in the cache the server's state filled); in a server
+// render the Rust server runs them in-process and renders again with their results.
+import type { QueryClient } from "@tanstack/react-query";
+import { notFound } from "@tanstack/react-router";
+
+import { RpcError } from "./client";
+
+/**
+ * Ensures a query's data for a loader. A procedure that answers 404 (a typed `NOT_FOUND`)
+ * makes the route not found: the page answers 404 and renders its `notFoundComponent`.
+ */
+export async function loadQuery<T>(
+  queryClient: QueryClient,
+  options: Parameters<QueryClient["ensureQueryData"]>[0] & { queryFn?: unknown },
+): Promise<T> {
+  try {
+    return (await queryClient.ensureQueryData(options)) as T;
+  } catch (error) {
+    if (error instanceof RpcError && error.status === 404) throw notFound();
+    throw error;
+  }
+}

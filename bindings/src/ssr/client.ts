@@ -1,0 +1,34 @@
+// The browser entry of a server-rendered app: resume the server's query state and hydrate its
+// markup, or render from scratch when the server sent the client shell (a failed render).
+import { hydrate, type QueryClient } from "@tanstack/react-query";
+import type { AnyRouter } from "@tanstack/react-router";
+import { createElement, type ComponentType } from "react";
+import { createRoot, hydrateRoot } from "react-dom/client";
+
+/** The element the server writes the dehydrated state into (server/render/src/document.rs). */
+const STATE_ELEMENT_ID = "isthmus-state";
+
+export interface HydratableApp {
+  router: AnyRouter;
+  queryClient: QueryClient;
+}
+
+export async function startApp<A extends HydratableApp>(element: HTMLElement, app: A, Root: ComponentType<{ app: A }>) {
+  const state = document.getElementById(STATE_ELEMENT_ID);
+  if (!state || !element.hasChildNodes()) {
+    createRoot(element).render(createElement(Root, { app }));
+    return;
+  }
+  hydrate(app.queryClient, JSON.parse(state.textContent ?? "{}"));
+  // Render as the server did: no client-only Suspense boundaries around the matches (what the
+  // router's own SSR hydration sets), with the routes' code and data loaded first; the data
+  // comes from the state above, so loading sends no request for it.
+  app.router.ssr = { manifest: undefined };
+  await app.router.load();
+  hydrateRoot(element, createElement(Root, { app }));
+  // Later navigations update the title as the server wrote it.
+  app.router.subscribe("onResolved", () => {
+    const title = app.router.state.matches.flatMap((m) => m.meta ?? []).findLast((m) => m && "title" in m)?.title;
+    if (typeof title === "string") document.title = title;
+  });
+}
