@@ -110,6 +110,8 @@ export type PostDetail = {
 	title: string,
 	slug: string,
 	publishedAt: string,
+	/**  The start of the text, for the page's description. */
+	excerpt: string,
 	html: string,
 	tags: string[],
 	author: AuthorRef,

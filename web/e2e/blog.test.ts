@@ -95,8 +95,12 @@ test("a signed-out browser cannot use the dashboard, whatever it calls", async (
   const stranger = await launch();
   try {
     const visitor = await stranger.context.newPage();
+    const answer = await visitor.request.get(`${url()}/dashboard`, { maxRedirects: 0 });
+    expect(answer.status()).toBe(307);
+    expect(answer.headers()["location"]).toBe("/login?next=%2Fdashboard");
     await visitor.goto(`${url()}/dashboard`);
-    await visitor.getByText("to write posts.").waitFor();
+    await visitor.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(new URL(visitor.url()).search).toBe("?next=%2Fdashboard");
     const direct = await visitor.request.get(`${url()}/rpc/posts.mine`);
     expect(direct.status()).toBe(401);
     expect((await direct.json()).error.code).toBe("UNAUTHENTICATED");

@@ -19,8 +19,9 @@ let scratch: string | undefined;
 
 export async function setup(project: TestProject) {
   const webDir = resolve(import.meta.dirname, "../dist");
-  if (!existsSync(resolve(webDir, "index.html"))) {
-    throw new Error("web/dist is missing: run `npm run build -w web` first");
+  const serverBundle = resolve(import.meta.dirname, "../dist-server/entry-server.js");
+  if (!existsSync(resolve(webDir, "index.html")) || !existsSync(serverBundle)) {
+    throw new Error("the web build is missing: run `npm run build -w web` first");
   }
   scratch = mkdtempSync(join(tmpdir(), "isthmus-e2e-"));
   const server = cargoBinary("isthmus-server", "cargo build -p isthmus-server");
@@ -29,6 +30,7 @@ export async function setup(project: TestProject) {
     ISTHMUS_ADDRESS: "127.0.0.1:0",
     ISTHMUS_ENV: "production",
     ISTHMUS_WEB_DIR: webDir,
+    ISTHMUS_SERVER_BUNDLE: serverBundle,
     DATABASE_URL: `sqlite:${join(scratch, "test.db")}`,
   };
   const authors = [

@@ -2,7 +2,7 @@
 // markup, or render from scratch when the server sent the client shell (a failed render).
 import { hydrate, type QueryClient } from "@tanstack/react-query";
 import type { AnyRouter } from "@tanstack/react-router";
-import { createElement, type ComponentType } from "react";
+import { createElement, useEffect, type ComponentType, type ReactNode } from "react";
 import { createRoot, hydrateRoot } from "react-dom/client";
 
 /** The element the server writes the dehydrated state into (server/render/src/document.rs). */
@@ -25,10 +25,16 @@ export async function startApp<A extends HydratableApp>(element: HTMLElement, ap
   // comes from the state above, so loading sends no request for it.
   app.router.ssr = { manifest: undefined };
   await app.router.load();
-  hydrateRoot(element, createElement(Root, { app }));
+  hydrateRoot(element, createElement(Hydrated, { element }, createElement(Root, { app })));
   // Later navigations update the title as the server wrote it.
   app.router.subscribe("onResolved", () => {
     const title = app.router.state.matches.flatMap((m) => m.meta ?? []).findLast((m) => m && "title" in m)?.title;
     if (typeof title === "string") document.title = title;
   });
+}
+
+/** Marks the root element `data-hydrated` once React has taken over the server's markup. */
+function Hydrated({ element, children }: { element: HTMLElement; children: ReactNode }) {
+  useEffect(() => element.setAttribute("data-hydrated", ""), [element]);
+  return children;
 }
