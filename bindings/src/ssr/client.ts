@@ -28,13 +28,14 @@ export async function startApp<A extends HydratableApp>(element: HTMLElement, ap
   hydrateRoot(element, createElement(Hydrated, { element }, createElement(Root, { app })));
   // Later navigations update the title as the server wrote it.
   app.router.subscribe("onResolved", () => {
-    const title = app.router.state.matches.flatMap((m) => m.meta ?? []).findLast((m) => m && "title" in m)?.title;
-    if (typeof title === "string") document.title = title;
+    const titles = app.router.state.matches.flatMap((match) => match.meta ?? []).map((meta) => meta?.title);
+    const title = titles.filter((t): t is string => typeof t === "string").pop();
+    if (title !== undefined) document.title = title;
   });
 }
 
 /** Marks the root element `data-hydrated` once React has taken over the server's markup. */
-function Hydrated({ element, children }: { element: HTMLElement; children: ReactNode }) {
+function Hydrated({ element, children }: { element: HTMLElement; children?: ReactNode }) {
   useEffect(() => element.setAttribute("data-hydrated", ""), [element]);
   return children;
 }

@@ -7,10 +7,14 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use axum::{extract::Request, http::StatusCode, routing::any};
+use axum::{
+    extract::Request,
+    http::StatusCode,
+    routing::{MethodRouter, any},
+};
 use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use futures_util::StreamExt;
-use render::{Engine, EngineConfig, EngineError, Pages, Template, TemplateError};
+use render::{Engine, EngineConfig, EngineError, Template, TemplateError};
 use rpc::{InvalidOrigin, LocalQueries, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
@@ -68,8 +72,10 @@ impl Application {
         let public_origin = config.origins.public().unwrap_or_default().to_owned();
         let cache = ResponseCache::new(CACHE_ENTRIES);
         share_invalidations(&db, &cache).await?;
-        let state = AppState::start(db, cache, &settings, public_origin).await?;
-        let router = router(&settings, config, state)?;
+        let state = AppState::start(db, cache.clone(), &settings, public_origin.clone()).await?;
+        let pages =
+            pages(&settings, procedures::router().local_queries(state.clone(), &config), &cache, &public_origin)?;
+        let router = router(config, state, pages);
         Ok(Application { listener, router, shutdown })
     }
 
@@ -145,25 +151,33 @@ pub async fn open_database(url: &str) -> Result<Db, StartupError> {
 
 /// Procedures under `/rpc`, the plain routes, the web build's files, and every other path a
 /// page rendered on the server.
-fn router(settings: &Settings, config: RpcConfig, state: AppState) -> Result<axum::Router, StartupError> {
-    let procedures = procedures::router();
-    let pages = pages(settings, procedures.local_queries(state.clone(), &config), &state)?;
-    // Files only: `/` and every other page path are rendered, never answered with index.html.
-    let web = ServeDir::new(&settings.web_dir).append_index_html_on_directories(false).fallback(pages);
-    Ok(procedures.into_axum(state.clone(), config).merge(routes::router().with_state(state)).fallback_service(web))
+fn router(config: RpcConfig, state: AppState, pages: Pages) -> axum::Router {
+    procedures::router()
+        .into_axum(state.clone(), config)
+        .merge(routes::router().with_state(state))
+        .fallback_service(pages)
 }
 
-/// The page renderer over the web build: its `index.html` as the template and its server
-/// bundle. Without a web build (tests of procedures only), pages answer 503 and say so.
+/// Everything that is not a procedure or a plain route: the web build's files, and pages.
+type Pages = ServeDir<MethodRouter>;
+
+/// The web build's files and, for every other path, the page renderer: the build's
+/// `index.html` as the template, its server bundle, data from the procedures. Without a web
+/// build (tests of procedures only), pages answer 503 and say so.
 fn pages(
     settings: &Settings,
     queries: LocalQueries<Ctx, AppState>,
-    state: &AppState,
-) -> Result<axum::routing::MethodRouter, WebBuildError> {
+    results: &ResponseCache,
+    public_origin: &str,
+) -> Result<Pages, WebBuildError> {
+    // Files only: `/` and every other page path are rendered, never answered with index.html.
+    let files = ServeDir::new(&settings.web_dir).append_index_html_on_directories(false);
     let index = settings.web_dir.join("index.html");
     if !index.exists() || !settings.server_bundle.exists() {
         tracing::warn!(web = %settings.web_dir.display(), bundle = %settings.server_bundle.display(), "no web build found; run `npm run build -w web`");
-        return Ok(any(|| async { (StatusCode::SERVICE_UNAVAILABLE, "No web build: run `npm run build -w web`.") }));
+        return Ok(files.fallback(any(|| async {
+            (StatusCode::SERVICE_UNAVAILABLE, "No web build: run `npm run build -w web`.")
+        })));
     }
     let read = |path: &Path| {
         std::fs::read_to_string(path).map_err(|error| WebBuildError::Read { path: path.to_owned(), error })
@@ -174,8 +188,8 @@ fn pages(
         engine.workers = workers;
     }
     let engine = Engine::start(&read(&settings.server_bundle)?, engine)?;
-    let pages = Pages::new(engine, queries, template, &state.cache, &state.public_origin);
-    Ok(any(move |request: Request| pages.clone().serve(request)))
+    let pages = render::Pages::new(engine, queries, template, results, public_origin);
+    Ok(files.fallback(any(move |request: Request| pages.clone().serve(request))))
 }
 
 async fn shutdown_signal() {

@@ -262,7 +262,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         r#"import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, Outlet } from "@tanstack/react-router";
 
-export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()({ component: Outlet });
+export const Route = createRootRouteWithContext<{ queryClient: QueryClient; origin: string }>()({ component: Outlet });
 "#,
     ),
     (
@@ -271,10 +271,14 @@ export const Route = createRootRouteWithContext<{ queryClient: QueryClient }>()(
 import { createFileRoute } from "@tanstack/react-router";
 
 import { useFormAction } from "@isthmus/bindings/react-form";
+import { loadQuery } from "@isthmus/bindings/router";
 
 import { client, rq } from "../rpc";
 
-export const Route = createFileRoute("/")({ component: Notes });
+export const Route = createFileRoute("/")({
+  loader: ({ context }) => loadQuery(context.queryClient, rq.queryOptions("notes.count")),
+  component: Notes,
+});
 
 function Notes() {
   const count = useQuery(rq.queryOptions("notes.count"));
@@ -314,7 +318,7 @@ fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     for folder in ["server/app/src/procedures", "web/src/routes"] {
         fs::create_dir_all(copy.join(folder)).unwrap();
     }
-    for app_test in ["multi_process", "authorization", "blog"] {
+    for app_test in ["multi_process", "authorization", "blog", "pages"] {
         fs::remove_file(copy.join(format!("server/app/tests/{app_test}.rs"))).unwrap();
     }
     for scenario in fs::read_dir(copy.join("web/e2e")).unwrap() {
@@ -326,8 +330,9 @@ fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     for (path, content) in MINIMAL_APP {
         fs::write(copy.join(path), content).unwrap();
     }
-    // The web build regenerates the route tree (web/src/routeTree.gen.ts) for the new pages.
-    let web = run(Command::new(copy.join("node_modules/.bin/vite")).arg("build").current_dir(copy.join("web")));
+    // The web build regenerates the route tree (web/src/routeTree.gen.ts) for the new pages and
+    // writes the server bundle that renders them.
+    let web = run(Command::new("npm").args(["run", "build", "-w", "web"]).current_dir(&copy));
     assert!(web.status.success(), "the new pages build: {}", text(&web));
     assert!(cargo(&copy, &["prisma", "format", "--check"]).status.success(), "the minimal schema is formatted");
     let dev = cargo_with_database(&copy, &["prisma", "migrate", "dev", "--name", "init"], Some(&sqlite_url(scratch)));
@@ -367,10 +372,15 @@ impl CopyServer {
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
+        let (status, text) = self.get_text(path);
+        (status, serde_json::from_str(&text).unwrap())
+    }
+
+    fn get_text(&self, path: &str) -> (u16, String) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let response = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
-            (response.status().as_u16(), serde_json::from_str(&response.text().await.unwrap()).unwrap())
+            (response.status().as_u16(), response.text().await.unwrap())
         })
     }
 }
@@ -403,6 +413,9 @@ fn on_a_copy_the_example_app_is_replaceable() {
     let server = CopyServer::start(copy, &scratch.path().join("app.db"));
     assert_eq!(server.get("/rpc/notes.count"), (200, serde_json::json!({ "noteCount": 0 })));
     assert_eq!(server.get("/rpc/notes.list"), (200, serde_json::json!([])));
+    let (status, page) = server.get_text("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("<p>0 notes</p>"), "the new page is rendered on the server with its data: {page}");
 }
 
 #[test]

@@ -2,7 +2,7 @@ import { Link } from "@tanstack/react-router";
 
 import type { PostSummary } from "@isthmus/bindings";
 
-import { formatDate } from "../dates";
+import { formatDate } from "./dates";
 
 /** Post summaries: title, date, author, tags and excerpt. */
 export function PostList({ posts }: { posts: PostSummary[] }) {

@@ -25,6 +25,25 @@ impl TestApp {
         TestApp::spawn_with(|_| None).await
     }
 
+    /// The app serving the real web build, whose pages the server renders. Fails when the web
+    /// has not been built (`npm run build -w web`, which `npm test` runs first).
+    pub async fn spawn_with_pages() -> TestApp {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web");
+        let (dist, bundle) = (web.join("dist"), web.join("dist-server/entry-server.js"));
+        assert!(
+            dist.join("index.html").exists() && bundle.exists(),
+            "the web build is missing: run `npm run build -w web` first"
+        );
+        let (dist, bundle) = (dist.display().to_string(), bundle.display().to_string());
+        TestApp::spawn_with(move |name| match name {
+            "ISTHMUS_WEB_DIR" => Some(dist.clone()),
+            "ISTHMUS_SERVER_BUNDLE" => Some(bundle.clone()),
+            "ISTHMUS_RENDER_WORKERS" => Some("1".into()),
+            _ => None,
+        })
+        .await
+    }
+
     /// Like [`spawn`](Self::spawn), with some settings from `extra`.
     pub async fn spawn_with(extra: impl Fn(&str) -> Option<String>) -> TestApp {
         let scratch = tempfile::tempdir().unwrap();
@@ -117,8 +136,17 @@ impl TestApp {
 
     /// A plain GET of `path`: status and text.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.http.get(format!("{}{path}", self.url)).send().await.unwrap();
+        let response = self.get_with(path, &[]).await;
         (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// A GET of `path` with extra request headers, redirects not followed.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
     }
 }
 

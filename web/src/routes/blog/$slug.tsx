@@ -3,7 +3,7 @@ import { createFileRoute, Link } from "@tanstack/react-router";
 
 import { loadQuery } from "@isthmus/bindings/router";
 
-import { formatDate } from "../../dates";
+import { formatDate } from "../../components/dates";
 import { rq } from "../../rpc";
 
 export const Route = createFileRoute("/blog/$slug")({

@@ -3,10 +3,15 @@ import { createFileRoute, Link } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 
 import type { OwnPost } from "@isthmus/bindings";
+import { loadQuery } from "@isthmus/bindings/router";
 
 import { client, rq } from "../../rpc";
 
-export const Route = createFileRoute("/dashboard/")({ component: Dashboard });
+export const Route = createFileRoute("/dashboard/")({
+  // The author's posts arrive with the page (rendered per request: they are the viewer's own).
+  loader: ({ context }) => loadQuery(context.queryClient, rq.queryOptions("posts.mine")),
+  component: Dashboard,
+});
 
 function Dashboard() {
   return (
