@@ -245,12 +245,11 @@ impl Deadline {
 
 /// One QuickJS runtime and context with the bundle loaded.
 struct Worker {
-    // Dropped in declaration order: the functions before their context, the context before
-    // its runtime.
+    // Dropped in declaration order: the functions before their context (which holds the
+    // runtime).
     render: Persistent<Function<'static>>,
     pending_queries: Persistent<Function<'static>>,
     context: Context,
-    runtime: Runtime,
     deadline: Arc<Deadline>,
     step_limit: Duration,
 }
@@ -275,7 +274,7 @@ impl Worker {
         })?;
         // Limit only once the bundle is loaded: its own size is not the render's to pay for.
         runtime.set_memory_limit(runtime.memory_usage().memory_used_size as usize + config.memory_limit);
-        Ok(Worker { render, pending_queries, context, runtime, deadline, step_limit: config.deadline })
+        Ok(Worker { render, pending_queries, context, deadline, step_limit: config.deadline })
     }
 
     fn step(&mut self, input: &str) -> Result<Step, RenderError> {
@@ -304,11 +303,6 @@ impl Worker {
             Ok(Step::Needs(needs)) if needs == "[]" => Err(RenderError::Stalled),
             outcome => outcome,
         }
-        .inspect(|_| {
-            // Collect between renders, outside the deadline, so that garbage from one render
-            // does not count against the next one's memory.
-            self.runtime.run_gc();
-        })
     }
 }
 

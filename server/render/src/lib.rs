@@ -10,4 +10,4 @@ mod protocol;
 pub use document::{BODY_MARKER, HEAD_MARKER, STATE_ELEMENT_ID, Template, TemplateError};
 pub use engine::{Engine, EngineConfig, EngineError, EngineStats, RenderError};
 pub use page_cache::PageStats;
-pub use pages::Pages;
+pub use pages::{Pages, PagesOptions};

@@ -75,7 +75,8 @@ pub struct PageStats {
 }
 
 pub(crate) struct PageCache {
-    entries: quick_cache::sync::Cache<PageKey, Arc<Page>>,
+    /// `None`: caching is off, every request renders.
+    entries: Option<quick_cache::sync::Cache<PageKey, Arc<Page>>>,
     /// Bumped by every invalidation: a render that overlapped one is not stored.
     generation: AtomicU64,
     pub(crate) hits: AtomicU64,
@@ -87,7 +88,7 @@ pub(crate) struct PageCache {
 impl PageCache {
     pub(crate) fn new(max_pages: usize) -> Self {
         PageCache {
-            entries: quick_cache::sync::Cache::new(max_pages),
+            entries: (max_pages > 0).then(|| quick_cache::sync::Cache::new(max_pages)),
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -97,7 +98,7 @@ impl PageCache {
     }
 
     pub(crate) fn lookup(&self, key: &PageKey) -> Lookup {
-        let Some(page) = self.entries.get(key) else {
+        let Some(page) = self.entries.as_ref().and_then(|entries| entries.get(key)) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return Lookup::Missing;
         };
@@ -120,19 +121,25 @@ impl PageCache {
     /// Stores a page rendered since `generation`, unless an invalidation happened meanwhile
     /// (the render may have read data from before a write). Conservative: any tag counts.
     pub(crate) fn store(&self, key: PageKey, page: Page, generation: u64) {
-        if self.generation() == generation {
-            self.entries.insert(key, Arc::new(page));
+        if let Some(entries) = &self.entries
+            && self.generation() == generation
+        {
+            entries.insert(key, Arc::new(page));
         }
     }
 
     /// A stale page whose refresh failed or is no longer cacheable: the next reader renders.
     pub(crate) fn forget(&self, key: &PageKey, stale: &Arc<Page>) {
-        self.entries.remove_if(key, |stored| Arc::ptr_eq(stored, stale));
+        if let Some(entries) = &self.entries {
+            entries.remove_if(key, |stored| Arc::ptr_eq(stored, stale));
+        }
     }
 
     pub(crate) fn invalidate(&self, tag: &str) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.entries.retain(|_, page| !page.tags.iter().any(|t| t == tag));
+        if let Some(entries) = &self.entries {
+            entries.retain(|_, page| !page.tags.iter().any(|t| t == tag));
+        }
     }
 
     pub(crate) fn stats(&self) -> PageStats {

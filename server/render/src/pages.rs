@@ -29,8 +29,22 @@ use crate::{
 /// before asked for (a route whose data depends on other data takes several).
 const MAX_STEPS: usize = 6;
 
-/// Pages kept in the HTML cache, at most.
-const MAX_PAGES: usize = 10_000;
+/// How pages are served.
+#[derive(Clone, Debug)]
+pub struct PagesOptions {
+    /// The site's public origin (`https://example.com`), what absolute links in a page
+    /// (canonical URLs, Open Graph) start with.
+    pub origin: String,
+    /// Pages kept in the HTML cache, at most; 0 renders every request (to measure renders).
+    pub max_pages: usize,
+}
+
+impl PagesOptions {
+    /// The site at `origin`, with a cache of 10,000 pages.
+    pub fn new(origin: impl Into<String>) -> Self {
+        PagesOptions { origin: origin.into(), max_pages: 10_000 }
+    }
+}
 
 /// Server-rendered pages of the app, as an axum handler (the router's fallback, after the
 /// procedures and static files). Cheap to clone.
@@ -70,18 +84,17 @@ where
     C::Rejection: ProcedureError,
     S: Send + Sync + 'static,
 {
-    /// Pages rendered by `engine` with data from `queries`, into `template`, for the site at
-    /// `origin` (`https://example.com`, what absolute links in a page start with). Cached pages
+    /// Pages rendered by `engine` with data from `queries`, into `template`. Cached pages
     /// follow the invalidations of `results`, the result cache the queries use.
     pub fn new(
         engine: Engine,
         queries: LocalQueries<C, S>,
         template: Template,
         results: &ResponseCache,
-        origin: &str,
+        options: PagesOptions,
     ) -> Self {
-        let cache = PageCache::new(MAX_PAGES);
-        let inner = Arc::new(Inner { engine, queries, template, cache, origin: origin.to_owned() });
+        let cache = PageCache::new(options.max_pages);
+        let inner = Arc::new(Inner { engine, queries, template, cache, origin: options.origin });
         let weak = Arc::downgrade(&inner);
         results.on_invalidate(move |tag| {
             if let Some(inner) = weak.upgrade() {

@@ -14,7 +14,7 @@ use axum::{
     http::{StatusCode, request::Parts},
     routing::any,
 };
-use isthmus_render::{Engine, EngineConfig, EngineError, Pages, Template};
+use isthmus_render::{Engine, EngineConfig, EngineError, Pages, PagesOptions, Template};
 use rpc::{CacheScope, Never, ProcedureError, ResponseCache, Revalidate, Router, RpcConfig};
 use serde::Serialize;
 use specta::Type;
@@ -90,7 +90,13 @@ async fn site(deadline: Duration) -> Site {
     let config = RpcConfig::default();
     let engine = Engine::start(BUNDLE, EngineConfig { workers: 1, deadline, ..EngineConfig::default() }).unwrap();
     let queries = procedures.local_queries(state.clone(), &config);
-    let pages = Pages::new(engine, queries, Template::parse(TEMPLATE).unwrap(), &state.cache, "https://example.com");
+    let pages = Pages::new(
+        engine,
+        queries,
+        Template::parse(TEMPLATE).unwrap(),
+        &state.cache,
+        PagesOptions::new("https://example.com"),
+    );
     let handler = pages.clone();
     let app = procedures
         .into_axum(state.clone(), config)

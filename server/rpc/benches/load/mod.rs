@@ -68,12 +68,12 @@ fn complete_response_length(buffer: &[u8]) -> Option<usize> {
 
 #[derive(Clone, Copy)]
 pub(crate) struct Round {
-    requests_per_second: f64,
+    pub(crate) requests_per_second: f64,
     /// The server's CPU time per request (all its threads), for a second estimate of the
     /// throughput ratios that, unlike wall time, stalls of the load generator do not move.
-    cpu_per_request: Duration,
-    p50: Duration,
-    p99: Duration,
+    pub(crate) cpu_per_request: Duration,
+    pub(crate) p50: Duration,
+    pub(crate) p99: Duration,
 }
 
 /// CPU time consumed so far by every thread of this process but the calling one (the load
@@ -93,11 +93,16 @@ fn server_cpu_time() -> Duration {
 }
 
 pub(crate) async fn round(address: SocketAddr, path: &'static str) -> Round {
+    round_of(address, path, REQUESTS_PER_ROUND).await
+}
+
+/// A round of `requests` GETs of `path` over [`CONNECTIONS`] connections.
+pub(crate) async fn round_of(address: SocketAddr, path: &'static str, requests: usize) -> Round {
     let started = Instant::now();
     let cpu_before = server_cpu_time();
     let tasks: Vec<_> =
-        (0..CONNECTIONS).map(|_| tokio::spawn(connection(address, path, REQUESTS_PER_ROUND / CONNECTIONS))).collect();
-    let mut latencies = Vec::with_capacity(REQUESTS_PER_ROUND);
+        (0..CONNECTIONS).map(|_| tokio::spawn(connection(address, path, requests / CONNECTIONS))).collect();
+    let mut latencies = Vec::with_capacity(requests);
     for task in tasks {
         latencies.extend(task.await.unwrap());
     }
@@ -135,18 +140,24 @@ pub(crate) fn ratio(numerator: &[Round], denominator: &[Round]) -> String {
 /// Runs `targets` (name, path) back to back for [`CYCLES`] cycles after a warm-up, and prints
 /// the median round of each and the ratio of each target to the first, per cycle.
 pub(crate) async fn compare(address: SocketAddr, title: &str, targets: &[(&str, &'static str)]) {
-    for (_, path) in targets {
+    let targets: Vec<_> = targets.iter().map(|&(name, path)| (name, address, path)).collect();
+    compare_at(title, &targets).await;
+}
+
+/// [`compare`] for targets on different servers: (name, address, path).
+pub(crate) async fn compare_at(title: &str, targets: &[(&str, SocketAddr, &'static str)]) {
+    for &(_, address, path) in targets {
         round(address, path).await;
     }
     let mut rounds: Vec<Vec<Round>> = vec![Vec::new(); targets.len()];
     for _ in 0..CYCLES {
-        for (target, (_, path)) in rounds.iter_mut().zip(targets) {
+        for (target, &(_, address, path)) in rounds.iter_mut().zip(targets) {
             target.push(round(address, path).await);
         }
     }
     println!("\n{title} (median round of each target)");
     println!("{:<34} {:>12} {:>10} {:>10} {:>16}", "target", "requests/s", "p50", "p99", "server CPU/req");
-    for ((name, _), target) in targets.iter().zip(&rounds) {
+    for ((name, _, _), target) in targets.iter().zip(&rounds) {
         let r = median(target.clone());
         println!(
             "{name:<34} {:>12.0} {:>10.1?} {:>10.1?} {:>16.2?}",
@@ -154,8 +165,8 @@ pub(crate) async fn compare(address: SocketAddr, title: &str, targets: &[(&str, 
         );
     }
     println!("ratios per cycle, median (lowest–highest):");
-    let (baseline, _) = targets[0];
-    for ((name, _), target) in targets.iter().zip(&rounds).skip(1) {
+    let (baseline, _, _) = targets[0];
+    for ((name, _, _), target) in targets.iter().zip(&rounds).skip(1) {
         println!("{:<34} {}", format!("{name} / {baseline}:"), ratio(target, &rounds[0]));
     }
 }
