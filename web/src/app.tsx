@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRouter, RouterProvider, type RouterHistory } from "@tanstack/react-router";
 import { StrictMode } from "react";
 
+import { Failed, NotFound } from "./components/RouteStates";
 import { routeTree } from "./routeTree.gen";
 import "./styles.css";
 
@@ -16,7 +17,14 @@ export function createApp(history: RouterHistory | undefined, env: AppEnv) {
   // Data the server rendered stays fresh as long as the pages built from it: hydrating does
   // not fetch it again.
   const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 60_000 } } });
-  const router = createRouter({ routeTree, context: { queryClient, origin: env.origin }, history });
+  const router = createRouter({
+    routeTree,
+    context: { queryClient, origin: env.origin },
+    history,
+    // What a page shows when its data is not found (404) or failed to load (500).
+    defaultNotFoundComponent: NotFound,
+    defaultErrorComponent: Failed,
+  });
   return { router, queryClient };
 }
 

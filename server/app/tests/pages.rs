@@ -107,3 +107,15 @@ async fn publishing_refreshes_the_cached_pages_for_the_next_reader() {
     let html = refreshed.text().await.unwrap();
     assert!(html.contains(">After</a>") && html.contains(">Before</a>"), "{html}");
 }
+
+#[tokio::test]
+async fn a_failing_query_renders_the_error_page_with_500_and_only_a_request_id() {
+    let app = TestApp::spawn_with_pages().await;
+    app.db.execute_raw(r#"DROP TABLE "subscribers""#, vec![]).await.unwrap();
+    let (status, html) = app.get("/").await;
+    assert_eq!(status, 500);
+    let body = html.split("<div id=\"root\">").nth(1).unwrap();
+    assert!(body.contains("<h1>Something went wrong</h1>"), "{body}");
+    assert!(body.contains(" Request id: "), "{body}");
+    assert!(!html.contains("no such table") && !html.contains("SELECT"), "no SQL reaches the page");
+}

@@ -1,8 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { QueryClient } from "@tanstack/react-query";
-import { createRootRouteWithContext, Link, Outlet, type ErrorComponentProps } from "@tanstack/react-router";
+import { createRootRouteWithContext, Link, Outlet } from "@tanstack/react-router";
 
-import { RpcError } from "@isthmus/bindings";
 import { loadQuery } from "@isthmus/bindings/router";
 
 import { SignOut } from "../components/SignOut";
@@ -18,8 +17,6 @@ export const Route = createRootRouteWithContext<{ queryClient: QueryClient; orig
     ],
   }),
   component: Layout,
-  notFoundComponent: NotFound,
-  errorComponent: Failed,
 });
 
 function Layout() {
@@ -51,28 +48,5 @@ function Layout() {
         <a href="/feed.xml">RSS</a> · Built with Isthmus: Rust procedures, a typed client.
       </footer>
     </>
-  );
-}
-
-/** Unknown addresses (status 404). */
-function NotFound() {
-  return (
-    <section>
-      <h1>Page not found</h1>
-      <p>
-        Nothing is at this address. <Link to="/blog">See all posts</Link>.
-      </p>
-    </section>
-  );
-}
-
-/** A failed load (status 500): the request id finds the details in the server's log. */
-function Failed({ error }: ErrorComponentProps) {
-  const requestId = error instanceof RpcError && "requestId" in error.failure ? error.failure.requestId : undefined;
-  return (
-    <section>
-      <h1>Something went wrong</h1>
-      <p role="alert">This page could not be loaded.{requestId && ` Request id: ${requestId}.`}</p>
-    </section>
   );
 }
