@@ -4,7 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createRouter, RouterProvider, type RouterHistory } from "@tanstack/react-router";
 import { StrictMode } from "react";
 
-import { Failed, NotFound } from "./components/RouteStates";
+import { Failed, NotFound } from "./fallbacks";
 import { routeTree } from "./routeTree.gen";
 import "./styles.css";
 

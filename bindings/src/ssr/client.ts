@@ -1,6 +1,6 @@
 // The browser entry of a server-rendered app: resume the server's query state and hydrate its
 // markup, or render from scratch when the server sent the client shell (a failed render).
-import { hydrate, type QueryClient } from "@tanstack/react-query";
+import { hydrate, type DehydratedState, type QueryClient } from "@tanstack/react-query";
 import type { AnyRouter } from "@tanstack/react-router";
 import { createElement, useEffect, type ComponentType, type ReactNode } from "react";
 import { createRoot, hydrateRoot } from "react-dom/client";
@@ -19,7 +19,14 @@ export async function startApp<A extends HydratableApp>(element: HTMLElement, ap
     createRoot(element).render(createElement(Root, { app }));
     return;
   }
-  hydrate(app.queryClient, JSON.parse(state.textContent ?? "{}"));
+  // The data in the HTML counts as fetched now: the server drops a page the moment its data
+  // changes, so however long it was cached, what it carries is current.
+  const dehydrated = JSON.parse(state.textContent ?? "{}") as DehydratedState;
+  const now = Date.now();
+  hydrate(app.queryClient, {
+    ...dehydrated,
+    queries: dehydrated.queries.map((query) => ({ ...query, state: { ...query.state, dataUpdatedAt: now } })),
+  });
   // Render as the server did: no client-only Suspense boundaries around the matches (what the
   // router's own SSR hydration sets), with the routes' code and data loaded first; the data
   // comes from the state above, so loading sends no request for it.

@@ -74,10 +74,11 @@ export function createRenderer<A extends RenderableApp>({ createApp, Root }: Ren
 
 type Match = AnyRouter["state"]["matches"][number];
 
-/** The shortest `revalidate` any matched route declares; none: the page is not cached. */
+/** The shortest `revalidate` any matched route declares, in whole seconds; none (or 0): not cached. */
 function revalidateOf(matches: Match[]): number | null {
   const declared = matches.map((m) => m.staticData?.revalidate).filter((s): s is number => typeof s === "number");
-  return declared.length ? Math.max(0, Math.floor(Math.min(...declared))) : null;
+  const seconds = declared.length ? Math.floor(Math.min(...declared)) : 0;
+  return seconds > 0 ? seconds : null;
 }
 
 /** `<title>`, `<meta>` and `<link>` from the matched routes' `head()`, deepest last (it wins). */

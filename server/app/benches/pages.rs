@@ -51,6 +51,7 @@ async fn seed(db: &db::Db) {
 }
 
 struct Servers {
+    engine: Engine,
     pages: SocketAddr,
     uncached: SocketAddr,
     files: SocketAddr,
@@ -83,8 +84,8 @@ fn serve(database_url: String, files: &Path) -> Servers {
             let procedures = procedures::router();
             let engine = Engine::start(&bundle, EngineConfig::default()).unwrap();
             let template = Template::parse(&template).unwrap();
-            let page = |max_pages| {
-                let options = PagesOptions { origin: origin.clone(), max_pages };
+            let page = |cache_bytes| {
+                let options = PagesOptions { origin: origin.clone(), cache_bytes };
                 let pages = Pages::new(
                     engine.clone(),
                     procedures.local_queries(state.clone(), &config),
@@ -94,7 +95,7 @@ fn serve(database_url: String, files: &Path) -> Servers {
                 );
                 any(move |request: Request| pages.clone().serve(request))
             };
-            let (cached, every_time) = (page(10_000), page(0));
+            let (cached, every_time) = (page(PagesOptions::new("").cache_bytes), page(0));
             let app = procedures.into_axum(state, config).fallback(cached);
             // As the application serves (`startup`): no delayed-ACK stalls on split responses.
             let mut listeners = listeners
@@ -103,12 +104,12 @@ fn serve(database_url: String, files: &Path) -> Servers {
             let (a, b, c) = (listeners.next().unwrap(), listeners.next().unwrap(), listeners.next().unwrap());
             tokio::spawn(async move { axum::serve(a, app).await.unwrap() });
             tokio::spawn(async move { axum::serve(b, Router::new().fallback(every_time)).await.unwrap() });
-            ready.send(()).unwrap();
+            ready.send(engine).unwrap();
             axum::serve(c, Router::new().fallback_service(ServeDir::new(files))).await.unwrap();
         });
     });
-    seeded.recv().unwrap();
-    Servers { pages, uncached, files: file_server }
+    let engine = seeded.recv().unwrap();
+    Servers { engine, pages, uncached, files: file_server }
 }
 
 async fn html(address: SocketAddr, path: &str) -> String {
@@ -161,6 +162,8 @@ fn main() {
                 r.requests_per_second, r.p50, r.p99, r.cpu_per_request
             );
         }
+        let stats = servers.engine.stats();
+        assert_eq!((stats.failures, stats.refused), (0, 0), "every request was a render, none a fallback");
         let workers = EngineConfig::default().workers;
         println!(
             "\nresident memory of the process ({workers} render workers, server and load generator): {}",

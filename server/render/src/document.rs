@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn state_cannot_end_its_script() {
-        let hostile = r#"{"title":"</script><script>alert(1)</script><!-- & \u2028 \u2029"}"#;
+        let hostile = "{\"title\":\"</script><script>alert(1)</script><!-- & \u{2028} \u{2029}\"}";
         let script = state_script(hostile);
         let inner = script.strip_prefix(r#"<script type="application/json" id="isthmus-state">"#).unwrap();
         let inner = inner.strip_suffix("</script>").unwrap();

@@ -201,7 +201,10 @@ fn serve(bytecode: &[u8], queue: &Mutex<Receiver<Job>>, config: &EngineConfig, c
                     Err(_) => return,
                 }
             };
-            let result = worker.step(&job.input);
+            // A panic in a host function fails this render and rebuilds the worker; it never
+            // takes the thread, and with it a worker of the pool, down.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.step(&job.input)))
+                .unwrap_or_else(|_| Err(RenderError::Threw("a host function panicked".to_owned())));
             let failed = result.is_err();
             if failed {
                 counters.failures.fetch_add(1, Ordering::Relaxed);
@@ -233,13 +236,13 @@ impl Deadline {
         *self.at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
     }
 
+    /// Whether the deadline has passed (remembered until the next `arm`).
     fn check(&self) -> bool {
         let at = *self.at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let passed = at.is_some_and(|at| Instant::now() >= at);
-        if passed {
+        if at.is_some_and(|at| Instant::now() >= at) {
             self.passed.store(true, Ordering::Relaxed);
         }
-        passed
+        self.passed.load(Ordering::Relaxed)
     }
 }
 
@@ -282,23 +285,29 @@ impl Worker {
         let outcome = self.context.with(|ctx| {
             let render = self.render.clone().restore(&ctx).map_err(|error| RenderError::Threw(error.to_string()))?;
             let promise: Promise = render.call((input,)).catch(&ctx).map_err(threw)?;
-            match promise.finish::<String>().catch(&ctx) {
-                Ok(done) => Ok(Step::Done(done)),
-                Err(CaughtError::Error(rquickjs::Error::WouldBlock)) => {
-                    let pending = self
-                        .pending_queries
-                        .clone()
-                        .restore(&ctx)
-                        .map_err(|error| RenderError::Threw(error.to_string()))?;
-                    let needs: String = pending.call(()).catch(&ctx).map_err(threw)?;
-                    Ok(Step::Needs(needs))
+            // Jobs are run here rather than by `Promise::finish`, which carries on past a job
+            // that threw: a render that keeps queueing work would never end.
+            loop {
+                if let Some(done) = promise.result::<String>() {
+                    return done.catch(&ctx).map(Step::Done).map_err(threw);
                 }
-                Err(error) => Err(threw(error)),
+                if self.deadline.check() {
+                    return Err(RenderError::Deadline);
+                }
+                if !ctx.execute_pending_job() {
+                    break;
+                }
             }
+            let pending =
+                self.pending_queries.clone().restore(&ctx).map_err(|error| RenderError::Threw(error.to_string()))?;
+            let needs: String = pending.call(()).catch(&ctx).map_err(threw)?;
+            Ok(Step::Needs(needs))
         });
         self.deadline.disarm();
+        if self.deadline.passed.load(Ordering::Relaxed) {
+            return Err(RenderError::Deadline);
+        }
         match outcome {
-            Err(_) if self.deadline.passed.load(Ordering::Relaxed) => Err(RenderError::Deadline),
             Err(RenderError::Threw(message)) if message.contains("out of memory") => Err(RenderError::Memory),
             Ok(Step::Needs(needs)) if needs == "[]" => Err(RenderError::Stalled),
             outcome => outcome,

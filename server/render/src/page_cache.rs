@@ -43,7 +43,7 @@ impl Page {
     }
 }
 
-/// A strong validator of the HTML, stable across processes running the same build.
+/// A strong validator of these bytes (each render's bytes differ: the state carries its time).
 pub(crate) fn etag(html: &[u8]) -> HeaderValue {
     let mut hasher = DefaultHasher::new();
     html.hash(&mut hasher);
@@ -74,9 +74,23 @@ pub struct PageStats {
     pub fallbacks: u64,
 }
 
+/// Weighs a page by its HTML, so that the cache is bounded in bytes: many distinct URLs of
+/// large pages cannot grow it past its budget.
+#[derive(Clone)]
+struct HtmlBytes;
+
+impl quick_cache::Weighter<PageKey, Arc<Page>> for HtmlBytes {
+    fn weight(&self, key: &PageKey, page: &Arc<Page>) -> u64 {
+        (key.url.len() + page.html.len()) as u64
+    }
+}
+
+/// A page is about this large, for sizing the cache's table.
+const TYPICAL_PAGE_BYTES: usize = 32 * 1024;
+
 pub(crate) struct PageCache {
     /// `None`: caching is off, every request renders.
-    entries: Option<quick_cache::sync::Cache<PageKey, Arc<Page>>>,
+    entries: Option<quick_cache::sync::Cache<PageKey, Arc<Page>, HtmlBytes>>,
     /// Bumped by every invalidation: a render that overlapped one is not stored.
     generation: AtomicU64,
     pub(crate) hits: AtomicU64,
@@ -86,9 +100,14 @@ pub(crate) struct PageCache {
 }
 
 impl PageCache {
-    pub(crate) fn new(max_pages: usize) -> Self {
+    /// A cache holding pages up to `max_bytes` of HTML; 0 keeps none.
+    pub(crate) fn new(max_bytes: usize) -> Self {
+        let cache = || {
+            let pages = (max_bytes / TYPICAL_PAGE_BYTES).max(16);
+            quick_cache::sync::Cache::with_weighter(pages, max_bytes as u64, HtmlBytes)
+        };
         PageCache {
-            entries: (max_pages > 0).then(|| quick_cache::sync::Cache::new(max_pages)),
+            entries: (max_bytes > 0).then(cache),
             generation: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -119,13 +138,21 @@ impl PageCache {
     }
 
     /// Stores a page rendered since `generation`, unless an invalidation happened meanwhile
-    /// (the render may have read data from before a write). Conservative: any tag counts.
-    pub(crate) fn store(&self, key: PageKey, page: Page, generation: u64) {
-        if let Some(entries) = &self.entries
-            && self.generation() == generation
-        {
-            entries.insert(key, Arc::new(page));
+    /// (the render may have read data from before a write; conservative: any tag counts).
+    /// Whether it was stored.
+    pub(crate) fn store(&self, key: PageKey, page: Page, generation: u64) -> bool {
+        let Some(entries) = &self.entries else { return false };
+        if self.generation() != generation {
+            return false;
         }
+        let page = Arc::new(page);
+        entries.insert(key.clone(), page.clone());
+        // An invalidation between the check and the insert may have missed this page.
+        if self.generation() != generation {
+            entries.remove_if(&key, |stored| Arc::ptr_eq(stored, &page));
+            return false;
+        }
+        true
     }
 
     /// A stale page whose refresh failed or is no longer cacheable: the next reader renders.
@@ -157,14 +184,16 @@ impl PageCache {
 mod tests {
     use super::*;
 
+    const BUDGET: usize = 1024 * 1024;
+
     fn key(url: &str) -> PageKey {
         PageKey { url: url.into(), scope: None }
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_stale_page_is_served_and_one_reader_refreshes_it() {
-        let cache = PageCache::new(10);
-        cache.store(key("/a"), Page::new("a".into(), Duration::from_secs(60), vec![]), cache.generation());
+        let cache = PageCache::new(BUDGET);
+        assert!(cache.store(key("/a"), Page::new("a".into(), Duration::from_secs(60), vec![]), cache.generation()));
         assert!(matches!(cache.lookup(&key("/a")), Lookup::Fresh(_)));
         tokio::time::advance(Duration::from_secs(61)).await;
         assert!(matches!(cache.lookup(&key("/a")), Lookup::Stale { refresh: true, .. }));
@@ -175,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_tag_drops_its_pages_and_a_render_overlapping_an_invalidation_is_not_stored() {
-        let cache = PageCache::new(10);
+        let cache = PageCache::new(BUDGET);
         let every = Duration::from_secs(60);
         cache.store(key("/blog"), Page::new("list".into(), every, vec!["posts".into()]), cache.generation());
         cache.store(key("/about"), Page::new("about".into(), every, vec![]), cache.generation());
@@ -183,7 +212,19 @@ mod tests {
         cache.invalidate("posts");
         assert!(matches!(cache.lookup(&key("/blog")), Lookup::Missing));
         assert!(matches!(cache.lookup(&key("/about")), Lookup::Fresh(_)));
-        cache.store(key("/blog"), Page::new("old".into(), every, vec!["posts".into()]), started);
+        assert!(!cache.store(key("/blog"), Page::new("old".into(), every, vec!["posts".into()]), started));
         assert!(matches!(cache.lookup(&key("/blog")), Lookup::Missing), "rendered from data before the write");
+    }
+
+    #[test]
+    fn the_cache_is_bounded_in_bytes_of_html() {
+        let cache = PageCache::new(BUDGET);
+        let big = Bytes::from(vec![b'x'; 64 * 1024]);
+        for n in 0..100 {
+            cache.store(key(&format!("/page?{n}")), Page::new(big.clone(), Duration::from_secs(60), vec![]), 0);
+        }
+        let stored = cache.entries.as_ref().unwrap().weight();
+        assert!(stored <= BUDGET as u64, "{stored} bytes stored");
+        assert!(PageCache::new(0).entries.is_none(), "0 keeps no pages");
     }
 }

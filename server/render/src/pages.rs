@@ -35,14 +35,15 @@ pub struct PagesOptions {
     /// The site's public origin (`https://example.com`), what absolute links in a page
     /// (canonical URLs, Open Graph) start with.
     pub origin: String,
-    /// Pages kept in the HTML cache, at most; 0 renders every request (to measure renders).
-    pub max_pages: usize,
+    /// The most HTML the page cache keeps, in bytes; 0 renders every request (to measure
+    /// renders).
+    pub cache_bytes: usize,
 }
 
 impl PagesOptions {
-    /// The site at `origin`, with a cache of 10,000 pages.
+    /// The site at `origin`, with a page cache of 64 MiB.
     pub fn new(origin: impl Into<String>) -> Self {
-        PagesOptions { origin: origin.into(), max_pages: 10_000 }
+        PagesOptions { origin: origin.into(), cache_bytes: 64 * 1024 * 1024 }
     }
 }
 
@@ -93,7 +94,7 @@ where
         results: &ResponseCache,
         options: PagesOptions,
     ) -> Self {
-        let cache = PageCache::new(options.max_pages);
+        let cache = PageCache::new(options.cache_bytes);
         let inner = Arc::new(Inner { engine, queries, template, cache, origin: options.origin });
         let weak = Arc::downgrade(&inner);
         results.on_invalidate(move |tag| {
@@ -177,7 +178,11 @@ where
         let generation = self.inner.cache.generation();
         match self.render(&key.url, ctx).await {
             Ok(Outcome::Page { status: StatusCode::OK, html, keep: Some(keep) }) => {
-                self.inner.cache.store(key, Page::new(html, keep.every, keep.tags), generation);
+                // Not stored (an invalidation overlapped it): drop the stale page as well, so
+                // that the next reader renders rather than a stale page staying for good.
+                if !self.inner.cache.store(key.clone(), Page::new(html, keep.every, keep.tags), generation) {
+                    self.inner.cache.forget(&key, &stale);
+                }
             }
             Ok(_) => self.inner.cache.forget(&key, &stale),
             Err(error) => {
@@ -246,7 +251,8 @@ where
                 Ok(Outcome::Page { status, html: html.into(), keep })
             }
             Rendered::Redirect { status, location } => {
-                let status = StatusCode::from_u16(status).ok().filter(StatusCode::is_redirection);
+                let redirection = [301, 302, 303, 307, 308];
+                let status = StatusCode::from_u16(status).ok().filter(|s| redirection.contains(&s.as_u16()));
                 let header = same_site_path(&location).and_then(|path| HeaderValue::try_from(path).ok());
                 match (status, header) {
                     (Some(status), Some(location)) => Ok(Outcome::Redirect { status, location }),

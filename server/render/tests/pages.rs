@@ -10,6 +10,7 @@ use std::{
 };
 
 use axum::{
+    body::Body,
     extract::{FromRef, FromRequestParts, Request},
     http::{StatusCode, request::Parts},
     routing::any,
@@ -125,7 +126,7 @@ async fn a_page_is_rendered_with_its_data_from_in_process_queries_and_served_fro
         html.contains("<div id=\"root\"><h1>Hello, ada</h1><p>count 0</p><p>origin https://example.com</p></div>"),
         "{html}"
     );
-    assert!(html.contains("<title>Hello, ada</title>"));
+    assert!(html.contains("<title>Hello, ada</title><meta name=\"render\" content=\"1\">"));
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
     assert_eq!(headers["cache-control"], "public, no-cache");
 
@@ -148,6 +149,34 @@ async fn the_state_script_cannot_be_broken_out_of() {
     let state = state.split("</script>").next().unwrap();
     assert!(!state.contains('<') && !state.contains('>'), "{state}");
     assert!(state.contains("\\u003c/script\\u003e"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_page_is_served_while_one_background_render_replaces_it() {
+    let site = site(Duration::from_secs(2)).await;
+    let read = || async {
+        let response = site.pages.clone().serve(Request::get("/ada").body(Body::empty()).unwrap()).await;
+        String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap()
+    };
+    let first = read().await;
+    assert!(first.contains(r#"<meta name="render" content="1">"#), "{first}");
+    tokio::time::advance(Duration::from_secs(61)).await;
+
+    let stale = futures_util::future::join_all((0..10).map(|_| read())).await;
+    assert!(stale.iter().all(|page| *page == first), "the stale page is served meanwhile");
+    assert_eq!(site.pages.stats().refreshes, 1, "ten stale reads, one background render");
+    let mut next = read().await;
+    // The background render runs on a worker thread: yield until its page is stored.
+    for _ in 0..100_000 {
+        if next != first {
+            break;
+        }
+        tokio::task::yield_now().await;
+        next = read().await;
+    }
+    assert!(next.contains(r#"<meta name="render" content="2">"#), "{next}");
+    let stats = site.pages.stats();
+    assert_eq!((stats.misses, stats.refreshes), (1, 1), "never rendered in a reader's request");
 }
 
 #[tokio::test]
@@ -203,11 +232,13 @@ async fn a_not_found_procedure_makes_a_404_page_and_redirects_stay_on_the_site()
     assert!(html.contains("<div id=\"root\"></div>"));
 }
 
+/// Renders that throw, loop, queue work forever, exhaust memory or wait for a timer.
 #[tokio::test]
-async fn renders_that_throw_loop_exhaust_memory_or_stall_fall_back_to_the_shell_and_the_server_keeps_serving() {
+async fn failed_renders_fall_back_to_the_shell_and_the_server_keeps_serving() {
     let deadline = Duration::from_millis(300);
     let site = site(deadline).await;
-    for path in ["/throws", "/loops", "/allocates", "/waits-for-a-timer"] {
+    let failing = ["/throws", "/loops", "/queues-work-forever", "/allocates", "/waits-for-a-timer"];
+    for path in failing {
         let started = Instant::now();
         let (status, html, headers) = site.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -218,8 +249,8 @@ async fn renders_that_throw_loop_exhaust_memory_or_stall_fall_back_to_the_shell_
         assert_eq!(status, StatusCode::OK, "after {path}");
         assert!(html.contains("Hello, ada"), "after {path}: the rebuilt worker renders");
     }
-    assert_eq!(site.pages.stats().fallbacks, 4);
-    assert_eq!(site.pages.engine().stats().failures, 4);
+    assert_eq!(site.pages.stats().fallbacks, failing.len() as u64);
+    assert_eq!(site.pages.engine().stats().failures, failing.len() as u64);
 }
 
 #[tokio::test]

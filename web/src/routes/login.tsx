@@ -8,10 +8,13 @@ import { client, rq } from "../rpc";
 
 type LoginSearch = { next?: string };
 
+const SAME_SITE_PATH = /^\/(?![/\\])[^\u0000-\u001f\u007f]*$/;
+
 export const Route = createFileRoute("/login")({
-  // Where to go after signing in: a path on this site only.
+  // Where to go after signing in: a path on this site only (not `//host`, `/\host`, nor with
+  // control characters, which URL parsing drops).
   validateSearch: (search: Record<string, unknown>): LoginSearch => ({
-    next: typeof search.next === "string" && /^\/(?![/\\])/.test(search.next) ? search.next : undefined,
+    next: typeof search.next === "string" && SAME_SITE_PATH.test(search.next) ? search.next : undefined,
   }),
   head: () => ({ meta: [{ title: "Sign in · Isthmus" }] }),
   component: Login,

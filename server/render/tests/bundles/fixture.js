@@ -1,6 +1,8 @@
 // A server bundle without React: the contract of `render` and `pendingQueries` (see the
 // crate documentation), and every way a render can go wrong, chosen by the URL.
 let waiting = [];
+// Pages carry the number of their render, so that a render again is visible.
+let renders = 0;
 
 export async function render(request) {
   const { url, origin, results } = JSON.parse(request);
@@ -13,6 +15,14 @@ export async function render(request) {
       for (;;) {}
     case "/allocates":
       for (const hoard = []; ;) hoard.push(new Array(100000).fill(path));
+    case "/queues-work-forever": {
+      const spin = () => {
+        queueMicrotask(spin);
+        for (let i = 0; i < 100000; i++);
+      };
+      spin();
+      return new Promise(() => {});
+    }
     case "/waits-for-a-timer":
       return new Promise((resolve) => setTimeout(resolve, 10));
     case "/redirects":
@@ -40,7 +50,8 @@ function wait(call) {
 
 function page(status, html, revalidate, title = "") {
   const state = JSON.stringify({ title });
-  return JSON.stringify({ kind: "page", status, html, head: `<title>${title}</title>`, state, revalidate });
+  const head = `<title>${title}</title><meta name="render" content="${++renders}">`;
+  return JSON.stringify({ kind: "page", status, html, head, state, revalidate });
 }
 
 export function pendingQueries() {

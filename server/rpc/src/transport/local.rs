@@ -62,14 +62,13 @@ pub struct LocalAnswer {
 pub struct CachedAs {
     /// Its cache tags: revalidating one drops the result.
     pub tags: Vec<String>,
-    /// One viewer's result.
-    pub per_viewer: bool,
 }
 
 impl LocalAnswer {
-    fn failure(failure: &Failure) -> Self {
-        let request_id = RequestId::next().to_string();
-        LocalAnswer { status: failure.status(), body: failure.envelope(&request_id).into(), cached: None }
+    /// The failure's envelope under `request_id`, the id its log lines carry.
+    fn failure(failure: &Failure, request_id: &RequestId) -> Self {
+        let body = failure.envelope(&request_id.to_string()).into();
+        LocalAnswer { status: failure.status(), body, cached: None }
     }
 }
 
@@ -110,20 +109,25 @@ where
     pub async fn context(&self, parts: &mut Parts) -> Result<C, LocalAnswer> {
         C::from_request_parts(parts, &self.inner.state)
             .await
-            .map_err(|rejection| LocalAnswer::failure(&Failure::from_error(rejection)))
+            .map_err(|rejection| LocalAnswer::failure(&Failure::from_error(rejection), &RequestId::next()))
     }
 
     /// Calls query `name` with `input` (JSON text; `None` for no input) as `ctx`.
     pub async fn call(&self, ctx: C, name: &str, input: Option<Bytes>) -> LocalAnswer {
-        let span = tracing::info_span!("rpc", procedure = name, kind = "query", transport = "local");
+        let request_id = RequestId::next();
+        let span =
+            tracing::info_span!("rpc", procedure = name, kind = "query", transport = "local", request_id = %request_id);
         let Some(call) = self.inner.queries.get(name) else {
             tracing::info!(parent: &span, "unknown procedure");
-            return LocalAnswer::failure(&ProtocolError::UnknownProcedure { name: name.to_owned() }.into());
+            return LocalAnswer::failure(
+                &ProtocolError::UnknownProcedure { name: name.to_owned() }.into(),
+                &request_id,
+            );
         };
         if let Some(raw) = &input
             && let Err(error) = input::check_depth(raw, self.inner.max_depth)
         {
-            return LocalAnswer::failure(&error.into());
+            return LocalAnswer::failure(&error.into(), &request_id);
         }
         let env = CallEnv { cache: self.inner.cache.clone() };
         let outcome = AssertUnwindSafe(call(ctx, RawInput::Json(input), env))
@@ -139,7 +143,7 @@ where
             Ok(Reply::Cached(entry)) => LocalAnswer {
                 status: StatusCode::OK,
                 body: entry.body.clone(),
-                cached: Some(CachedAs { tags: entry.tags().to_vec(), per_viewer: entry.per_viewer }),
+                cached: Some(CachedAs { tags: entry.tags().to_vec() }),
             },
             Ok(Reply::Stream(_)) => unreachable!("only queries are registered"),
             Err(failure) => {
@@ -147,7 +151,7 @@ where
                     Failure::Internal => tracing::error!("call failed"),
                     _ => tracing::info!(status = failure.status().as_u16(), "call rejected"),
                 });
-                LocalAnswer::failure(&failure)
+                LocalAnswer::failure(&failure, &request_id)
             }
         }
     }

@@ -1,14 +1,16 @@
+// What a page shows when its route is not found (404) or its data failed to load (500):
+// the router's defaults, set in app.tsx. A route may declare its own.
 import { Link, type ErrorComponentProps } from "@tanstack/react-router";
 
 import { RpcError } from "@isthmus/bindings";
 
-/** Unknown addresses (status 404), unless a route has its own. */
+/** Unknown addresses (status 404). */
 export function NotFound() {
   return (
     <section>
       <h1>Page not found</h1>
       <p>
-        Nothing is at this address. <Link to="/blog">See all posts</Link>.
+        Nothing is at this address. <Link to="/">Go to the home page</Link>.
       </p>
     </section>
   );
