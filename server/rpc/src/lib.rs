@@ -61,6 +61,7 @@ pub use rate_limit::RateLimit;
 pub use router::Router;
 pub use transport::{
     CachedAs, Cookies, InvalidOrigin, LocalAnswer, LocalQueries, OriginPolicy, RpcConfig, Shutdown, Upload,
+    is_not_modified, is_site_path,
 };
 pub use valid::{Valid, trimmed};
 

@@ -66,6 +66,8 @@ pub(crate) fn route(
     let for_post = batch.clone();
     get(move |request: Request| serve(batch.clone(), request))
         .post(move |request: Request| serve(for_post.clone(), request))
+        // HEAD would run every call of the batch for nothing.
+        .head(|| async { StatusCode::METHOD_NOT_ALLOWED })
 }
 
 async fn serve(batch: Arc<Batch>, request: Request) -> Response {

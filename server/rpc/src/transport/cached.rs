@@ -9,16 +9,15 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use headers::{ETag, Header, IfNoneMatch};
+
 use crate::cache::Entry;
 
 /// A cached result with its headers, kept with the entry; 304 when the client already has
 /// it.
-pub(crate) fn response(entry: &Entry, if_none_match: Option<&HeaderValue>) -> Response {
+pub(crate) fn response<'a>(entry: &Entry, if_none_match: impl IntoIterator<Item = &'a HeaderValue>) -> Response {
     let mut headers = entry.http_headers.get_or_init(|| headers(entry)).clone();
-    let etag = headers.get(header::ETAG).map(HeaderValue::as_bytes).unwrap_or_default();
-    let unchanged = if_none_match
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().as_bytes() == etag || tag.trim() == "*"));
+    let unchanged = headers.get(header::ETAG).is_some_and(|etag| is_not_modified(if_none_match, etag));
     let mut response = if unchanged {
         headers.remove(header::CONTENT_TYPE);
         StatusCode::NOT_MODIFIED.into_response()
@@ -27,6 +26,21 @@ pub(crate) fn response(entry: &Entry, if_none_match: Option<&HeaderValue>) -> Re
     };
     *response.headers_mut() = headers;
     response
+}
+
+/// Whether a request's `If-None-Match` (all of its values) matches `etag`, with the weak
+/// comparison RFC 9110 (13.1.2) prescribes for it: `W/"x"` matches `"x"` (what a proxy that
+/// compressed the answer sends back), and `*` matches anything.
+pub fn is_not_modified<'a>(if_none_match: impl IntoIterator<Item = &'a HeaderValue>, etag: &HeaderValue) -> bool {
+    let Ok(etag) = etag.to_str().unwrap_or_default().parse::<ETag>() else { return false };
+    let mut values = if_none_match.into_iter().peekable();
+    if values.peek().is_none() {
+        return false;
+    }
+    match IfNoneMatch::decode(&mut values) {
+        Ok(condition) => !condition.precondition_passes(&etag),
+        Err(_) => false,
+    }
 }
 
 /// `Content-Type`, `ETag` and `Cache-Control` (`no-cache`: HTTP caches must revalidate every

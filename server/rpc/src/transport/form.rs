@@ -60,9 +60,12 @@ mod base64_bytes {
 /// pairs, files `name[fileName]`, `name[contentType]` and `name[data]` (base64).
 pub(crate) async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ProtocolError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let Ok(boundary) = multer::parse_boundary(content_type) else {
+    if !content_type.trim_start().to_ascii_lowercase().starts_with("multipart/") {
         return read_limited(body, limit).await;
-    };
+    }
+    // A multipart body without its boundary cannot be read: never guess it is urlencoded.
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| ProtocolError::MalformedBody { message: "multipart/form-data without a boundary".to_owned() })?;
     let constraints = multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
     let mut multipart = multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -123,8 +126,15 @@ fn same_origin_path(headers: &HeaderMap, origins: &OriginPolicy) -> Option<Strin
         return None;
     }
     let path = if path.is_empty() || path.starts_with(['?', '#']) { format!("/{path}") } else { path.to_owned() };
-    // `//evil.example` would leave the site even as a relative reference.
-    (!path.starts_with("//")).then_some(path)
+    is_site_path(&path).then_some(path)
+}
+
+/// Whether `path` is a path browsers resolve on this site, as a redirect target must be: one `/`, then anything but `/` or `\` (`//host` and
+/// `/\host` name another host), and no control characters (a tab or newline is dropped by URL
+/// parsing, so `/\t/host` is `//host`).
+pub fn is_site_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && !path.chars().any(char::is_control)
 }
 
 /// 303 See Other to the page the form came from, marked with the procedure that succeeded:
@@ -189,6 +199,21 @@ mod tests {
         assert_eq!(same_origin_path(&referer("https://APP.test"), &origins).as_deref(), Some("/"));
         assert_eq!(same_origin_path(&referer("https://evil.test/signup"), &origins), None);
         assert_eq!(same_origin_path(&referer("https://app.test//evil.test"), &origins), None);
+        assert_eq!(same_origin_path(&referer("https://app.test/\\evil.test"), &origins), None);
+        assert_eq!(
+            same_origin_path(&referer("https://app.test/%09/evil.test"), &origins).as_deref(),
+            Some("/%09/evil.test")
+        );
         assert_eq!(same_origin_path(&HeaderMap::new(), &origins), None);
+    }
+
+    #[test]
+    fn site_paths_start_with_one_slash_and_hold_no_control_characters() {
+        for path in ["/", "/login?next=%2Fdashboard", "/a/b#c"] {
+            assert!(is_site_path(path), "{path}");
+        }
+        for path in ["", "login", "//evil.test", "/\\evil.test", "/\t/evil.test", "/a\nb", "https://evil.test"] {
+            assert!(!is_site_path(path), "{path:?}");
+        }
     }
 }

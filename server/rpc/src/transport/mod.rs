@@ -45,8 +45,10 @@ use axum::{
 use futures_util::{FutureExt, StreamExt, stream};
 use tracing::{Instrument, field};
 
+pub use cached::is_not_modified;
 pub use cookies::Cookies;
 pub use form::Upload;
+pub use form::is_site_path;
 pub use local::{CachedAs, LocalAnswer, LocalQueries};
 pub use origin::{InvalidOrigin, OriginPolicy};
 pub use shutdown::Shutdown;
@@ -132,7 +134,8 @@ impl<C: Send + 'static> Router<C> {
             });
             let handler = move |request: Request| serve(target.clone(), request);
             let route: MethodRouter = match meta.kind {
-                Kind::Query | Kind::Subscription => get(handler),
+                // HEAD would run the procedure for nothing (axum answers it with GET's handler).
+                Kind::Query | Kind::Subscription => get(handler).head(move || async move { method_not_allowed(meta) }),
                 Kind::Mutation => post(handler),
             };
             let mut route = route.fallback(move || async move { method_not_allowed(meta) });
@@ -199,7 +202,7 @@ where
             form::error_page(&failure, &request_id.to_string(), &back_to)
         }
         (Ok(Reply::Json(body)), _) => json_response(StatusCode::OK, body),
-        (Ok(Reply::Cached(entry)), _) => cached::response(&entry, parts.headers.get(header::IF_NONE_MATCH)),
+        (Ok(Reply::Cached(entry)), _) => cached::response(&entry, parts.headers.get_all(header::IF_NONE_MATCH)),
         (Ok(Reply::Stream(items)), _) => event_stream(items, config.shutdown.triggered()),
         (Err(failure), _) => failure_response(&failure, &request_id),
     };

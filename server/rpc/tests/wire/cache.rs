@@ -22,6 +22,13 @@ async fn cached_queries_answer_304_and_see_writes_at_once() {
     assert_eq!(revalidation.status(), 304);
     assert_eq!(revalidation.headers()["etag"], etag.as_str());
     assert!(revalidation.bytes().await.unwrap().is_empty());
+    // Weak comparison (RFC 9110): what a compressing proxy sends back, lists and `*` match too.
+    for validator in [format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_owned()] {
+        let weak = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", &validator).send();
+        assert_eq!(weak.await.unwrap().status(), 304, "{validator}");
+    }
+    let other = server.http.get(server.url("/rpc/counter.value")).header("if-none-match", "\"other\"").send();
+    assert_eq!(other.await.unwrap().status(), 200);
     let hits_before = server.state.cache.stats().hits;
 
     let (status, _) = post_bump(&server, "application/json", Some(APP_ORIGIN), "").await;
@@ -73,4 +80,15 @@ async fn cached_results_behind_a_guard_are_refused_to_callers_it_refuses() {
     assert_eq!(ask(Some("grace")).await, (StatusCode::OK, json!("members only")));
     let stats = server.state.cache.stats();
     assert_eq!((stats.hits, stats.misses), (1, 1), "one result shared by every member");
+}
+
+#[tokio::test]
+async fn head_never_runs_a_procedure() {
+    let server = spawn(RpcConfig::default()).await;
+    for path in ["/rpc/counter.value", "/rpc/ticks.forever", "/rpc?batch=%5B%7B%22path%22%3A%22counter.value%22%7D%5D"]
+    {
+        let response = server.http.head(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    }
+    assert_eq!(server.state.cache.stats(), Default::default(), "nothing was computed or read");
 }

@@ -136,3 +136,32 @@ async fn a_broken_multipart_body_is_400_malformed_body() {
     assert_eq!((status, protocol_code(&body)), (StatusCode::BAD_REQUEST, "MALFORMED_BODY"), "{body}");
     server.assert_alive().await;
 }
+
+#[tokio::test]
+async fn redirects_after_a_form_post_never_leave_the_site() {
+    let server = spawn(RpcConfig::default()).await;
+    // Each of these, as a Location, makes browsers go to evil.test.
+    for referer in [format!("{APP_ORIGIN}/\\evil.test"), format!("{APP_ORIGIN}/\t/evil.test")] {
+        let response = server.submit_form("/rpc/signup.create", &referer, "email=c%40example.com&age=2").await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/#signup.create", "{referer:?}");
+    }
+}
+
+#[tokio::test]
+async fn multipart_without_a_boundary_is_400_not_read_as_urlencoded() {
+    let server = spawn(RpcConfig::default()).await;
+    let response = server
+        .http
+        .post(server.url("/rpc/signup.create"))
+        .header("origin", APP_ORIGIN)
+        .header("accept", "application/json")
+        .header("content-type", "multipart/form-data")
+        .body("email=d%40example.com&age=3")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::BAD_REQUEST, "MALFORMED_BODY"), "{body}");
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 0, "the mutation did not run");
+}
