@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use axum::http::HeaderName;
+use axum::http::{HeaderName, HeaderValue};
 
 /// Everything configurable, as plain data. `startup` builds the running parts from it.
 #[derive(Clone, Debug)]
@@ -16,6 +16,9 @@ pub struct Settings {
     pub server_bundle: PathBuf,
     /// Render worker threads (`ISTHMUS_RENDER_WORKERS`, default one per core).
     pub render_workers: Option<usize>,
+    /// The `Content-Security-Policy` of every answer (`ISTHMUS_CONTENT_SECURITY_POLICY`,
+    /// default [`DEFAULT_CONTENT_SECURITY_POLICY`](crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)).
+    pub content_security_policy: HeaderValue,
     /// The database (`DATABASE_URL`): `sqlite:path` (default `sqlite:data/isthmus.db`, created
     /// on first run) or `postgres://…`.
     pub database_url: String,
@@ -81,6 +84,8 @@ impl Settings {
             server_bundle: lookup("ISTHMUS_SERVER_BUNDLE")
                 .map_or_else(|| PathBuf::from("web/dist-server/entry-server.js"), PathBuf::from),
             render_workers: parse(&lookup, "ISTHMUS_RENDER_WORKERS", "a number of threads")?,
+            content_security_policy: parse(&lookup, "ISTHMUS_CONTENT_SECURITY_POLICY", "a header value")?
+                .unwrap_or(HeaderValue::from_static(crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)),
             public_origin: lookup("ISTHMUS_PUBLIC_ORIGIN"),
             allowed_origins: lookup("ISTHMUS_ALLOWED_ORIGINS")
                 .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())

@@ -8,5 +8,6 @@ pub mod configuration;
 pub mod context;
 pub mod procedures;
 pub mod routes;
+pub mod security_headers;
 pub mod startup;
 pub mod telemetry;

@@ -23,7 +23,7 @@ use tower_http::services::ServeDir;
 use crate::{
     configuration::Settings,
     context::{AppState, Ctx},
-    procedures, routes,
+    procedures, routes, security_headers,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +76,9 @@ impl Application {
         let state = AppState::start(db, cache.clone(), &settings, public_origin.clone()).await?;
         let pages =
             pages(&settings, procedures::router().local_queries(state.clone(), &config), &cache, &public_origin)?;
-        let router = router(config, state, pages);
+        let https = config.origins.is_https();
+        let router =
+            security_headers::apply(router(config, state, pages), settings.content_security_policy.clone(), https);
         Ok(Application { listener, router, shutdown })
     }
 

@@ -27,6 +27,8 @@ pub(crate) fn json_response(status: StatusCode, body: impl Into<Body>) -> Respon
 pub(crate) fn failure_response(failure: &Failure, request_id: &RequestId) -> Response {
     let request_id = request_id.to_string();
     let mut response = json_response(failure.status(), failure.envelope(&request_id));
+    // One caller's failure: no cache may keep it and answer it to the next.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
