@@ -1,8 +1,9 @@
 //! Settings, read once at start-up from the environment.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use axum::http::{HeaderName, HeaderValue};
+use rpc::ConnectionLimits;
 
 /// Everything configurable, as plain data. `startup` builds the running parts from it.
 #[derive(Clone, Debug)]
@@ -16,6 +17,12 @@ pub struct Settings {
     pub server_bundle: PathBuf,
     /// Render worker threads (`ISTHMUS_RENDER_WORKERS`, default one per core).
     pub render_workers: Option<usize>,
+    /// Connections served at once (`ISTHMUS_MAX_CONNECTIONS`, default 10,000; keep it below the
+    /// process's file descriptor limit); more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request head, or stay idle between requests, before
+    /// its connection is closed (`ISTHMUS_HEADER_TIMEOUT`, default 10).
+    pub header_timeout: Duration,
     /// The `Content-Security-Policy` of every answer (`ISTHMUS_CONTENT_SECURITY_POLICY`,
     /// default [`DEFAULT_CONTENT_SECURITY_POLICY`](crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)).
     pub content_security_policy: HeaderValue,
@@ -84,6 +91,10 @@ impl Settings {
             server_bundle: lookup("ISTHMUS_SERVER_BUNDLE")
                 .map_or_else(|| PathBuf::from("web/dist-server/entry-server.js"), PathBuf::from),
             render_workers: parse(&lookup, "ISTHMUS_RENDER_WORKERS", "a number of threads")?,
+            max_connections: parse(&lookup, "ISTHMUS_MAX_CONNECTIONS", "a number of connections")?
+                .unwrap_or(ConnectionLimits::default().max_connections),
+            header_timeout: parse(&lookup, "ISTHMUS_HEADER_TIMEOUT", "a number of seconds")?
+                .map_or(ConnectionLimits::default().header_timeout, Duration::from_secs),
             content_security_policy: parse(&lookup, "ISTHMUS_CONTENT_SECURITY_POLICY", "a header value")?
                 .unwrap_or(HeaderValue::from_static(crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)),
             public_origin: lookup("ISTHMUS_PUBLIC_ORIGIN"),

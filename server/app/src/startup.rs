@@ -11,12 +11,11 @@ use axum::{
     extract::Request,
     http::StatusCode,
     routing::{MethodRouter, any},
-    serve::ListenerExt,
 };
 use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
 use futures_util::StreamExt;
 use render::{Engine, EngineConfig, EngineError, PagesOptions, Template, TemplateError};
-use rpc::{InvalidOrigin, LocalQueries, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
+use rpc::{ConnectionLimits, InvalidOrigin, LocalQueries, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 
@@ -54,6 +53,7 @@ pub enum WebBuildError {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    limits: ConnectionLimits,
     shutdown: Shutdown,
 }
 
@@ -79,7 +79,9 @@ impl Application {
         let https = config.origins.is_https();
         let router =
             security_headers::apply(router(config, state, pages), settings.content_security_policy.clone(), https);
-        Ok(Application { listener, router, shutdown })
+        let limits =
+            ConnectionLimits { max_connections: settings.max_connections, header_timeout: settings.header_timeout };
+        Ok(Application { listener, router, limits, shutdown })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -89,21 +91,13 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM, then ends open subscriptions and lets in-flight
     /// requests finish.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        // Connection addresses key the rate limits.
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let shutdown = self.shutdown;
         let stopping = async move {
             shutdown_signal().await;
             shutdown.trigger();
         };
-        // Answers leave at once: without it, a response written in two parts (a file's head,
-        // then its body) waits for the client's delayed ACK, 40 ms per request on keep-alive.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, service).with_graceful_shutdown(stopping).await
+        // Connection addresses (`ConnectInfo`) key the rate limits.
+        rpc::serve(self.listener, self.router, self.limits, stopping).await
     }
 }
 

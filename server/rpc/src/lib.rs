@@ -60,8 +60,8 @@ pub use procedure::{Kind, ProcedureMeta};
 pub use rate_limit::RateLimit;
 pub use router::Router;
 pub use transport::{
-    CachedAs, Cookies, InvalidOrigin, LocalAnswer, LocalQueries, OriginPolicy, RpcConfig, Shutdown, Upload,
-    is_not_modified, is_site_path,
+    CachedAs, ConnectionLimits, Cookies, InvalidOrigin, LocalAnswer, LocalQueries, OriginPolicy, RpcConfig, Shutdown,
+    Upload, is_not_modified, is_site_path, serve,
 };
 pub use valid::{Valid, trimmed};
 

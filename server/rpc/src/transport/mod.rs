@@ -18,6 +18,7 @@
 //!   cut mid-body) is `MALFORMED_BODY` (400); JSON that does not parse is `MALFORMED_JSON`.
 //! - Batch: see `batch.rs`.
 
+mod accept;
 mod batch;
 mod body;
 mod cached;
@@ -45,6 +46,7 @@ use axum::{
 use futures_util::{FutureExt, StreamExt, stream};
 use tracing::{Instrument, field};
 
+pub use accept::{ConnectionLimits, serve};
 pub use cached::is_not_modified;
 pub use cookies::Cookies;
 pub use form::Upload;
@@ -132,7 +134,7 @@ impl<C: Send + 'static> Router<C> {
                 cache: cache.clone(),
                 config: config.clone(),
             });
-            let handler = move |request: Request| serve(target.clone(), request);
+            let handler = move |request: Request| answer(target.clone(), request);
             let route: MethodRouter = match meta.kind {
                 // HEAD would run the procedure for nothing (axum answers it with GET's handler).
                 Kind::Query | Kind::Subscription => get(handler).head(move || async move { method_not_allowed(meta) }),
@@ -165,7 +167,7 @@ struct Target<C, S> {
     config: Arc<RpcConfig>,
 }
 
-async fn serve<C, S>(target: Arc<Target<C, S>>, request: Request) -> Response
+async fn answer<C, S>(target: Arc<Target<C, S>>, request: Request) -> Response
 where
     C: FromRequestParts<S> + Send + 'static,
     C::Rejection: ProcedureError,

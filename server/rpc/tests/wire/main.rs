@@ -4,6 +4,7 @@
 mod batch;
 mod cache;
 mod calls;
+mod connections;
 mod cookies;
 mod errors;
 mod forms;

@@ -19,8 +19,8 @@ pub(crate) use axum::{
 };
 pub(crate) use futures_util::{Stream, StreamExt, stream};
 pub(crate) use isthmus_rpc::{
-    self as rpc, CacheScope, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError, ProcedureMeta,
-    RateLimit, ResponseCache, Revalidate, RpcConfig, Upload, Valid,
+    self as rpc, CacheScope, ConnectionLimits, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError,
+    ProcedureMeta, RateLimit, ResponseCache, Revalidate, RpcConfig, Upload, Valid,
 };
 pub(crate) use serde::{Deserialize, Serialize};
 pub(crate) use serde_json::{Value, json};
@@ -289,6 +289,11 @@ pub(crate) struct Server {
 }
 
 pub(crate) async fn spawn(config: RpcConfig) -> Server {
+    spawn_with_limits(config, ConnectionLimits::default()).await
+}
+
+/// The test router served by `isthmus_rpc::serve` within `limits`.
+pub(crate) async fn spawn_with_limits(config: RpcConfig, limits: ConnectionLimits) -> Server {
     let state = TestState { bumps: Arc::default(), cache: ResponseCache::new(1_000) };
     let origins = if config.origins.public().is_some() {
         config.origins.clone()
@@ -301,8 +306,7 @@ pub(crate) async fn spawn(config: RpcConfig) -> Server {
         .route("/signup", axum::routing::get(|| async { axum::response::Html("the signup page") }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    tokio::spawn(async move { isthmus_rpc::serve(listener, app, limits, std::future::pending()).await.unwrap() });
     Server { address, http: reqwest::Client::new(), state }
 }
 

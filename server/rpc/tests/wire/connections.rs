@@ -1,0 +1,56 @@
+//! Connections within limits (`isthmus_rpc::serve`): idle and slow clients neither starve
+//! others nor stay open.
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+use super::support::*;
+
+/// Reads until the server closes the connection (it may answer 408 first).
+async fn closed_by_server(mut socket: TcpStream) -> bool {
+    let mut buffer = [0_u8; 1024];
+    loop {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return true,
+            Ok(_) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn idle_and_slowloris_clients_neither_block_a_normal_client_nor_stay_open() {
+    let limits = ConnectionLimits { max_connections: 2_000, header_timeout: Duration::from_secs(1) };
+    let server = spawn_with_limits(RpcConfig::default(), limits).await;
+    let mut hostile = Vec::new();
+    for _ in 0..1_000 {
+        hostile.push(TcpStream::connect(server.address).await.unwrap());
+    }
+    for _ in 0..200 {
+        let mut slow = TcpStream::connect(server.address).await.unwrap();
+        slow.write_all(b"GET /rpc/health HTTP/1.1\r\nHost: slow\r\n").await.unwrap();
+        hostile.push(slow);
+    }
+    let answered = tokio::time::timeout(Duration::from_secs(1), server.query("health", None)).await;
+    assert_eq!(answered.expect("a normal client is answered within a second"), (StatusCode::OK, json!("ok")));
+
+    // After the header timeout the server closes every one of them.
+    let closing = futures_util::future::join_all(hostile.into_iter().map(closed_by_server));
+    let closed = tokio::time::timeout(Duration::from_secs(15), closing).await.expect("closed after the timeout");
+    assert!(closed.into_iter().all(|closed| closed));
+    server.assert_alive().await;
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_is_closed_after_idling_past_the_timeout() {
+    let limits = ConnectionLimits { max_connections: 10, header_timeout: Duration::from_secs(1) };
+    let server = spawn_with_limits(RpcConfig::default(), limits).await;
+    let mut socket = TcpStream::connect(server.address).await.unwrap();
+    socket.write_all(b"GET /rpc/health HTTP/1.1\r\nHost: idle\r\n\r\n").await.unwrap();
+    let mut head = [0_u8; 12];
+    socket.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "served, then kept alive");
+    let closed = tokio::time::timeout(Duration::from_secs(10), closed_by_server(socket)).await;
+    assert!(closed.expect("closed after idling"));
+}
