@@ -46,6 +46,10 @@ expected: string } |
 { code: "PAYLOAD_TOO_LARGE"; 
 /**  The largest body accepted, in bytes. */
 limit: number } | 
+/**  The body did not arrive in time (a stalled upload); the connection is closed. */
+{ code: "BODY_TIMEOUT"; 
+/**  How long the server waits for a whole body, in seconds. */
+seconds: number } | 
 /**  A batch holds more calls than the server accepts in one request. */
 { code: "BATCH_TOO_LARGE"; 
 /**  The most calls accepted in one batch. */

@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use axum::http::{HeaderName, HeaderValue};
-use rpc::ConnectionLimits;
+use rpc::{ConnectionLimits, RpcConfig};
 
 /// Everything configurable, as plain data. `startup` builds the running parts from it.
 #[derive(Clone, Debug)]
@@ -36,6 +36,9 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body (`ISTHMUS_BODY_LIMIT`, bytes, default 1 MiB).
     pub body_limit: usize,
+    /// Seconds to wait for a whole request body before answering 408 (`ISTHMUS_BODY_TIMEOUT`,
+    /// default 30).
+    pub body_timeout: Duration,
     /// The header in which a trusted reverse proxy puts the client's address
     /// (`ISTHMUS_CLIENT_IP_HEADER`, e.g. `x-forwarded-for`); unset, only the connection's.
     pub client_ip_header: Option<HeaderName>,
@@ -91,6 +94,8 @@ impl Settings {
             server_bundle: lookup("ISTHMUS_SERVER_BUNDLE")
                 .map_or_else(|| PathBuf::from("web/dist-server/entry-server.js"), PathBuf::from),
             render_workers: parse(&lookup, "ISTHMUS_RENDER_WORKERS", "a number of threads")?,
+            body_timeout: parse(&lookup, "ISTHMUS_BODY_TIMEOUT", "a number of seconds")?
+                .map_or(RpcConfig::default().body_timeout, Duration::from_secs),
             max_connections: parse(&lookup, "ISTHMUS_MAX_CONNECTIONS", "a number of connections")?
                 .unwrap_or(ConnectionLimits::default().max_connections),
             header_timeout: parse(&lookup, "ISTHMUS_HEADER_TIMEOUT", "a number of seconds")?

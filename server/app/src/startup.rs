@@ -65,6 +65,7 @@ impl Application {
         let listener = TcpListener::bind(settings.address).await?;
         let config = RpcConfig {
             body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
             client_ip_header: settings.client_ip_header.clone(),
             origins: origin_policy(&settings, listener.local_addr()?)?,
             ..RpcConfig::default()

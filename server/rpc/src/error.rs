@@ -99,6 +99,12 @@ pub enum ProtocolError {
         /// The largest body accepted, in bytes.
         limit: u32,
     },
+    /// The body did not arrive in time (a stalled upload); the connection is closed.
+    #[error("the body did not arrive within {seconds} s")]
+    BodyTimeout {
+        /// How long the server waits for a whole body, in seconds.
+        seconds: u32,
+    },
     /// A batch holds more calls than the server accepts in one request.
     #[error("a batch holds at most {limit} calls")]
     BatchTooLarge {
@@ -148,6 +154,7 @@ impl ProtocolError {
             ProtocolError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ProtocolError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProtocolError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ProtocolError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ProtocolError::CrossOrigin { .. } => StatusCode::FORBIDDEN,
             ProtocolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }

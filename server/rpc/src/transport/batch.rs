@@ -30,7 +30,7 @@ use tracing::Instrument;
 
 use super::{
     BatchedInput, RpcConfig,
-    body::{is_form, query_param, read_json_body},
+    body::{is_form, query_param, read_json_body, within},
     response::{RequestId, failure_response, json_response},
 };
 use crate::{
@@ -102,7 +102,7 @@ impl Batch {
         } else {
             // A posted batch may carry mutations: the same origin rule as a single mutation.
             self.config.origins.check(&parts.headers, is_form(&parts.headers))?;
-            read_json_body(&parts.headers, body, self.config.body_limit).await?
+            within(self.config.body_timeout, read_json_body(&parts.headers, body, self.config.body_limit)).await?
         };
         let raw =
             raw.ok_or_else(|| ProtocolError::MalformedJson { message: "a batch needs a JSON array of calls".into() })?;

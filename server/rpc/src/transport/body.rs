@@ -1,6 +1,8 @@
 //! Reading what a call sends: the query string's input, a JSON body under its size cap, and
 //! which media type a body declares.
 
+use std::time::Duration;
+
 use axum::{
     body::{Body, Bytes},
     http::{HeaderMap, header, request::Parts},
@@ -43,6 +45,16 @@ pub(crate) async fn read_limited(body: Body, limit: usize) -> Result<Bytes, Prot
             ProtocolError::MalformedBody { message: error.to_string() }
         }
     })
+}
+
+/// Reads a body within `timeout`: one that stalls (a client that stops short of its
+/// `Content-Length`) is 408 `BODY_TIMEOUT`, instead of holding the connection forever.
+pub(crate) async fn within<T>(
+    timeout: Duration,
+    read: impl Future<Output = Result<T, ProtocolError>>,
+) -> Result<T, ProtocolError> {
+    let seconds = u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX);
+    tokio::time::timeout(timeout, read).await.unwrap_or(Err(ProtocolError::BodyTimeout { seconds }))
 }
 
 pub(crate) fn too_large(limit: usize) -> ProtocolError {

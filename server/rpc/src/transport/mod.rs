@@ -30,7 +30,12 @@ mod origin;
 mod response;
 mod shutdown;
 
-use std::{convert::Infallible, panic::AssertUnwindSafe, sync::Arc, time::Instant};
+use std::{
+    convert::Infallible,
+    panic::AssertUnwindSafe,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Extension,
@@ -56,7 +61,7 @@ pub use origin::{InvalidOrigin, OriginPolicy};
 pub use shutdown::Shutdown;
 
 use self::{
-    body::{is_form, query_param, read_json_body},
+    body::{is_form, query_param, read_json_body, within},
     form::FormReply,
     response::{RequestId, failure_response, json_response},
 };
@@ -76,6 +81,8 @@ use crate::{
 pub struct RpcConfig {
     /// Largest accepted request body, in bytes (mutations and POSTed batches).
     pub body_limit: usize,
+    /// Longest wait for a whole request body; a stalled one is 408 and its connection closed.
+    pub body_timeout: Duration,
     /// Deepest accepted nesting of arrays and objects in an input.
     pub max_depth: u32,
     /// Most calls accepted in one batch.
@@ -93,6 +100,7 @@ impl Default for RpcConfig {
     fn default() -> Self {
         RpcConfig {
             body_limit: 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
             max_depth: 64,
             max_batch: 32,
             origins: OriginPolicy::none(),
@@ -250,12 +258,12 @@ where
     let raw = match batched {
         Some(BatchedInput(raw)) => RawInput::Json(raw),
         None if target.meta.kind == Kind::Mutation && is_form(&parts.headers) => RawInput::Form {
-            pairs: Box::pin(form::read(&parts.headers, body, config.body_limit)).await?,
+            pairs: Box::pin(within(config.body_timeout, form::read(&parts.headers, body, config.body_limit))).await?,
             max_depth: config.max_depth,
         },
-        None if target.meta.kind == Kind::Mutation => {
-            RawInput::Json(Box::pin(read_json_body(&parts.headers, body, config.body_limit)).await?)
-        }
+        None if target.meta.kind == Kind::Mutation => RawInput::Json(
+            Box::pin(within(config.body_timeout, read_json_body(&parts.headers, body, config.body_limit))).await?,
+        ),
         None => RawInput::Json(query_param(parts, "input")),
     };
     if let RawInput::Json(Some(raw)) = &raw {

@@ -32,8 +32,15 @@ pub(crate) fn failure_response(failure: &Failure, request_id: &RequestId) -> Res
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    if let Failure::Protocol(ProtocolError::RateLimited { retry_after }) = failure {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+    match failure {
+        Failure::Protocol(ProtocolError::RateLimited { retry_after }) => {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        // The rest of the body may still be on its way: the connection cannot be reused.
+        Failure::Protocol(ProtocolError::BodyTimeout { .. }) => {
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        _ => {}
     }
     response
 }

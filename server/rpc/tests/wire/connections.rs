@@ -54,3 +54,22 @@ async fn a_kept_alive_connection_is_closed_after_idling_past_the_timeout() {
     let closed = tokio::time::timeout(Duration::from_secs(10), closed_by_server(socket)).await;
     assert!(closed.expect("closed after idling"));
 }
+
+#[tokio::test]
+async fn a_body_that_stops_short_is_408_and_its_connection_closed() {
+    let server = spawn(RpcConfig { body_timeout: Duration::from_millis(300), ..RpcConfig::default() }).await;
+    let mut socket = TcpStream::connect(server.address).await.unwrap();
+    let head = format!(
+        "POST /rpc/counter.bump HTTP/1.1\r\nHost: app.test\r\nOrigin: {APP_ORIGIN}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"partial\""
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer)).await;
+    read.expect("answered and closed").unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"BODY_TIMEOUT""#), "{answer}");
+    assert_eq!(server.state.bumps.load(Ordering::SeqCst), 0, "the mutation did not run");
+    server.assert_alive().await;
+}
