@@ -1,4 +1,5 @@
-//! `npm run soak` (`cargo bench -p isthmus-server --bench soak`; `SOAK_MINUTES`, default 10)
+//! `npm run soak` (`cargo bench -p isthmus-server --bench soak`; `SOAK_MINUTES`, default 10;
+//! `SOAK_WRITERS`, default 2)
 //!
 //! The application (development mode: demo content, the real web build) under mixed load on
 //! loopback for a while: readers of procedures and server-rendered pages, JSON and form
@@ -129,7 +130,9 @@ fn main() {
         for _ in 0..8 {
             tokio::spawn(readers(base.clone(), http.clone(), tally.clone()));
         }
-        for id in 0..2 {
+        // `SOAK_WRITERS=0` leaves the database as it is (to tell what grows with the data).
+        let writer_count: u64 = std::env::var("SOAK_WRITERS").ok().and_then(|n| n.parse().ok()).unwrap_or(2);
+        for id in 0..writer_count {
             tokio::spawn(writers(base.clone(), http.clone(), tally.clone(), id));
         }
         for _ in 0..2 {
