@@ -118,11 +118,6 @@ async fn html(address: SocketAddr, path: &str) -> String {
     response.text().await.unwrap()
 }
 
-fn resident_memory() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    status.lines().find(|line| line.starts_with("VmRSS:")).map_or("?".into(), |line| line[6..].trim().to_owned())
-}
-
 fn main() {
     tracing_subscriber::fmt().with_env_filter("warn").init();
     let scratch = tempfile::tempdir().unwrap();
@@ -166,8 +161,8 @@ fn main() {
         assert_eq!((stats.failures, stats.refused), (0, 0), "every request was a render, none a fallback");
         let workers = EngineConfig::default().workers;
         println!(
-            "\nresident memory of the process ({workers} render workers, server and load generator): {}",
-            resident_memory()
+            "\nresident memory of the process ({workers} render workers, server and load generator): {} kB",
+            load::resident_kib()
         );
     });
 }

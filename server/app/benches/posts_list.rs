@@ -29,6 +29,7 @@ use rpc::{ResponseCache, RpcConfig};
 use sqlx::AssertSqlSafe;
 
 #[path = "../../rpc/benches/load/mod.rs"]
+#[allow(dead_code, reason = "the shared load generator; this benchmark does not read memory")]
 mod load;
 
 const TAKE: usize = 20;

@@ -19,6 +19,10 @@ use std::{
 use futures_util::StreamExt;
 use isthmus_server::{configuration::Settings, startup::Application};
 
+#[path = "../../rpc/benches/load/mod.rs"]
+#[allow(dead_code, reason = "the shared load generator; the soak uses its memory reading only")]
+mod load;
+
 #[derive(Default)]
 struct Tally {
     answered: AtomicU64,
@@ -33,12 +37,6 @@ impl Tally {
             eprintln!("unexpected answer: {what}");
         }
     }
-}
-
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
-    let line = status.lines().find(|line| line.starts_with("VmRSS:")).expect("VmRSS");
-    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("a number of kB")
 }
 
 async fn readers(base: String, http: reqwest::Client, tally: Arc<Tally>) {
@@ -147,7 +145,7 @@ fn main() {
         let mut memory = Vec::new();
         for minute in 1..=minutes {
             every_minute.tick().await;
-            let resident = resident_kib();
+            let resident = load::resident_kib();
             memory.push(resident);
             let (answered, errors) = (tally.answered.load(Ordering::Relaxed), tally.errors.load(Ordering::Relaxed));
             println!("{minute:>6} {answered:>12} {errors:>8} {resident:>14}");

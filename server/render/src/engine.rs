@@ -75,6 +75,10 @@ pub enum RenderError {
     /// comes in a server render (a timer, a fetch).
     #[error("the render stalled without asking for data")]
     Stalled,
+    /// The bundle answered something its contract does not describe (JSON of another shape,
+    /// an off-site redirect), or a query answered something that is not JSON.
+    #[error("the render's answer breaks the contract: {0}")]
+    Contract(String),
     /// Every worker is busy and the queue is full.
     #[error("every render worker is busy")]
     Overloaded,

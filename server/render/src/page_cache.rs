@@ -3,7 +3,6 @@
 //! built from is revalidated (in this process or, through the result cache, in another).
 
 use std::{
-    hash::{DefaultHasher, Hash, Hasher},
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -34,20 +33,13 @@ pub(crate) struct Page {
 impl Page {
     pub(crate) fn new(html: Bytes, fresh_for: Duration, tags: Vec<String>) -> Self {
         Page {
-            etag: etag(&html),
+            etag: rpc::strong_etag(&html),
             html,
             fresh_until: Instant::now() + fresh_for,
             tags,
             refreshing: AtomicBool::new(false),
         }
     }
-}
-
-/// A strong validator of these bytes (each render's bytes differ: the state carries its time).
-pub(crate) fn etag(html: &[u8]) -> HeaderValue {
-    let mut hasher = DefaultHasher::new();
-    html.hash(&mut hasher);
-    HeaderValue::try_from(format!("\"{:016x}\"", hasher.finish())).expect("quoted hex is a valid header value")
 }
 
 /// What a lookup found.

@@ -152,7 +152,7 @@ where
                                 self.inner.cache.store(key, page, generation);
                                 response
                             }
-                            _ => page_response(status, &html, &crate::page_cache::etag(&html), &parts.headers, private),
+                            _ => page_response(status, &html, &rpc::strong_etag(&html), &parts.headers, private),
                         }
                     }
                     Ok(Outcome::Redirect { status, location }) => {
@@ -204,7 +204,7 @@ where
                 Step::Done(answer) => return self.outcome(&answer, &results),
                 Step::Needs(needs) => {
                     let calls: Vec<QueryCall> =
-                        serde_json::from_str(&needs).map_err(|error| RenderError::Threw(error.to_string()))?;
+                        serde_json::from_str(&needs).map_err(|error| RenderError::Contract(error.to_string()))?;
                     let new: Vec<QueryCall> =
                         calls.into_iter().filter(|call| !results.iter().any(|r| &r.call == call)).collect();
                     if new.is_empty() {
@@ -220,7 +220,7 @@ where
                             .ok()
                             .and_then(|json| RawValue::from_string(json).ok());
                         let Some(body) = body else {
-                            return Err(RenderError::Threw(format!("{} answered non-JSON", call.name)));
+                            return Err(RenderError::Contract(format!("{} answered non-JSON", call.name)));
                         };
                         let cached = answer.cached.map(|cached| cached.tags);
                         results.push(QueryResult { call, status: answer.status.as_u16(), body, cached });
@@ -232,7 +232,8 @@ where
     }
 
     fn outcome(&self, answer: &str, results: &[QueryResult]) -> Result<Outcome, RenderError> {
-        let rendered: Rendered = serde_json::from_str(answer).map_err(|error| RenderError::Threw(error.to_string()))?;
+        let rendered: Rendered =
+            serde_json::from_str(answer).map_err(|error| RenderError::Contract(error.to_string()))?;
         match rendered {
             Rendered::Page { status, html, head, state, revalidate } => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -256,9 +257,9 @@ where
                 let header = rpc::is_site_path(&location).then(|| HeaderValue::try_from(&location).ok()).flatten();
                 match (status, header) {
                     (Some(status), Some(location)) => Ok(Outcome::Redirect { status, location }),
-                    _ => {
-                        Err(RenderError::Threw(format!("a route redirected off-site or with a bad status: {location}")))
-                    }
+                    _ => Err(RenderError::Contract(format!(
+                        "a route redirected off-site or with a bad status: {location}"
+                    ))),
                 }
             }
         }

@@ -21,6 +21,7 @@ use isthmus_rpc::{self as rpc, CacheScope, Never, ResponseCache, Revalidate, Rpc
 use serde::Serialize;
 use specta::Type;
 use sqlx::SqlitePool;
+#[allow(dead_code, reason = "the shared load generator; this benchmark does not read memory")]
 mod load;
 
 #[derive(Clone, Serialize, Type)]

@@ -61,7 +61,7 @@ pub use rate_limit::RateLimit;
 pub use router::Router;
 pub use transport::{
     CachedAs, ConnectionLimits, Cookies, InvalidOrigin, LocalAnswer, LocalQueries, OriginPolicy, RpcConfig, Shutdown,
-    Upload, is_not_modified, is_site_path, serve,
+    Upload, is_not_modified, is_site_path, serve, strong_etag,
 };
 pub use valid::{Valid, trimmed};
 

@@ -170,3 +170,10 @@ pub(crate) async fn compare_at(title: &str, targets: &[(&str, SocketAddr, &'stat
         println!("{:<34} {}", format!("{name} / {baseline}:"), ratio(target, &rounds[0]));
     }
 }
+
+/// The resident memory of this process, in KiB (`VmRSS`).
+pub(crate) fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
+    let line = status.lines().find(|line| line.starts_with("VmRSS:")).expect("VmRSS");
+    line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("a number of kB")
+}

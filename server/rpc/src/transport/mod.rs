@@ -52,7 +52,7 @@ use futures_util::{FutureExt, StreamExt, stream};
 use tracing::{Instrument, field};
 
 pub use accept::{ConnectionLimits, serve};
-pub use cached::is_not_modified;
+pub use cached::{is_not_modified, strong_etag};
 pub use cookies::Cookies;
 pub use form::Upload;
 pub use form::is_site_path;
