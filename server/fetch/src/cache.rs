@@ -1,0 +1,296 @@
+//! Upstream answers kept for `revalidate`: fresh within the interval, then served stale while
+//! one background request replaces them; concurrent misses share one request; a tag drops its
+//! answers at once, and an answer fetched across such an invalidation is not stored.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use futures_util::{
+    FutureExt,
+    future::{BoxFuture, Shared},
+};
+use reqwest::header::{CACHE_CONTROL, HeaderMap};
+use serde::Serialize;
+use specta::Type;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::{FetchError, Response};
+
+/// A request's identity: the SHA-256 of its method, URL and headers. Headers count whole
+/// (an `Authorization` of another account is another answer); hashing keeps credentials out
+/// of the cache's keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CacheKey(pub(crate) [u8; 32]);
+
+/// How long an answer is fresh, and the tags that drop it.
+#[derive(Clone)]
+pub(crate) struct Keep {
+    pub(crate) every: Duration,
+    pub(crate) tags: Vec<String>,
+}
+
+struct Cached {
+    response: Response,
+    fresh_until: Instant,
+    tags: Vec<String>,
+    refreshing: AtomicBool,
+}
+
+/// Hit and miss counts of cached upstream reads since start-up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Type)]
+pub struct FetchStats {
+    /// Cached reads answered from a stored answer (fresh or stale) or a shared request.
+    pub hits: u32,
+    /// Cached reads that made a request.
+    pub misses: u32,
+    /// Background refreshes of stale answers.
+    pub refreshes: u32,
+    /// Requests sent upstream, cached or not, retries included.
+    pub requests: u32,
+    /// Calls that ended in an error.
+    pub failures: u32,
+}
+
+/// Weighs an answer by its body: the cache is bounded in bytes.
+#[derive(Clone)]
+struct BodyBytes;
+
+impl quick_cache::Weighter<CacheKey, Arc<Cached>> for BodyBytes {
+    fn weight(&self, _: &CacheKey, cached: &Arc<Cached>) -> u64 {
+        (32 + cached.response.body.len()) as u64
+    }
+}
+
+/// An answer is about this large, for sizing the cache's table.
+const TYPICAL_ANSWER_BYTES: usize = 4 * 1024;
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Response, FetchError>>>;
+
+struct InFlight {
+    generation: u64,
+    result: SharedFetch,
+}
+
+#[derive(Clone)]
+pub(crate) struct UpstreamCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    entries: quick_cache::sync::Cache<CacheKey, Arc<Cached>, BodyBytes>,
+    in_flight: Mutex<HashMap<CacheKey, InFlight>>,
+    /// Bumped by every invalidation: an answer fetched across one is not stored.
+    generation: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    refreshes: AtomicU64,
+    pub(crate) requests: AtomicU64,
+    pub(crate) failures: AtomicU64,
+}
+
+impl UpstreamCache {
+    pub(crate) fn new(max_bytes: usize) -> Self {
+        let answers = (max_bytes / TYPICAL_ANSWER_BYTES).max(16);
+        UpstreamCache {
+            inner: Arc::new(Inner {
+                entries: quick_cache::sync::Cache::with_weighter(answers, max_bytes as u64, BodyBytes),
+                in_flight: Mutex::default(),
+                generation: AtomicU64::new(0),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
+                refreshes: AtomicU64::new(0),
+                requests: AtomicU64::new(0),
+                failures: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub(crate) fn count_request(&self) {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_failure(&self) {
+        self.inner.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn stats(&self) -> FetchStats {
+        let read = |counter: &AtomicU64| u32::try_from(counter.load(Ordering::Relaxed)).unwrap_or(u32::MAX);
+        FetchStats {
+            hits: read(&self.inner.hits),
+            misses: read(&self.inner.misses),
+            refreshes: read(&self.inner.refreshes),
+            requests: read(&self.inner.requests),
+            failures: read(&self.inner.failures),
+        }
+    }
+
+    pub(crate) fn invalidate(&self, tag: &str) {
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+        self.inner.entries.retain(|_, cached| !cached.tags.iter().any(|t| t == tag));
+    }
+
+    fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::SeqCst)
+    }
+
+    /// The answer for `key`: stored, shared with a request in flight, or fetched by `fetch`.
+    pub(crate) async fn get_or_fetch<F>(&self, key: CacheKey, keep: Keep, fetch: F) -> Result<Response, FetchError>
+    where
+        F: Fn() -> BoxFuture<'static, Result<Response, FetchError>> + Send + Sync + 'static,
+    {
+        if let Some(cached) = self.inner.entries.get(&key) {
+            self.inner.hits.fetch_add(1, Ordering::Relaxed);
+            if Instant::now() >= cached.fresh_until && !cached.refreshing.swap(true, Ordering::SeqCst) {
+                self.refresh_in_background(key, keep, cached.clone(), fetch);
+            }
+            return Ok(Response { from_cache: true, ..cached.response.clone() });
+        }
+        let generation = self.generation();
+        let (result, replaced) = {
+            let mut in_flight = lock(&self.inner.in_flight);
+            match in_flight.get(&key) {
+                // Joined only if it started after the last invalidation.
+                Some(running) if running.generation == generation => {
+                    self.inner.hits.fetch_add(1, Ordering::Relaxed);
+                    (running.result.clone(), None)
+                }
+                _ => {
+                    self.inner.misses.fetch_add(1, Ordering::Relaxed);
+                    let result = self.fetch_and_store(key, generation, keep, fetch);
+                    let replaced = in_flight.insert(key, InFlight { generation, result: result.clone() });
+                    (result, replaced)
+                }
+            }
+        };
+        // Outside the lock: dropping an unstarted request drops its guard, which takes it.
+        drop(replaced);
+        result.await
+    }
+
+    /// One request for every reader that misses `key` meanwhile, run as its own task so that
+    /// a reader going away does not cancel it for the others.
+    fn fetch_and_store<F>(&self, key: CacheKey, generation: u64, keep: Keep, fetch: F) -> SharedFetch
+    where
+        F: Fn() -> BoxFuture<'static, Result<Response, FetchError>> + Send + Sync + 'static,
+    {
+        let done = Landed { cache: self.clone(), key, generation };
+        async move {
+            let task = tokio::spawn(
+                async move {
+                    let result = fetch().await;
+                    if let Ok(response) = &result {
+                        done.cache.store(key, response, keep, generation);
+                    }
+                    result
+                }
+                .in_current_span(),
+            );
+            task.await.unwrap_or(Err(FetchError::Unavailable { retry_after: None }))
+        }
+        .boxed()
+        .shared()
+    }
+
+    fn refresh_in_background<F>(&self, key: CacheKey, keep: Keep, stale: Arc<Cached>, fetch: F)
+    where
+        F: Fn() -> BoxFuture<'static, Result<Response, FetchError>> + Send + Sync + 'static,
+    {
+        self.inner.refreshes.fetch_add(1, Ordering::Relaxed);
+        let cache = self.clone();
+        let generation = self.generation();
+        tokio::spawn(
+            async move {
+                let stored = match fetch().await {
+                    Ok(response) => cache.store(key, &response, keep, generation),
+                    Err(error) => {
+                        tracing::warn!(%error, "refreshing a cached upstream answer failed; serving the stale one");
+                        false
+                    }
+                };
+                if !stored {
+                    // The next reader past the interval tries again.
+                    stale.refreshing.store(false, Ordering::SeqCst);
+                }
+            }
+            .in_current_span(),
+        );
+    }
+
+    /// Stores `response` fetched since `generation`, unless the upstream forbids it or an
+    /// invalidation happened meanwhile. Whether it was stored.
+    fn store(&self, key: CacheKey, response: &Response, keep: Keep, generation: u64) -> bool {
+        if forbids_storing(&response.headers) || self.generation() != generation {
+            return false;
+        }
+        let cached = Arc::new(Cached {
+            response: response.clone(),
+            fresh_until: Instant::now() + keep.every,
+            tags: keep.tags,
+            refreshing: AtomicBool::new(false),
+        });
+        self.inner.entries.insert(key, cached.clone());
+        // An invalidation between the check and the insert may have missed this answer.
+        if self.generation() != generation {
+            self.inner.entries.remove_if(&key, |stored| Arc::ptr_eq(stored, &cached));
+            return false;
+        }
+        true
+    }
+}
+
+/// Ends a request's registration in flight when its task ends, by panic too (a drop guard),
+/// after its answer is stored: a later miss starts afresh.
+struct Landed {
+    cache: UpstreamCache,
+    key: CacheKey,
+    generation: u64,
+}
+
+impl Drop for Landed {
+    fn drop(&mut self) {
+        let mut in_flight = lock(&self.cache.inner.in_flight);
+        if in_flight.get(&self.key).is_some_and(|running| running.generation == self.generation) {
+            in_flight.remove(&self.key);
+        }
+    }
+}
+
+/// `Cache-Control: no-store` (or `no-cache`, which allows no reuse without asking again).
+fn forbids_storing(headers: &HeaderMap) -> bool {
+    headers.get_all(CACHE_CONTROL).iter().filter_map(|value| value.to_str().ok()).any(|value| {
+        value
+            .split(',')
+            .map(|directive| directive.trim())
+            .any(|directive| directive.eq_ignore_ascii_case("no-store") || directive.eq_ignore_ascii_case("no-cache"))
+    })
+}
+
+/// A poisoned lock still holds a consistent map: every critical section here is one insert
+/// or removal.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::HeaderValue;
+
+    use super::forbids_storing;
+
+    #[test]
+    fn no_store_and_no_cache_are_honoured_in_any_spelling() {
+        let mut headers = reqwest::header::HeaderMap::new();
+        assert!(!forbids_storing(&headers));
+        headers.insert("cache-control", HeaderValue::from_static("public, max-age=60"));
+        assert!(!forbids_storing(&headers));
+        headers.append("cache-control", HeaderValue::from_static("private, No-Store"));
+        assert!(forbids_storing(&headers));
+    }
+}
