@@ -6,8 +6,11 @@ export type Procedures = {
 	"auth.login": { kind: "mutation"; input: Login; output: Viewer; error: LoginError | AuthError };
 	"auth.logout": { kind: "mutation"; input: void; output: null; error: AuthError };
 	"auth.me": { kind: "query"; input: void; output: Viewer | null; error: AuthError };
+	"newsletter.confirm": { kind: "mutation"; input: Confirm; output: Confirmed; error: ConfirmError | AuthError };
+	"newsletter.delivery": { kind: "query"; input: void; output: Delivery; error: DeliveryError | AuthError };
+	"newsletter.refreshDelivery": { kind: "mutation"; input: void; output: Delivery; error: DeliveryError | AuthError };
 	"newsletter.stats": { kind: "query"; input: void; output: NewsletterStats; error: StatsError | AuthError };
-	"newsletter.subscribe": { kind: "mutation"; input: Subscribe; output: Subscriber; error: SubscribeError | AuthError };
+	"newsletter.subscribe": { kind: "mutation"; input: Subscribe; output: PendingConfirmation; error: SubscribeError | AuthError };
 	"newsletter.watchStats": { kind: "subscription"; input: void; output: NewsletterStats; error: StatsError | AuthError };
 	"posts.bySlug": { kind: "query"; input: BySlug; output: PostDetail; error: PostsError | AuthError };
 	"posts.create": { kind: "mutation"; input: PostInput; output: OwnPost; error: PostsError | AuthError };
@@ -20,7 +23,7 @@ export type Procedures = {
 	"posts.unpublish": { kind: "mutation"; input: PostId; output: OwnPost; error: PostsError | AuthError };
 	"posts.update": { kind: "mutation"; input: UpdatePost; output: OwnPost; error: PostsError | AuthError };
 	"subscribers.list": { kind: "query"; input: ListSubscribers; output: SubscriberPage; error: SubscribersError | AuthError };
-	"system.cacheStats": { kind: "query"; input: void; output: CacheStats; error: AuthError };
+	"system.cacheStats": { kind: "query"; input: void; output: SystemCacheStats; error: AuthError };
 };
 
 /**  Why a call about the caller's identity failed. */
@@ -48,6 +51,29 @@ export type CacheStats = {
 	refreshes: number,
 };
 
+/**  The token from the confirmation link. */
+export type Confirm = {
+	token: string,
+};
+
+export type ConfirmError = 
+/**  No sign-up waits for this token: mistyped, or already used. */
+{ code: "UNKNOWN_TOKEN" } | 
+/**  The link is older than 48 hours: sign up again for a new one. */
+{ code: "EXPIRED" };
+
+export type Confirmed = {
+	email: string,
+	name: string,
+};
+
+/**  The email provider's figures, or that there is none (emails go to the log). */
+export type Delivery = { kind: "provider"; sent: number; bounced: number } | { kind: "noProvider" };
+
+export type DeliveryError = 
+/**  The provider did not answer in time, or said it cannot now: try again later. */
+{ code: "PROVIDER_UNAVAILABLE" };
+
 /**  A post with its markdown, for the editor. */
 export type Draft = {
 	id: number,
@@ -56,6 +82,20 @@ export type Draft = {
 	body: string,
 	published: boolean,
 	tags: string[],
+};
+
+/**  Hit and miss counts of cached upstream reads since start-up. */
+export type FetchStats = {
+	/**  Cached reads answered from a stored answer (fresh or stale) or a shared request. */
+	hits: number,
+	/**  Cached reads that made a request. */
+	misses: number,
+	/**  Background refreshes of stale answers. */
+	refreshes: number,
+	/**  Requests sent upstream, cached or not, retries included. */
+	requests: number,
+	/**  Calls that ended in an error. */
+	failures: number,
 };
 
 export type ListPosts = {
@@ -90,6 +130,7 @@ export type LoginError =
 export type Never = never;
 
 export type NewsletterStats = {
+	/**  Confirmed readers. */
 	subscriberCount: number,
 };
 
@@ -102,6 +143,12 @@ export type OwnPost = {
 	publishedAt: string | null,
 	updatedAt: string,
 	tags: string[],
+};
+
+/**  A sign-up waiting for its reader: the confirmation email is on its way. */
+export type PendingConfirmation = {
+	email: string,
+	name: string,
 };
 
 /**  A published post with its body rendered to sanitized HTML. */
@@ -184,12 +231,16 @@ export type Subscribe = {
 
 export type SubscribeError = { code: "ALREADY_SUBSCRIBED"; email: string };
 
-/**  A reader who signed up for the newsletter. */
+/**
+ *  A reader who signed up for the newsletter. Counted once confirmed (double opt-in): the sign-up mails a link with
+ *  a single-use token, of which only the SHA-256 is kept.
+ */
 export type Subscriber = {
 	id: number,
 	email: string,
 	name: string,
 	subscribedAt: string,
+	confirmedAt: string | null,
 };
 
 /**  One page of subscribers, newest first, and how many there are in all. */
@@ -199,6 +250,14 @@ export type SubscriberPage = {
 };
 
 export type SubscribersError = Never;
+
+/**
+ *  The result cache's figures (query results), and beside them the upstream cache's (answers
+ *  of external services, `fetch` with `revalidate`).
+ */
+export type SystemCacheStats = {
+	upstream: FetchStats,
+} & CacheStats;
 
 /**  A post's id and its new content, on the wire side by side (`{ id, title, … }`). */
 export type UpdatePost = {

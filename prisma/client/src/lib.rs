@@ -7,6 +7,7 @@
 #![allow(clippy::redundant_closure, clippy::unnecessary_lazy_evaluations)]
 
 pub mod enums;
+pub mod outbox_email;
 pub mod post;
 pub mod session;
 pub mod subscriber;
@@ -22,6 +23,7 @@ pub use ::isthmus_db_runtime::{
 pub use ::isthmus_db_runtime::migrate::{MigrateError, Migrations};
 pub use enums::Role;
 pub use migrations::MIGRATIONS;
+pub use outbox_email::OutboxEmail;
 pub use post::Post;
 pub use session::Session;
 pub use subscriber::Subscriber;
@@ -31,6 +33,9 @@ pub use user::User;
 /// The queries of each model, on a [`Db`] or inside a transaction ([`Tx`]).
 pub trait Client: Conn + Sized {
     fn subscriber(&self) -> ::isthmus_db_runtime::Actions<'_, Self, subscriber::Subscriber> {
+        ::isthmus_db_runtime::Actions::new(self)
+    }
+    fn outbox_email(&self) -> ::isthmus_db_runtime::Actions<'_, Self, outbox_email::OutboxEmail> {
         ::isthmus_db_runtime::Actions::new(self)
     }
     fn user(&self) -> ::isthmus_db_runtime::Actions<'_, Self, user::User> {

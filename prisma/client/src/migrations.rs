@@ -22,6 +22,10 @@ pub static MIGRATIONS: runtime::Migrations = runtime::Migrations {
             name: Cow::Borrowed("20261204161803_tags_many_to_many"),
             sql: Cow::Borrowed(include_str!("../../migrations/sqlite/20261204161803_tags_many_to_many/migration.sql")),
         },
+        runtime::Migration {
+            name: Cow::Borrowed("20261204212609_double_opt_in"),
+            sql: Cow::Borrowed(include_str!("../../migrations/sqlite/20261204212609_double_opt_in/migration.sql")),
+        },
     ],
     postgresql: &[
         runtime::Migration {
@@ -41,6 +45,10 @@ pub static MIGRATIONS: runtime::Migrations = runtime::Migrations {
             sql: Cow::Borrowed(include_str!(
                 "../../migrations/postgresql/20261204161803_tags_many_to_many/migration.sql"
             )),
+        },
+        runtime::Migration {
+            name: Cow::Borrowed("20261204212609_double_opt_in"),
+            sql: Cow::Borrowed(include_str!("../../migrations/postgresql/20261204212609_double_opt_in/migration.sql")),
         },
     ],
 };

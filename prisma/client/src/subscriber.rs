@@ -3,7 +3,8 @@
 
 use ::isthmus_db_runtime as runtime;
 
-/// A reader who signed up for the newsletter.
+/// A reader who signed up for the newsletter. Counted once confirmed (double opt-in): the sign-up mails a link with
+/// a single-use token, of which only the SHA-256 is kept.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::specta::Type)]
 pub struct Subscriber {
     pub id: i32,
@@ -12,19 +13,47 @@ pub struct Subscriber {
     #[serde(rename = "subscribedAt")]
     #[specta(type = String)]
     pub subscribed_at: runtime::chrono::DateTime<runtime::chrono::Utc>,
+    #[serde(rename = "confirmedAt")]
+    #[specta(type = Option<String>)]
+    pub confirmed_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
+    /// The SHA-256 of the pending confirmation token, hex; none once confirmed.
+    /// @server-only
+    #[serde(skip)]
+    pub confirm_token_hash: Option<String>,
+    /// The pending token is refused after this instant, and the unconfirmed row pruned.
+    /// @server-only
+    #[serde(skip)]
+    pub confirm_expires_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
+    /// When the last confirmation email was queued: a re-sign-up re-sends at most every 10 minutes.
+    /// @server-only
+    #[serde(skip)]
+    pub confirmation_sent_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
 }
 
 impl runtime::Model for Subscriber {
     type Unique = UniqueWhere;
     const NAME: &'static str = "Subscriber";
     const TABLE: &'static str = "subscribers";
-    const COLUMNS: &'static [&'static str] = &["id", "email", "name", "subscribed_at"];
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "email",
+        "name",
+        "subscribed_at",
+        "confirmed_at",
+        "confirm_token_hash",
+        "confirm_expires_at",
+        "confirmation_sent_at",
+    ];
     fn from_row(row: &runtime::DbRow, start: usize) -> Result<Self, runtime::DbError> {
         Ok(Subscriber {
             id: runtime::DbValue::decode(row, start)?,
             email: runtime::DbValue::decode(row, start + 1)?,
             name: runtime::DbValue::decode(row, start + 2)?,
             subscribed_at: runtime::DbValue::decode(row, start + 3)?,
+            confirmed_at: runtime::DbValue::decode(row, start + 4)?,
+            confirm_token_hash: runtime::DbValue::decode(row, start + 5)?,
+            confirm_expires_at: runtime::DbValue::decode(row, start + 6)?,
+            confirmation_sent_at: runtime::DbValue::decode(row, start + 7)?,
         })
     }
     fn unique(&self) -> Option<UniqueWhere> {
@@ -37,6 +66,7 @@ impl runtime::Model for Subscriber {
 pub enum UniqueWhere {
     Id(i32),
     Email(String),
+    ConfirmTokenHash(String),
 }
 
 impl runtime::UniqueKey for UniqueWhere {
@@ -47,6 +77,9 @@ impl runtime::UniqueKey for UniqueWhere {
             }
             UniqueWhere::Email(v0) => {
                 vec![("email", runtime::DbValue::to_expr(&v0, provider))]
+            }
+            UniqueWhere::ConfirmTokenHash(v0) => {
+                vec![("confirm_token_hash", runtime::DbValue::to_expr(&v0, provider))]
             }
         }
     }
@@ -59,11 +92,24 @@ pub struct Create {
     pub email: String,
     pub name: String,
     pub subscribed_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
+    pub confirmed_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
+    pub confirm_token_hash: Option<String>,
+    pub confirm_expires_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
+    pub confirmation_sent_at: Option<runtime::chrono::DateTime<runtime::chrono::Utc>>,
 }
 
 impl Create {
     pub fn new(email: impl Into<String>, name: impl Into<String>) -> Self {
-        Create { id: None, email: email.into(), name: name.into(), subscribed_at: None }
+        Create {
+            id: None,
+            email: email.into(),
+            name: name.into(),
+            subscribed_at: None,
+            confirmed_at: None,
+            confirm_token_hash: None,
+            confirm_expires_at: None,
+            confirmation_sent_at: None,
+        }
     }
 }
 
@@ -74,6 +120,10 @@ impl runtime::Insertion for Create {
             ("email", runtime::DbValue::to_expr(&self.email, provider)),
             ("name", runtime::DbValue::to_expr(&self.name, provider)),
             ("subscribed_at", runtime::DbValue::to_expr(&self.subscribed_at.unwrap_or_else(|| now), provider)),
+            ("confirmed_at", runtime::DbValue::to_expr(&self.confirmed_at, provider)),
+            ("confirm_token_hash", runtime::DbValue::to_expr(&self.confirm_token_hash, provider)),
+            ("confirm_expires_at", runtime::DbValue::to_expr(&self.confirm_expires_at, provider)),
+            ("confirmation_sent_at", runtime::DbValue::to_expr(&self.confirmation_sent_at, provider)),
         ];
         if let Some(value) = &self.id {
             values.push(("id", runtime::DbValue::to_expr(value, provider)));
@@ -107,4 +157,29 @@ pub const fn name() -> runtime::Column<Subscriber, String> {
 /// The `subscribedAt` field.
 pub const fn subscribed_at() -> runtime::Column<Subscriber, runtime::chrono::DateTime<runtime::chrono::Utc>> {
     runtime::Column::new("subscribed_at")
+}
+
+/// The `confirmedAt` field.
+pub const fn confirmed_at() -> runtime::Column<Subscriber, Option<runtime::chrono::DateTime<runtime::chrono::Utc>>> {
+    runtime::Column::new("confirmed_at")
+}
+
+/// The SHA-256 of the pending confirmation token, hex; none once confirmed.
+/// @server-only
+pub const fn confirm_token_hash() -> runtime::Column<Subscriber, Option<String>> {
+    runtime::Column::new("confirm_token_hash")
+}
+
+/// The pending token is refused after this instant, and the unconfirmed row pruned.
+/// @server-only
+pub const fn confirm_expires_at() -> runtime::Column<Subscriber, Option<runtime::chrono::DateTime<runtime::chrono::Utc>>>
+{
+    runtime::Column::new("confirm_expires_at")
+}
+
+/// When the last confirmation email was queued: a re-sign-up re-sends at most every 10 minutes.
+/// @server-only
+pub const fn confirmation_sent_at()
+-> runtime::Column<Subscriber, Option<runtime::chrono::DateTime<runtime::chrono::Utc>>> {
+    runtime::Column::new("confirmation_sent_at")
 }

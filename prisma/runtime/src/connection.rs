@@ -120,7 +120,10 @@ impl Db {
         E: From<DbError>,
     {
         let inner = match &self.pool {
-            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await.map_err(DbError::from)?),
+            // IMMEDIATE takes SQLite's write lock up front, waiting out other writers (the
+            // busy timeout). A deferred transaction that reads, then writes, fails at once with
+            // "database is locked" when another connection wrote meanwhile: it cannot wait.
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(DbError::from)?),
             Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await.map_err(DbError::from)?),
         };
         let provider = self.provider();

@@ -74,12 +74,12 @@ fn serve(database_url: String, files: &Path) -> Servers {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         runtime.block_on(async move {
-            let db = open_database(&database_url).await.unwrap();
+            let db = open_database(&database_url.into()).await.unwrap();
             seed(&db).await;
             let settings = Settings::from_lookup(|name| (name == "ISTHMUS_ENV").then(|| "production".into())).unwrap();
             let origin = format!("http://{pages}");
             let cache = ResponseCache::new(1000);
-            let state = AppState::start(db, cache.clone(), &settings, origin.clone()).await.unwrap();
+            let state = AppState::start(db, cache.clone(), fetch(), &settings, origin.clone()).await.unwrap();
             let config = RpcConfig::default();
             let procedures = procedures::router();
             let engine = Engine::start(&bundle, EngineConfig::default()).unwrap();
@@ -165,4 +165,9 @@ fn main() {
             load::resident_kib()
         );
     });
+}
+
+/// The app's client for external services (the benchmark calls none).
+fn fetch() -> fetch::Fetch {
+    fetch::Fetch::new(fetch::FetchConfig::default()).unwrap()
 }

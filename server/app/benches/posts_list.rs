@@ -169,7 +169,7 @@ fn serve(database_url: String) -> SocketAddr {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         runtime.block_on(async move {
-            let db = open_database(&database_url).await.unwrap();
+            let db = open_database(&database_url.into()).await.unwrap();
             seed(&db).await;
             let settings = Settings::from_lookup(|name| (name == "ISTHMUS_ENV").then(|| "production".into())).unwrap();
             let plain = match (db.sqlite_pool(), db.postgres_pool()) {
@@ -177,8 +177,9 @@ fn serve(database_url: String) -> SocketAddr {
                 (_, Some(pool)) => Plain::Postgres(pool.clone()),
                 _ => unreachable!("one backend is connected"),
             };
-            let state =
-                AppState::start(db, ResponseCache::new(1000), &settings, format!("http://{address}")).await.unwrap();
+            let state = AppState::start(db, ResponseCache::new(1000), fetch(), &settings, format!("http://{address}"))
+                .await
+                .unwrap();
             let router = procedures::router().merge(rpc::Router::new().query("bench.uncachedList", posts::list));
             let app = router
                 .into_axum(state, RpcConfig::default())
@@ -232,4 +233,9 @@ fn measure(backend: &str, address: SocketAddr) {
             [("hand-written axum + sqlx", PLAIN), ("through the layer, uncached", UNCACHED), ("cached", CACHED)];
         load::compare(address, "posts.list", &targets).await;
     });
+}
+
+/// The app's client for external services (the benchmark calls none).
+fn fetch() -> fetch::Fetch {
+    fetch::Fetch::new(fetch::FetchConfig::default()).unwrap()
 }

@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use axum::http::{HeaderName, HeaderValue};
+use fetch::{FetchConfig, SecretString};
 use rpc::{ConnectionLimits, RpcConfig};
 
 /// Everything configurable, as plain data. `startup` builds the running parts from it.
@@ -27,8 +28,8 @@ pub struct Settings {
     /// default [`DEFAULT_CONTENT_SECURITY_POLICY`](crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)).
     pub content_security_policy: HeaderValue,
     /// The database (`DATABASE_URL`): `sqlite:path` (default `sqlite:data/isthmus.db`, created
-    /// on first run) or `postgres://…`.
-    pub database_url: String,
+    /// on first run) or `postgres://…`. A secret: it may hold the database's password.
+    pub database_url: SecretString,
     /// The site's public origin (`ISTHMUS_PUBLIC_ORIGIN`, e.g. `https://example.com`), the
     /// only one whose pages may call mutations, with `ISTHMUS_ALLOWED_ORIGINS` (comma-separated).
     /// Default: `http://<bound address>` and, on loopback, `http://localhost:<port>`.
@@ -51,6 +52,25 @@ pub struct Settings {
     pub session_days: u32,
     /// … or after this many days without a request (`ISTHMUS_SESSION_IDLE_DAYS`, default 7).
     pub session_idle_days: u32,
+    /// Seconds a call to an external service may take, retries included
+    /// (`ISTHMUS_FETCH_TIMEOUT`, default 5).
+    pub fetch_timeout: Duration,
+    /// The email provider's API (`ISTHMUS_EMAIL_API_URL` and `ISTHMUS_EMAIL_API_TOKEN`, both or
+    /// neither). Without one, emails are written to the log.
+    pub email_api: Option<EmailApi>,
+    /// The sender of the app's emails (`ISTHMUS_EMAIL_FROM`, default `newsletter@localhost`).
+    pub email_from: String,
+    /// The wait before an email's first retry, doubled for each next one
+    /// (`ISTHMUS_OUTBOX_RETRY_SECONDS`, default 30; fractions allowed).
+    pub outbox_retry: Duration,
+}
+
+/// A Postmark-style email API: `POST {url}/email`, `GET {url}/stats/outbound`, with
+/// `Authorization: Bearer {token}`.
+#[derive(Clone, Debug)]
+pub struct EmailApi {
+    pub url: String,
+    pub token: SecretString,
 }
 
 /// Where the server runs.
@@ -73,11 +93,11 @@ impl std::str::FromStr for Environment {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{variable}={value:?} is not {expected}")]
-pub struct ConfigError {
-    variable: &'static str,
-    value: String,
-    expected: &'static str,
+pub enum ConfigError {
+    #[error("{variable}={value:?} is not {expected}")]
+    Invalid { variable: &'static str, value: String, expected: &'static str },
+    #[error("{missing} is needed with {with}")]
+    Missing { missing: &'static str, with: &'static str },
 }
 
 impl Settings {
@@ -89,7 +109,7 @@ impl Settings {
         Ok(Settings {
             address: parse(&lookup, "ISTHMUS_ADDRESS", "a socket address")?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
-            database_url: lookup("DATABASE_URL").unwrap_or_else(|| "sqlite:data/isthmus.db".to_owned()),
+            database_url: lookup("DATABASE_URL").unwrap_or_else(|| "sqlite:data/isthmus.db".to_owned()).into(),
             web_dir: lookup("ISTHMUS_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
             server_bundle: lookup("ISTHMUS_SERVER_BUNDLE")
                 .map_or_else(|| PathBuf::from("web/dist-server/entry-server.js"), PathBuf::from),
@@ -111,7 +131,30 @@ impl Settings {
             environment: parse(&lookup, "ISTHMUS_ENV", "development or production")?.unwrap_or(Environment::Production),
             session_days: parse(&lookup, "ISTHMUS_SESSION_DAYS", "a number of days")?.unwrap_or(30),
             session_idle_days: parse(&lookup, "ISTHMUS_SESSION_IDLE_DAYS", "a number of days")?.unwrap_or(7),
+            fetch_timeout: parse(&lookup, "ISTHMUS_FETCH_TIMEOUT", "a number of seconds")?
+                .map_or(FetchConfig::default().timeout, Duration::from_secs),
+            email_api: email_api(&lookup)?,
+            email_from: lookup("ISTHMUS_EMAIL_FROM").unwrap_or_else(|| "newsletter@localhost".to_owned()),
+            outbox_retry: parse(&lookup, "ISTHMUS_OUTBOX_RETRY_SECONDS", "a number of seconds")?
+                .and_then(|seconds: f64| Duration::try_from_secs_f64(seconds).ok())
+                .unwrap_or(Duration::from_secs(30)),
         })
+    }
+}
+
+/// The token is read as it is, never parsed: [`ConfigError::Invalid`] quotes the value it refuses.
+fn email_api(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<EmailApi>, ConfigError> {
+    match (lookup("ISTHMUS_EMAIL_API_URL"), lookup("ISTHMUS_EMAIL_API_TOKEN")) {
+        (Some(url), Some(token)) => {
+            Ok(Some(EmailApi { url: url.trim_end_matches('/').to_owned(), token: token.into() }))
+        }
+        (None, None) => Ok(None),
+        (Some(_), None) => {
+            Err(ConfigError::Missing { missing: "ISTHMUS_EMAIL_API_TOKEN", with: "ISTHMUS_EMAIL_API_URL" })
+        }
+        (None, Some(_)) => {
+            Err(ConfigError::Missing { missing: "ISTHMUS_EMAIL_API_URL", with: "ISTHMUS_EMAIL_API_TOKEN" })
+        }
     }
 }
 
@@ -122,7 +165,9 @@ fn parse<T: std::str::FromStr>(
     variable: &'static str,
     expected: &'static str,
 ) -> Result<Option<T>, ConfigError> {
-    lookup(variable).map(|value| value.parse().map_err(|_| ConfigError { variable, value, expected })).transpose()
+    lookup(variable)
+        .map(|value| value.parse().map_err(|_| ConfigError::Invalid { variable, value, expected }))
+        .transpose()
 }
 
 #[cfg(test)]

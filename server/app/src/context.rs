@@ -9,6 +9,7 @@ use axum::{
     http::request::Parts,
 };
 use db::DbError;
+use fetch::Fetch;
 use isthmus_db_runtime::chrono::{self, Utc};
 use rpc::{CacheScope, Cookies, Internal, ResponseCache};
 use serde::Serialize;
@@ -16,6 +17,8 @@ use specta::Type;
 
 use crate::{
     blog::{
+        email::Mailer,
+        outbox::Outbox,
         password, seed,
         session::{self, SessionPolicy},
     },
@@ -35,36 +38,49 @@ pub struct AppState {
     pub cache: ResponseCache,
     pub newsletter: Arc<NewsletterEvents>,
     pub sessions: SessionPolicy,
-    /// The site's public origin (`https://example.com`), for absolute links (the feed).
+    /// The site's public origin (`https://example.com`), for absolute links (the feed, emails).
     pub public_origin: String,
+    /// The HTTP client for external services: timeouts, retries, cached reads (`isthmus-fetch`).
+    pub fetch: Fetch,
+    /// Where emails go; procedures queue them in the outbox rather than sending.
+    pub mailer: Mailer,
+    pub outbox: Outbox,
 }
 
-/// How often expired sessions are deleted.
-const PRUNE_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often expired sessions and unconfirmed sign-ups are deleted.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl AppState {
-    /// The application's start-up, which `startup` calls with the migrated database and the
-    /// result cache: the state, the background tasks (live counts across processes, pruning
-    /// expired sessions), and in development the demo content of an empty database, whose
-    /// author's password is printed once.
+    /// The application's start-up, which `startup` calls with the migrated database, the
+    /// result cache and the HTTP client for external services: the state, the background tasks
+    /// (live counts across processes, the outbox, pruning expired sessions and sign-ups), and
+    /// in development the demo content of an empty database, whose author's password is
+    /// printed once.
     pub async fn start(
         db: db::Db,
         cache: ResponseCache,
+        fetch: Fetch,
         settings: &Settings,
         public_origin: String,
     ) -> Result<Self, DbError> {
         let days = |days: u32| chrono::Duration::days(i64::from(days));
         let sessions = SessionPolicy { lifetime: days(settings.session_days), idle: days(settings.session_idle_days) };
-        let state = AppState { db, cache, newsletter: Arc::default(), sessions, public_origin };
+        let mailer = Mailer::new(settings.email_api.as_ref(), &settings.email_from, &fetch);
+        let outbox = Outbox::new(db.clone(), mailer.clone(), settings.outbox_retry);
+        let state = AppState { db, cache, newsletter: Arc::default(), sessions, public_origin, fetch, mailer, outbox };
         newsletter::share_counts(&state.db, state.newsletter.clone()).await?;
+        state.outbox.start();
         tokio::task::spawn_blocking(password::prepare_dummy);
         let (db, policy) = (state.db.clone(), state.sessions);
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(PRUNE_SESSIONS_EVERY);
+            let mut every = tokio::time::interval(PRUNE_EVERY);
             loop {
                 every.tick().await;
                 if let Err(error) = session::prune(&db, policy, Utc::now()).await {
                     tracing::warn!(%error, "could not prune expired sessions");
+                }
+                if let Err(error) = newsletter::prune_unconfirmed(&db, Utc::now()).await {
+                    tracing::warn!(%error, "could not prune unconfirmed sign-ups");
                 }
             }
         });

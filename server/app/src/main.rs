@@ -1,11 +1,24 @@
 //! `isthmus-server` serves the app; with arguments, it runs one of the app's commands
 //! (`commands.rs`).
 
+use std::process::ExitCode;
+
 use isthmus_server::{commands, configuration::Settings, startup::Application, telemetry};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
     telemetry::init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The message, not `Debug`: errors say what failed; their structure is for the log.
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_env()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.is_empty() {

@@ -13,9 +13,11 @@ use axum::{
     routing::{MethodRouter, any},
 };
 use db::{Conn, Db, DbError, MIGRATIONS, MigrateError};
+use fetch::{Fetch, FetchConfig, SecretString, StartError};
 use futures_util::StreamExt;
 use render::{Engine, EngineConfig, EngineError, PagesOptions, Template, TemplateError};
 use rpc::{ConnectionLimits, InvalidOrigin, LocalQueries, OriginPolicy, ResponseCache, RpcConfig, Shutdown};
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 
@@ -37,6 +39,8 @@ pub enum StartupError {
     Origin(#[from] InvalidOrigin),
     #[error("cannot read the web build: {0}")]
     WebBuild(#[from] WebBuildError),
+    #[error(transparent)]
+    Fetch(#[from] StartError),
 }
 
 /// The web build is there but cannot serve pages.
@@ -74,7 +78,11 @@ impl Application {
         let public_origin = config.origins.public().unwrap_or_default().to_owned();
         let cache = ResponseCache::new(CACHE_ENTRIES);
         share_invalidations(&db, &cache).await?;
-        let state = AppState::start(db, cache.clone(), &settings, public_origin.clone()).await?;
+        let fetch = Fetch::new(FetchConfig { timeout: settings.fetch_timeout, ..FetchConfig::default() })?;
+        // One `revalidate_tag` drops cached upstream answers too, in every process.
+        let upstream = fetch.clone();
+        cache.on_invalidate(move |tag| upstream.invalidate_tag(tag));
+        let state = AppState::start(db, cache.clone(), fetch, &settings, public_origin.clone()).await?;
         let pages =
             pages(&settings, procedures::router().local_queries(state.clone(), &config), &cache, &public_origin)?;
         let https = config.origins.is_https();
@@ -145,8 +153,8 @@ async fn share_invalidations(db: &Db, cache: &ResponseCache) -> Result<(), Start
 
 /// Connects and applies pending migrations; a failed migration leaves the database as it
 /// was and stops start-up.
-pub async fn open_database(url: &str) -> Result<Db, StartupError> {
-    let db = Db::connect(url).await?;
+pub async fn open_database(url: &SecretString) -> Result<Db, StartupError> {
+    let db = Db::connect(url.expose_secret()).await?;
     let applied = db.migrate(MIGRATIONS.for_provider(db.provider())?).await?;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");

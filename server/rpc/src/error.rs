@@ -11,10 +11,11 @@ use specta::Type;
 /// An error a procedure (or a guard, or the context extractor) can return.
 ///
 /// The value is sent to the client as JSON and its type is exported to TypeScript, so the
-/// client receives exactly this type. A 5xx status makes it an internal error instead: the
-/// value is logged with the request id and the client receives only that id.
+/// client receives exactly this type. Status 500 makes it an internal error instead: the
+/// value is logged with the request id and the client receives only that id. Other 5xx
+/// statuses (503 for an external service that is down, say) are typed errors like 4xx ones.
 pub trait ProcedureError: Serialize + Type + fmt::Debug + Send + 'static {
-    /// The HTTP status of this error; 5xx makes it internal.
+    /// The HTTP status of this error; 500 makes it internal.
     fn status(&self) -> StatusCode;
 }
 
@@ -180,7 +181,7 @@ impl Failure {
     /// the call's span, so the log line carries the request id.
     pub(crate) fn from_error<E: ProcedureError>(error: E) -> Self {
         let status = error.status();
-        if status.is_server_error() {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?error, "procedure failed");
             return Failure::Internal;
         }

@@ -8,8 +8,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_env()?;
     let db = open_database(&settings.database_url).await?;
     match seed::demo_content_if_empty(&db).await? {
-        Some(password) => println!("seeded {}: sign in as {} with {password}", settings.database_url, seed::DEMO_EMAIL),
-        None => println!("{} already has users: nothing seeded", settings.database_url),
+        Some(password) => println!("seeded the database: sign in as {} with {password}", seed::DEMO_EMAIL),
+        None => println!("the database already has users: nothing seeded"),
     }
     Ok(())
 }

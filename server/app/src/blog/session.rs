@@ -2,11 +2,10 @@
 //! the table holds only its SHA-256, so reading the table signs nobody in. A session ends at
 //! its absolute expiry, after an idle period, or at sign-out (the row is deleted).
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use db::{Client, DbError, User, session, user};
 use isthmus_db_runtime::chrono::{DateTime, Duration, Utc};
-use password_hash::rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
+
+use super::token::{self, token_hash};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "isthmus_session";
@@ -23,15 +22,9 @@ pub struct SessionPolicy {
 /// `last_seen_at` is written at most this often: a read per request, not a write.
 const SEEN_GRANULARITY: Duration = Duration::minutes(1);
 
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// Starts a session for `user_id` and returns the cookie's token (shown once, never stored).
 pub async fn start(db: &db::Db, user_id: i32, policy: SessionPolicy, now: DateTime<Utc>) -> Result<String, DbError> {
-    let mut bytes = [0_u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let token = token::random();
     db.session().create(session::Create::new(token_hash(&token), user_id, now + policy.lifetime)).await?;
     Ok(token)
 }

@@ -3,6 +3,9 @@
 
 #![allow(dead_code, reason = "each test target uses part of the harness")]
 
+pub mod process;
+pub mod provider;
+
 use std::net::SocketAddr;
 
 use isthmus_server::{configuration::Settings, procedures::auth, startup};
@@ -62,7 +65,7 @@ impl TestApp {
         let application = startup::Application::build(settings).await.unwrap();
         let address: SocketAddr = application.local_addr().unwrap();
         tokio::spawn(application.run_until_stopped());
-        let db = startup::open_database(&database_url).await.unwrap();
+        let db = startup::open_database(&database_url.clone().into()).await.unwrap();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp { url: format!("http://{address}"), db, http, _scratch: scratch }
     }

@@ -118,6 +118,14 @@ async fn deeply_nested_input_is_400_too_deep() {
 }
 
 #[tokio::test]
+async fn a_typed_503_reaches_the_client_as_typed() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.mutation("things.create", r#""upstream""#).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"]["code"], "UPSTREAM_DOWN", "only 500 is internal: {body}");
+}
+
+#[tokio::test]
 async fn internal_errors_and_panics_are_500_with_only_a_request_id() {
     let server = spawn(RpcConfig::default()).await;
     let response = server

@@ -103,6 +103,7 @@ pub(crate) enum TestError {
     Validation { fields: FieldErrors },
     Conflict,
     Database { detail: String },
+    UpstreamDown,
 }
 
 impl ProcedureError for TestError {
@@ -111,6 +112,7 @@ impl ProcedureError for TestError {
             TestError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             TestError::Conflict => StatusCode::CONFLICT,
             TestError::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            TestError::UpstreamDown => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -132,6 +134,7 @@ pub(crate) async fn create(_: Ctx, name: String) -> Result<String, TestError> {
         "" => Err(TestError::Validation { fields: FieldErrors::from([("name".into(), vec!["Required.".into()])]) }),
         "taken" => Err(TestError::Conflict),
         "db" => Err(TestError::Database { detail: "SELECT secret FROM users".into() }),
+        "upstream" => Err(TestError::UpstreamDown),
         _ => Ok(format!("created {name}")),
     }
 }
