@@ -1,10 +1,11 @@
 // The blog as its authors and readers use it, in Chromium against the real server: signing in,
 // writing, publishing, editing and unpublishing a post, what a hostile post body can do (nothing),
-// the dashboard refused to strangers, and the live subscriber count.
+// the dashboard refused to strangers, the live subscriber count and the delivery figures.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 
 import { launch, screenshot } from "./browser";
+import { confirmationLink } from "./provider";
 
 const url = () => inject("serverUrl");
 const [ada] = inject("authors");
@@ -110,24 +111,37 @@ test("a signed-out browser cannot use the dashboard, whatever it calls", async (
   }
 });
 
-test("the dashboard's subscriber count moves when a reader signs up in another browser", async () => {
+test("the dashboard's subscriber count moves when a reader confirms in another browser, and it shows delivery figures", async () => {
   await page.goto(`${url()}/dashboard`);
   const live = page.getByTestId("live-subscribers");
   await live.getByText(/^\d+ subscribers$/).waitFor();
   const before = Number((await live.textContent())!.split(" ")[0]);
+  const delivery = page.getByTestId("delivery");
+  await delivery.getByText(/^\d+ sent · 0 bounced$/).waitFor();
+  const sentBefore = Number((await delivery.textContent())!.split(" ")[0]);
 
   const readerBrowser = await launch();
+  const email = `live-${Date.now()}@example.com`;
   try {
     const reader = await readerBrowser.context.newPage();
     await reader.goto(url());
     await reader.getByLabel("Name").fill("Live Reader");
-    await reader.getByLabel("Email").fill(`live-${Date.now()}@example.com`);
+    await reader.getByLabel("Email").fill(email);
     await reader.getByRole("button", { name: "Subscribe" }).click();
-    await reader.getByRole("status").getByText("Welcome, Live Reader!").waitFor();
+    await reader
+      .getByRole("status")
+      .getByText(/^Almost there, Live Reader/)
+      .waitFor();
+    await reader.goto(await confirmationLink(inject("providerUrl"), email));
+    await reader.getByRole("button", { name: "Confirm my subscription" }).click();
+    await reader.getByRole("status").getByText("You are subscribed, Live Reader. Thank you!").waitFor();
   } finally {
     await readerBrowser.close();
   }
   await live.getByText(`${before + 1} subscribers`).waitFor();
+  // Cached for a minute on the server; "Refresh now" revalidates it.
+  await page.getByRole("button", { name: "Refresh now" }).click();
+  await delivery.getByText(`${sentBefore + 1} sent · 0 bounced`).waitFor();
 });
 
 test("without JavaScript, signing in posts the form and comes back signed in", async () => {

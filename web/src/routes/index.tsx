@@ -45,7 +45,6 @@ function Newsletter() {
   // A plain form posting to the mutation; the hook keeps the page when JavaScript runs.
   const subscribe = useFormAction(client, "newsletter.subscribe", {
     fields: { name: { autoComplete: "name" }, email: { type: "email", autoComplete: "email" } },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: rq.queryKey("newsletter.stats") }),
   });
 
   // Live count: the subscription pushes every change into the query cache.
@@ -82,9 +81,13 @@ function Newsletter() {
       {subscribe.error && !failure && Object.keys(subscribe.fieldErrors).length === 0 && (
         <p role="alert">Something went wrong: {subscribe.error.message}</p>
       )}
-      {subscribe.result && <p role="status">Welcome, {subscribe.result.name}!</p>}
+      {subscribe.result && (
+        <p role="status">
+          Almost there, {subscribe.result.name}: confirm from the link we sent to {subscribe.result.email}.
+        </p>
+      )}
       <p id="newsletter.subscribe" className="form-done">
-        Thank you for subscribing!
+        Almost there: confirm from the link we sent you.
       </p>
     </section>
   );

@@ -26,11 +26,12 @@ function Dashboard() {
       </p>
       <MyPosts />
       <Subscribers />
+      <Delivery />
     </section>
   );
 }
 
-/** The subscriber count, pushed by the server as readers sign up (in any server process). */
+/** The subscriber count, pushed by the server as readers confirm (in any server process). */
 function LiveCount() {
   const [count, setCount] = useState<number | undefined>();
   useEffect(
@@ -111,10 +112,44 @@ function Subscribers() {
       <ul className="subscribers">
         {page.data.items.map((reader) => (
           <li key={reader.id}>
-            {reader.name} &lt;{reader.email}&gt;
+            {reader.name} &lt;{reader.email}&gt;{reader.confirmedAt ? "" : " (unconfirmed)"}
           </li>
         ))}
       </ul>
+    </>
+  );
+}
+
+/** The email provider's figures: fetched by the server at most once a minute, or now. */
+function Delivery() {
+  const queryClient = useQueryClient();
+  const delivery = useQuery(rq.queryOptions("newsletter.delivery"));
+  const [refreshing, setRefreshing] = useState(false);
+  const refresh = async () => {
+    setRefreshing(true);
+    try {
+      queryClient.setQueryData(rq.queryKey("newsletter.delivery"), await client.mutation("newsletter.refreshDelivery"));
+    } finally {
+      setRefreshing(false);
+    }
+  };
+  let figures;
+  if (delivery.data?.kind === "provider") {
+    figures = `${delivery.data.sent} sent · ${delivery.data.bounced} bounced`;
+  } else if (delivery.data?.kind === "noProvider") {
+    figures = "No email provider is configured: emails are written to the server's log.";
+  } else if (delivery.error?.procedureError?.code === "PROVIDER_UNAVAILABLE") {
+    figures = "The email provider is not answering; try again later.";
+  } else {
+    figures = delivery.error ? "The figures could not be loaded." : "Loading…";
+  }
+  return (
+    <>
+      <h2>Email delivery</h2>
+      <p data-testid="delivery">{figures}</p>
+      <button type="button" onClick={() => void refresh()} disabled={refreshing}>
+        Refresh now
+      </button>
     </>
   );
 }
