@@ -1,5 +1,6 @@
-//! Demo content for development: an author, tagged posts and a few subscribers, written only
-//! into an empty database (no users yet), so a restart or a real database is never touched.
+//! Demo content for development: an author, tagged posts and a few confirmed subscribers,
+//! written only into an empty database (no users yet), so a restart or a real database is never
+//! touched.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use db::{Client, DbError, post, subscriber};
@@ -80,7 +81,8 @@ pub async fn demo_content_if_empty(db: &db::Db) -> Result<Option<String>, DbErro
     let draft = post::Create::new("a-draft", "A draft", "Only its author sees this.", author.id);
     db.post().create(draft).await?;
     for (email, name) in [("ada@example.com", "Ada"), ("grace@example.com", "Grace"), ("linus@example.com", "Linus")] {
-        db.subscriber().create(subscriber::Create::new(email, name)).await?;
+        let confirmed = subscriber::Create { confirmed_at: Some(now), ..subscriber::Create::new(email, name) };
+        db.subscriber().create(confirmed).await?;
     }
     Ok(Some(password))
 }
