@@ -84,7 +84,10 @@ export type Draft = {
 	tags: string[],
 };
 
-/**  Hit and miss counts of cached upstream reads since start-up. */
+/**
+ *  Figures of the client since start-up: cached reads (hits, misses, refreshes), requests
+ *  sent and calls failed.
+ */
 export type FetchStats = {
 	/**  Cached reads answered from a stored answer (fresh or stale) or a shared request. */
 	hits: number,

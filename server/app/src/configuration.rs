@@ -135,9 +135,8 @@ impl Settings {
                 .map_or(FetchConfig::default().timeout, Duration::from_secs),
             email_api: email_api(&lookup)?,
             email_from: lookup("ISTHMUS_EMAIL_FROM").unwrap_or_else(|| "newsletter@localhost".to_owned()),
-            outbox_retry: parse(&lookup, "ISTHMUS_OUTBOX_RETRY_SECONDS", "a number of seconds")?
-                .and_then(|seconds: f64| Duration::try_from_secs_f64(seconds).ok())
-                .unwrap_or(Duration::from_secs(30)),
+            outbox_retry: parse::<Seconds>(&lookup, "ISTHMUS_OUTBOX_RETRY_SECONDS", "a number of seconds")?
+                .map_or(Duration::from_secs(30), |seconds| seconds.0),
         })
     }
 }
@@ -146,6 +145,13 @@ impl Settings {
 fn email_api(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<EmailApi>, ConfigError> {
     match (lookup("ISTHMUS_EMAIL_API_URL"), lookup("ISTHMUS_EMAIL_API_TOKEN")) {
         (Some(url), Some(token)) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+                return Err(ConfigError::Invalid {
+                    variable: "ISTHMUS_EMAIL_API_URL",
+                    value: url,
+                    expected: "an http(s) URL",
+                });
+            }
             Ok(Some(EmailApi { url: url.trim_end_matches('/').to_owned(), token: token.into() }))
         }
         (None, None) => Ok(None),
@@ -159,6 +165,18 @@ fn email_api(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<EmailApi
 }
 
 const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A duration in seconds, fractions allowed; not negative, not NaN.
+struct Seconds(Duration);
+
+impl std::str::FromStr for Seconds {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let seconds: f64 = text.parse().map_err(|_| ())?;
+        Duration::try_from_secs_f64(seconds).map(Seconds).map_err(|_| ())
+    }
+}
 
 fn parse<T: std::str::FromStr>(
     lookup: &impl Fn(&str) -> Option<String>,

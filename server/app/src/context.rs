@@ -65,8 +65,8 @@ impl AppState {
     ) -> Result<Self, DbError> {
         let days = |days: u32| chrono::Duration::days(i64::from(days));
         let sessions = SessionPolicy { lifetime: days(settings.session_days), idle: days(settings.session_idle_days) };
-        let mailer = Mailer::new(settings.email_api.as_ref(), &settings.email_from, &fetch);
-        let outbox = Outbox::new(db.clone(), mailer.clone(), settings.outbox_retry);
+        let mailer = Mailer::new(settings.email_api.as_ref(), &settings.email_from, &fetch, settings.environment);
+        let outbox = Outbox::new(db.clone(), mailer.clone(), settings.outbox_retry, settings.fetch_timeout);
         let state = AppState { db, cache, newsletter: Arc::default(), sessions, public_origin, fetch, mailer, outbox };
         newsletter::share_counts(&state.db, state.newsletter.clone()).await?;
         state.outbox.start();

@@ -43,7 +43,8 @@ struct Cached {
     refreshing: AtomicBool,
 }
 
-/// Hit and miss counts of cached upstream reads since start-up.
+/// Figures of the client since start-up: cached reads (hits, misses, refreshes), requests
+/// sent and calls failed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Type)]
 pub struct FetchStats {
     /// Cached reads answered from a stored answer (fresh or stale) or a shared request.
@@ -91,8 +92,8 @@ struct Inner {
     hits: AtomicU64,
     misses: AtomicU64,
     refreshes: AtomicU64,
-    pub(crate) requests: AtomicU64,
-    pub(crate) failures: AtomicU64,
+    requests: AtomicU64,
+    failures: AtomicU64,
 }
 
 impl UpstreamCache {
@@ -152,9 +153,10 @@ impl UpstreamCache {
             }
             return Ok(Response { from_cache: true, ..cached.response.clone() });
         }
-        let generation = self.generation();
         let (result, replaced) = {
             let mut in_flight = lock(&self.inner.in_flight);
+            // Read under the lock: a reader never replaces a newer request with an older one.
+            let generation = self.generation();
             match in_flight.get(&key) {
                 // Joined only if it started after the last invalidation.
                 Some(running) if running.generation == generation => {

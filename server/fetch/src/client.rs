@@ -143,11 +143,12 @@ impl Request {
 
     /// `Authorization: Bearer <token>`. The value is marked sensitive, and cached answers are
     /// keyed by its hash, never by the token itself.
-    pub fn bearer(self, token: &SecretString) -> Self {
+    pub fn bearer(mut self, token: &SecretString) -> Self {
         match HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
             Ok(mut value) => {
                 value.set_sensitive(true);
-                self.header(AUTHORIZATION, value)
+                self.headers.insert(AUTHORIZATION, value);
+                self
             }
             Err(_) => self.fail(FetchError::Invalid("the token is not a valid header value")),
         }
@@ -213,9 +214,11 @@ impl Request {
         };
         let result = match self.keep {
             Some(keep) => {
-                let key = call.cache_key();
+                let (key, timeout) = (call.cache_key(), call.timeout);
                 let call = Arc::new(call);
-                cache.get_or_fetch(key, keep, move || call.clone().run().boxed()).await
+                // A reader sharing another's request still waits no longer than its own deadline.
+                let shared = cache.get_or_fetch(key, keep, move || call.clone().run().boxed());
+                tokio::time::timeout(timeout, shared).await.unwrap_or(Err(FetchError::Timeout))
             }
             None => Arc::new(call).run().await,
         };

@@ -242,7 +242,7 @@ impl From<ProtocolError> for Failure {
     }
 }
 
-/// A failure whose details stay on the server: give it a 5xx status in the procedure's
+/// A failure whose details stay on the server: give it status 500 in the procedure's
 /// error type (as a `#[serde(skip)]` variant) and the layer logs it with the request id and
 /// answers only that id. Converts from any error.
 #[derive(Debug)]

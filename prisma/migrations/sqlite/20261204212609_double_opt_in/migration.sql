@@ -25,3 +25,6 @@ CREATE UNIQUE INDEX "subscribers_confirm_token_hash_key" ON "subscribers"("confi
 
 -- CreateIndex
 CREATE INDEX "subscribers_confirmed_at_idx" ON "subscribers"("confirmed_at");
+
+-- Readers who subscribed before double opt-in count as confirmed.
+UPDATE "subscribers" SET "confirmed_at" = "subscribed_at";

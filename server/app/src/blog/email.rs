@@ -6,7 +6,7 @@ use std::time::Duration;
 use fetch::{Fetch, FetchError, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::configuration::EmailApi;
+use crate::configuration::{EmailApi, Environment};
 
 /// One plain-text email.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,8 +27,9 @@ const DELIVERY_FRESH_FOR: Duration = Duration::from_secs(60);
 pub enum Mailer {
     /// A Postmark-style API: `POST {url}/email` sends, `GET {url}/stats/outbound` counts.
     Provider { fetch: Fetch, url: String, token: SecretString, from: String },
-    /// No provider: each email is written to the log, links included.
-    Log,
+    /// No provider: each email is written to the log, its body (links included) only in
+    /// development: in production a confirmation link in a log is a credential.
+    Log { with_body: bool },
 }
 
 /// What the provider reports of the emails it has taken.
@@ -57,7 +58,7 @@ struct OutboundStats {
 }
 
 impl Mailer {
-    pub fn new(api: Option<&EmailApi>, from: &str, fetch: &Fetch) -> Self {
+    pub fn new(api: Option<&EmailApi>, from: &str, fetch: &Fetch, environment: Environment) -> Self {
         match api {
             Some(api) => Mailer::Provider {
                 fetch: fetch.clone(),
@@ -65,7 +66,7 @@ impl Mailer {
                 token: api.token.clone(),
                 from: from.to_owned(),
             },
-            None => Mailer::Log,
+            None => Mailer::Log { with_body: environment == Environment::Development },
         }
     }
 
@@ -84,12 +85,20 @@ impl Mailer {
                 fetch.post(&format!("{url}/email")).bearer(token).json(&message).send().await?;
                 Ok(())
             }
-            Mailer::Log => {
+            Mailer::Log { with_body: true } => {
                 tracing::info!(
                     to = email.to,
                     subject = email.subject,
                     "no email provider configured (ISTHMUS_EMAIL_API_URL); the email:\n{}",
                     email.text
+                );
+                Ok(())
+            }
+            Mailer::Log { with_body: false } => {
+                tracing::warn!(
+                    to = email.to,
+                    subject = email.subject,
+                    "no email provider configured (ISTHMUS_EMAIL_API_URL): email not sent"
                 );
                 Ok(())
             }

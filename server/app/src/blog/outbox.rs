@@ -5,7 +5,8 @@
 //! The task wakes when a request queues an email ([`Outbox::wake`]), when a retry falls due,
 //! and at least every [`IDLE_POLL`] (emails queued by another process, claims of a sender
 //! that died). Each email is claimed before it is sent — its attempt count is raised and its
-//! next attempt pushed past [`CLAIM`] in one conditional update — so processes sharing a
+//! next attempt pushed past twice the send's deadline plus [`CLAIM_MARGIN`] in one
+//! conditional update — so processes sharing a
 //! database never send it together. A failed email is tried again after the configured base
 //! wait doubled per attempt (at most an hour, at least the provider's `Retry-After`), until
 //! [`MAX_ATTEMPTS`]; then it is marked failed and stays for an operator. Delivery is at least
@@ -22,17 +23,17 @@ use super::email::{Email, Mailer};
 
 /// Attempts before an email is marked failed: with the default 30 s base, about three hours
 /// of retries (30 s, 1, 2, 4, 8, 16 and 32 min, then hourly).
-pub const MAX_ATTEMPTS: i32 = 10;
+const MAX_ATTEMPTS: i32 = 10;
 
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
-/// How long a claimed email is left to its sender before another may take it: well past a
+/// How long a claimed email is left to its sender before another may take it, beyond the
 /// send's deadline.
-const CLAIM: Duration = Duration::from_secs(120);
+const CLAIM_MARGIN: Duration = Duration::from_secs(60);
 
 /// The task looks for due emails at least this often.
-pub const IDLE_POLL: Duration = Duration::from_secs(60);
+const IDLE_POLL: Duration = Duration::from_secs(60);
 
 /// Emails sent per pass; a pass that fills it is followed by another at once.
 const BATCH: u64 = 50;
@@ -51,12 +52,16 @@ pub struct Outbox {
     mailer: Mailer,
     /// The wait before an email's first retry.
     retry_base: Duration,
+    /// How long a claim holds an email for its sender.
+    claim: Duration,
     wake: Arc<Notify>,
 }
 
 impl Outbox {
-    pub fn new(db: db::Db, mailer: Mailer, retry_base: Duration) -> Self {
-        Outbox { db, mailer, retry_base, wake: Arc::default() }
+    /// `send_deadline`: the longest a send can take (the HTTP client's timeout).
+    pub fn new(db: db::Db, mailer: Mailer, retry_base: Duration, send_deadline: Duration) -> Self {
+        let claim = send_deadline.saturating_mul(2) + CLAIM_MARGIN;
+        Outbox { db, mailer, retry_base, claim, wake: Arc::default() }
     }
 
     /// Tells the task that an email was queued (a wake while it is sending is not lost).
@@ -127,7 +132,8 @@ impl Outbox {
                 vec![outbox_email::id().equals(email.id), outbox_email::attempts().equals(email.attempts)],
                 vec![
                     outbox_email::attempts().set(email.attempts + 1),
-                    outbox_email::next_attempt_at().set(now + chrono::Duration::from_std(CLAIM).unwrap_or_default()),
+                    outbox_email::next_attempt_at()
+                        .set(now + chrono::Duration::from_std(self.claim).unwrap_or_default()),
                 ],
             )
             .await?;

@@ -24,6 +24,7 @@ pub const PUBLIC: &[&str] = &[
     "auth.login",
     "auth.logout",
     "auth.me",
+    "newsletter.confirm",
     "newsletter.stats",
     "newsletter.subscribe",
     "newsletter.watchStats",

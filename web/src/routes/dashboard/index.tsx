@@ -125,10 +125,14 @@ function Delivery() {
   const queryClient = useQueryClient();
   const delivery = useQuery(rq.queryOptions("newsletter.delivery"));
   const [refreshing, setRefreshing] = useState(false);
+  const [refreshFailed, setRefreshFailed] = useState(false);
   const refresh = async () => {
     setRefreshing(true);
+    setRefreshFailed(false);
     try {
       queryClient.setQueryData(rq.queryKey("newsletter.delivery"), await client.mutation("newsletter.refreshDelivery"));
+    } catch {
+      setRefreshFailed(true);
     } finally {
       setRefreshing(false);
     }
@@ -150,6 +154,7 @@ function Delivery() {
       <button type="button" onClick={() => void refresh()} disabled={refreshing}>
         Refresh now
       </button>
+      {refreshFailed && <p role="alert">The provider could not be asked just now; the figures above may be old.</p>}
     </>
   );
 }
