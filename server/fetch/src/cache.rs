@@ -1,6 +1,7 @@
 //! Upstream answers kept for `revalidate`: fresh within the interval, then served stale while
 //! one background request replaces them; concurrent misses share one request; a tag drops its
-//! answers at once, and an answer fetched across such an invalidation is not stored.
+//! answers at once, and an answer fetched across an invalidation of one of its tags is never
+//! served.
 
 use std::{
     collections::HashMap,
@@ -40,6 +41,8 @@ struct Cached {
     response: Response,
     fresh_until: Instant,
     tags: Vec<String>,
+    /// The invalidation generation when its request started.
+    generation: u64,
     refreshing: AtomicBool,
 }
 
@@ -87,8 +90,9 @@ pub(crate) struct UpstreamCache {
 struct Inner {
     entries: quick_cache::sync::Cache<CacheKey, Arc<Cached>, BodyBytes>,
     in_flight: Mutex<HashMap<CacheKey, InFlight>>,
-    /// Bumped by every invalidation: an answer fetched across one is not stored.
+    /// Bumped by every invalidation; per tag, the generation of its last invalidation.
     generation: AtomicU64,
+    invalidated: Mutex<HashMap<String, u64>>,
     hits: AtomicU64,
     misses: AtomicU64,
     refreshes: AtomicU64,
@@ -104,6 +108,7 @@ impl UpstreamCache {
                 entries: quick_cache::sync::Cache::with_weighter(answers, max_bytes as u64, BodyBytes),
                 in_flight: Mutex::default(),
                 generation: AtomicU64::new(0),
+                invalidated: Mutex::default(),
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
                 refreshes: AtomicU64::new(0),
@@ -133,12 +138,28 @@ impl UpstreamCache {
     }
 
     pub(crate) fn invalidate(&self, tag: &str) {
-        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+        let generation = self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        // The latest generation wins even when two invalidations of one tag race here.
+        lock(&self.inner.invalidated)
+            .entry(tag.to_owned())
+            .and_modify(|at| *at = (*at).max(generation))
+            .or_insert(generation);
         self.inner.entries.retain(|_, cached| !cached.tags.iter().any(|t| t == tag));
     }
 
     fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether one of `tags` was invalidated after generation `since`: an answer whose request
+    /// started then may predate the change. Invalidations of other tags do not count.
+    fn outdated(&self, tags: &[String], since: u64) -> bool {
+        // The common case, without the lock: no invalidation at all since.
+        if tags.is_empty() || self.generation() == since {
+            return false;
+        }
+        let invalidated = lock(&self.inner.invalidated);
+        tags.iter().any(|tag| invalidated.get(tag).is_some_and(|&at| at > since))
     }
 
     /// The answer for `key`: stored, shared with a request in flight, or fetched by `fetch`.
@@ -147,19 +168,23 @@ impl UpstreamCache {
         F: Fn() -> BoxFuture<'static, Result<Response, FetchError>> + Send + Sync + 'static,
     {
         if let Some(cached) = self.inner.entries.get(&key) {
-            self.inner.hits.fetch_add(1, Ordering::Relaxed);
-            if Instant::now() >= cached.fresh_until && !cached.refreshing.swap(true, Ordering::SeqCst) {
-                self.refresh_in_background(key, keep, cached.clone(), fetch);
+            if !self.outdated(&cached.tags, cached.generation) {
+                self.inner.hits.fetch_add(1, Ordering::Relaxed);
+                if Instant::now() >= cached.fresh_until && !cached.refreshing.swap(true, Ordering::SeqCst) {
+                    self.refresh_in_background(key, keep, cached.clone(), fetch);
+                }
+                return Ok(Response { from_cache: true, ..cached.response.clone() });
             }
-            return Ok(Response { from_cache: true, ..cached.response.clone() });
+            // Stored just as its tag was invalidated: only this entry goes, a newer one stays.
+            self.inner.entries.remove_if(&key, |stored| Arc::ptr_eq(stored, &cached));
         }
         let (result, replaced) = {
             let mut in_flight = lock(&self.inner.in_flight);
             // Read under the lock: a reader never replaces a newer request with an older one.
             let generation = self.generation();
             match in_flight.get(&key) {
-                // Joined only if it started after the last invalidation.
-                Some(running) if running.generation == generation => {
+                // Joined only if none of its tags was invalidated since it started.
+                Some(running) if !self.outdated(&keep.tags, running.generation) => {
                     self.inner.hits.fetch_add(1, Ordering::Relaxed);
                     (running.result.clone(), None)
                 }
@@ -225,21 +250,23 @@ impl UpstreamCache {
         );
     }
 
-    /// Stores `response` fetched since `generation`, unless the upstream forbids it or an
-    /// invalidation happened meanwhile. Whether it was stored.
+    /// Stores `response` fetched since `generation`, unless the upstream forbids it or one of
+    /// its tags was invalidated meanwhile. Whether it was stored.
     fn store(&self, key: CacheKey, response: &Response, keep: Keep, generation: u64) -> bool {
-        if forbids_storing(&response.headers) || self.generation() != generation {
+        if forbids_storing(&response.headers) || self.outdated(&keep.tags, generation) {
             return false;
         }
         let cached = Arc::new(Cached {
             response: response.clone(),
             fresh_until: Instant::now() + keep.every,
             tags: keep.tags,
+            generation,
             refreshing: AtomicBool::new(false),
         });
         self.inner.entries.insert(key, cached.clone());
-        // An invalidation between the check and the insert may have missed this answer.
-        if self.generation() != generation {
+        // An invalidation between the check and the insert may have missed this answer (and a
+        // reader meanwhile: reads check `outdated` too).
+        if self.outdated(&cached.tags, generation) {
             self.inner.entries.remove_if(&key, |stored| Arc::ptr_eq(stored, &cached));
             return false;
         }
@@ -282,13 +309,74 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use reqwest::header::HeaderValue;
+    use std::sync::atomic::AtomicUsize;
 
-    use super::forbids_storing;
+    use reqwest::{StatusCode, header::HeaderValue};
+    use tokio::sync::Semaphore;
+
+    use super::*;
+
+    /// Answers its call count, once `gate` lets it.
+    fn gated(
+        calls: Arc<AtomicUsize>,
+        gate: Arc<Semaphore>,
+    ) -> impl Fn() -> BoxFuture<'static, Result<Response, FetchError>> + Send + Sync + 'static {
+        move || {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            let gate = gate.clone();
+            async move {
+                gate.acquire().await.unwrap().forget();
+                let body = n.to_string().into();
+                Ok(Response { status: StatusCode::OK, headers: HeaderMap::new(), body, from_cache: false })
+            }
+            .boxed()
+        }
+    }
+
+    fn keep(tag: &str) -> Keep {
+        Keep { every: Duration::from_secs(3600), tags: vec![tag.into()] }
+    }
+
+    /// Starts a read of `key` tagged `tag` whose request waits for `gate`; returns once the
+    /// request has started.
+    async fn start_read(
+        cache: &UpstreamCache,
+        calls: &Arc<AtomicUsize>,
+        gate: &Arc<Semaphore>,
+        tag: &'static str,
+    ) -> tokio::task::JoinHandle<Result<Response, FetchError>> {
+        let before = calls.load(Ordering::SeqCst);
+        let (reader, fetch) = (cache.clone(), gated(calls.clone(), gate.clone()));
+        let read = tokio::spawn(async move { reader.get_or_fetch(CacheKey([1; 32]), keep(tag), fetch).await });
+        while calls.load(Ordering::SeqCst) == before {
+            tokio::task::yield_now().await;
+        }
+        read
+    }
+
+    #[tokio::test]
+    async fn only_an_invalidation_of_its_own_tag_keeps_an_answer_from_being_stored() {
+        let cache = UpstreamCache::new(1 << 20);
+        let (calls, gate) = (Arc::new(AtomicUsize::new(0)), Arc::new(Semaphore::new(0)));
+        let read = start_read(&cache, &calls, &gate, "figures").await;
+        cache.invalidate("other");
+        gate.add_permits(1);
+        assert_eq!(read.await.unwrap().unwrap().body, "1");
+        let again = cache.get_or_fetch(CacheKey([1; 32]), keep("figures"), gated(calls.clone(), gate.clone()));
+        assert!(again.await.unwrap().from_cache, "stored despite another tag's invalidation");
+
+        cache.invalidate("figures");
+        let read = start_read(&cache, &calls, &gate, "figures").await;
+        cache.invalidate("figures");
+        gate.add_permits(2);
+        assert_eq!(read.await.unwrap().unwrap().body, "2", "its readers get it");
+        let after = cache.get_or_fetch(CacheKey([1; 32]), keep("figures"), gated(calls.clone(), gate.clone()));
+        assert_eq!(after.await.unwrap().body, "3", "not stored: it may predate the change");
+    }
 
     #[test]
     fn no_store_and_no_cache_are_honoured_in_any_spelling() {
-        let mut headers = reqwest::header::HeaderMap::new();
+        let mut headers = HeaderMap::new();
         assert!(!forbids_storing(&headers));
         headers.insert("cache-control", HeaderValue::from_static("public, max-age=60"));
         assert!(!forbids_storing(&headers));

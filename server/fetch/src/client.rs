@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::{
-    FetchError, FetchStats, Response,
+    FetchError, FetchStats, InvalidRequest, Response,
     cache::{CacheKey, Keep, UpstreamCache},
     retry::{Failed, backoff},
 };
@@ -99,7 +99,7 @@ impl Fetch {
         Request {
             fetch: self.clone(),
             method,
-            url: Url::parse(url).map_err(|_| FetchError::Invalid("the URL is not valid")),
+            url: Url::parse(url).map_err(|_| FetchError::Invalid(InvalidRequest::Url)),
             headers: HeaderMap::new(),
             body: None,
             timeout: self.inner.config.timeout,
@@ -150,7 +150,7 @@ impl Request {
                 self.headers.insert(AUTHORIZATION, value);
                 self
             }
-            Err(_) => self.fail(FetchError::Invalid("the token is not a valid header value")),
+            Err(_) => self.fail(FetchError::Invalid(InvalidRequest::HeaderValue)),
         }
     }
 
@@ -161,7 +161,7 @@ impl Request {
                 self.body = Some(bytes.into());
                 self.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             }
-            Err(_) => self.fail(FetchError::Invalid("the body cannot be serialized to JSON")),
+            Err(_) => self.fail(FetchError::Invalid(InvalidRequest::Body)),
         }
     }
 
@@ -176,7 +176,7 @@ impl Request {
     /// `Cache-Control: no-store` is not kept; neither are failures.
     pub fn revalidate(mut self, every: Duration) -> Self {
         if self.method != Method::GET {
-            return self.fail(FetchError::Invalid("only GET requests are cached"));
+            return self.fail(FetchError::Invalid(InvalidRequest::NotCacheable));
         }
         self.keep.get_or_insert_with(|| Keep { every, tags: Vec::new() }).every = every;
         self
@@ -186,7 +186,7 @@ impl Request {
     pub fn tags<T: Into<String>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
         match &mut self.keep {
             Some(keep) => keep.tags.extend(tags.into_iter().map(Into::into)),
-            None => return self.fail(FetchError::Invalid("tags need `revalidate` first")),
+            None => return self.fail(FetchError::Invalid(InvalidRequest::TagsWithoutRevalidate)),
         }
         self
     }

@@ -36,10 +36,29 @@ pub enum FetchError {
         /// Where in the line it failed.
         column: usize,
     },
-    /// The request could not be built: an invalid URL or header value, or a request body
-    /// that cannot be serialized. A bug of the caller, never retried.
+    /// The request could not be built: a bug of the caller, never sent.
     #[error("invalid request: {0}")]
-    Invalid(&'static str),
+    Invalid(InvalidRequest),
+}
+
+/// Why a request could not be built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidRequest {
+    /// The URL does not parse, or reqwest refused it.
+    #[error("the URL is not valid")]
+    Url,
+    /// A header value (the bearer token) holds characters a header cannot.
+    #[error("a header value is not valid")]
+    HeaderValue,
+    /// The JSON body cannot be serialized.
+    #[error("the body cannot be serialized to JSON")]
+    Body,
+    /// `revalidate` on a method other than GET.
+    #[error("only GET requests are cached")]
+    NotCacheable,
+    /// `tags` without `revalidate` before it.
+    #[error("tags need `revalidate` first")]
+    TagsWithoutRevalidate,
 }
 
 impl FetchError {

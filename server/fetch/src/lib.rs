@@ -49,6 +49,6 @@ mod retry;
 
 pub use cache::FetchStats;
 pub use client::{Fetch, FetchConfig, Request, StartError};
-pub use error::FetchError;
+pub use error::{FetchError, InvalidRequest};
 pub use response::Response;
 pub use secrecy::SecretString;

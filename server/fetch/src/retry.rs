@@ -7,7 +7,7 @@ use reqwest::{
     header::{HeaderMap, RETRY_AFTER},
 };
 
-use crate::FetchError;
+use crate::{FetchError, InvalidRequest};
 
 /// How one attempt failed, and whether another may follow.
 pub(crate) struct Failed {
@@ -46,7 +46,7 @@ impl Failed {
     pub(crate) fn from_transport(error: &reqwest::Error) -> Self {
         let unavailable = FetchError::Unavailable { retry_after: None };
         if error.is_builder() {
-            Failed { error: FetchError::Invalid("the URL or a header is not valid"), retry: Retry::Never }
+            Failed { error: FetchError::Invalid(InvalidRequest::Url), retry: Retry::Never }
         } else if error.is_connect() {
             Failed { error: unavailable, retry: Retry::Always }
         } else if error.is_timeout() {

@@ -14,7 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::any,
 };
-use isthmus_fetch::{Fetch, FetchConfig, FetchError, SecretString};
+use isthmus_fetch::{Fetch, FetchConfig, FetchError, InvalidRequest, SecretString};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -165,8 +165,9 @@ async fn failures_are_typed_and_hold_nothing_of_the_answer() {
     let nobody = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     assert_eq!(fetch.get(&nobody).send().await.unwrap_err(), FetchError::Unavailable { retry_after: None });
-    assert!(matches!(fetch.get("not a url").send().await, Err(FetchError::Invalid(_))));
-    assert!(matches!(fetch.post(&url).revalidate(Duration::from_secs(1)).send().await, Err(FetchError::Invalid(_))));
+    assert_eq!(fetch.get("not a url").send().await.unwrap_err(), FetchError::Invalid(InvalidRequest::Url));
+    let posted = fetch.post(&url).revalidate(Duration::from_secs(1)).send().await;
+    assert_eq!(posted.unwrap_err(), FetchError::Invalid(InvalidRequest::NotCacheable));
 }
 
 #[tokio::test]
