@@ -99,11 +99,13 @@ pub enum RawInput {
 }
 
 impl RawInput {
-    /// The input as sent, to key cached results. No input is keyed as the `null` it decodes
-    /// as; an empty `?input=` (malformed, never stored) keeps its own, empty key.
+    /// The input's canonical form, to key cached results: variants in whitespace, key order
+    /// or escapes share one entry. No input is keyed as the `null` it decodes as; input that
+    /// is not JSON (never stored) keeps its own bytes.
     fn cache_key(&self) -> Bytes {
         match self {
-            RawInput::Json(raw) => raw.clone().unwrap_or(Bytes::from_static(b"null")),
+            RawInput::Json(None) => Bytes::from_static(b"null"),
+            RawInput::Json(Some(raw)) => input::canonical(raw).map_or_else(|| raw.clone(), Bytes::from),
             RawInput::Form { pairs, .. } => pairs.clone(),
         }
     }
@@ -162,8 +164,8 @@ where
             input: raw.cache_key(),
             scope: if policy.per_viewer { ctx.cache_scope() } else { None },
         };
-        // A stored result was computed from these very bytes, which decoded (and passed
-        // validation) then: a fresh hit skips decoding.
+        // A stored result was computed from an input of this canonical form, which decoded
+        // (and passed validation) then, and so would this one: a fresh hit skips decoding.
         if let Some(entry) = cache.fresh(&key) {
             return Either::Left(ready(Ok(Reply::Cached(entry))));
         }

@@ -47,6 +47,7 @@ mod int64;
 mod procedure;
 mod rate_limit;
 mod router;
+mod strict;
 mod transport;
 mod valid;
 
@@ -59,6 +60,7 @@ pub use int64::Int64;
 pub use procedure::{Kind, ProcedureMeta};
 pub use rate_limit::RateLimit;
 pub use router::Router;
+pub use strict::RawText;
 pub use transport::{
     CachedAs, ConnectionLimits, Cookies, InvalidOrigin, LocalAnswer, LocalQueries, OriginPolicy, RpcConfig, Shutdown,
     Upload, is_not_modified, is_site_path, serve, strong_etag,

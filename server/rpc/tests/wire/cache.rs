@@ -92,3 +92,25 @@ async fn head_never_runs_a_procedure() {
     }
     assert_eq!(server.state.cache.stats(), Default::default(), "nothing was computed or read");
 }
+
+#[tokio::test]
+async fn inputs_that_differ_in_whitespace_key_order_or_escapes_share_one_entry() {
+    let server = spawn(RpcConfig::default()).await;
+    for variant in [r#"{"x":1,"y":2}"#, r#"{"y":2,"x":1}"#, " { \"x\" : 1 ,\n \"y\":2 } ", r#"{"x":1,"y":2.0e0}"#] {
+        let (status, body) = server.query("math.cachedSum", Some(variant)).await;
+        if variant.contains("2.0e0") {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "a float is not an i32, whatever the cache holds: {body}");
+        } else {
+            assert_eq!((status, body), (StatusCode::OK, json!(3)), "{variant}");
+        }
+    }
+    let stats = server.state.cache.stats();
+    assert_eq!((stats.misses, stats.hits), (1, 2), "one computation for the three spellings: {stats:?}");
+
+    // Variants that decoding refuses never reach the cache, so they cannot push entries out.
+    for refused in [r#"{"x":1,"y":2,"z":3}"#, "[1,2]", r#"{"x":1,"x":1,"y":2}"#] {
+        let (status, _) = server.query("math.cachedSum", Some(refused)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    }
+    assert_eq!(server.state.cache.stats().misses, 1, "{:?}", server.state.cache.stats());
+}

@@ -28,6 +28,23 @@ async fn wrong_types_are_400_invalid_input_with_the_path() {
 }
 
 #[tokio::test]
+async fn structs_take_objects_with_their_fields_only_and_strings_no_control_characters() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.query("math.sum", Some("[1,2]")).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::BAD_REQUEST, "INVALID_INPUT"));
+    assert_eq!(body["error"]["message"], "invalid type: sequence, expected an object");
+    let (status, body) = server.query("math.sum", Some(r#"{"x":1,"y":2,"admin":true}"#)).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::BAD_REQUEST, "INVALID_INPUT"));
+    assert_eq!(body["error"]["message"], "unknown field `admin`, expected `x` or `y`");
+    let (status, body) = server.mutation("things.create", r#""nul\u0000""#).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::BAD_REQUEST, "INVALID_INPUT"));
+    assert_eq!(body["error"]["message"], "control characters other than tab and line breaks are not allowed");
+    let (status, body) = server.mutation("things.create", r#""two\nlines\tand a tab""#).await;
+    assert_eq!((status, body), (StatusCode::OK, json!("created two\nlines\tand a tab")));
+    server.assert_alive().await;
+}
+
+#[tokio::test]
 async fn unknown_procedure_is_404() {
     let server = spawn(RpcConfig::default()).await;
     let (status, body) = server.query("math.divide", None).await;

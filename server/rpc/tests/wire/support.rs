@@ -91,7 +91,7 @@ pub(crate) async fn require_user(ctx: Ctx, _meta: ProcedureMeta) -> Result<UserC
     ctx.user.map(|user| UserCtx { user }).ok_or(AuthError::Unauthorized)
 }
 
-#[derive(Debug, Deserialize, Type)]
+#[derive(Clone, Debug, Deserialize, Type)]
 pub(crate) struct Point {
     x: i32,
     y: i32,
@@ -248,6 +248,7 @@ pub(crate) fn router() -> rpc::Router<Ctx> {
     rpc::Router::new()
         .query("health", health)
         .query("math.sum", sum)
+        .cached_query("math.cachedSum", sum, Revalidate::every(Duration::from_secs(60)))
         .query("math.next", echo_big)
         .mutation("things.create", create)
         .mutation("things.boom", boom)
