@@ -58,6 +58,13 @@ limit: number } |
 { code: "CROSS_ORIGIN"; 
 /**  The `Origin` the request came with (`null` or empty when it had none). */
 origin: string } | 
+/**
+ *  The server cannot answer now (its database is unreachable or locked); retry after
+ *  `retryAfter` seconds (also in the `Retry-After` header).
+ */
+{ code: "UNAVAILABLE"; 
+/**  Seconds to wait before trying again. */
+retryAfter: number } | 
 /**  Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header). */
 { code: "RATE_LIMITED"; 
 /**  Seconds until the next call is accepted. */

@@ -62,6 +62,13 @@ pub enum DbError {
         /// Why it does not decode.
         message: String,
     },
+    /// The database cannot answer now: unreachable, shutting down, out of connections, no
+    /// pooled connection free in time, or (SQLite) locked by another writer past the busy
+    /// timeout. Worth retrying later. Its source is an [`std::io::Error`] whose kind says which
+    /// (`ConnectionRefused`, `TimedOut`, `ResourceBusy`, …): that is how layers that do not know
+    /// this crate (the procedure layer answers 503 `UNAVAILABLE`) recognize it.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] std::io::Error),
     /// Any other failure of the database or the driver (connection, I/O, SQL). Its `Display`
     /// says only "database error"; the source holds the details.
     #[error("database error")]
@@ -70,9 +77,24 @@ pub enum DbError {
 
 impl From<sqlx::Error> for DbError {
     fn from(error: sqlx::Error) -> Self {
+        use std::io::{Error, ErrorKind};
         let sqlx::Error::Database(database) = &error else {
-            return DbError::Other(error);
+            return match error {
+                // Whatever broke the connection (a reset, an early end), the database was not
+                // reached: one kind for all.
+                sqlx::Error::Io(io) => DbError::Unavailable(Error::new(ErrorKind::ConnectionAborted, io)),
+                sqlx::Error::PoolTimedOut => {
+                    DbError::Unavailable(Error::new(ErrorKind::TimedOut, "no database connection was free in time"))
+                }
+                sqlx::Error::PoolClosed => {
+                    DbError::Unavailable(Error::new(ErrorKind::NotConnected, "the pool is closed"))
+                }
+                other => DbError::Other(other),
+            };
         };
+        if let Some(kind) = database.code().as_deref().and_then(unavailable_kind) {
+            return DbError::Unavailable(Error::new(kind, database.message().to_owned()));
+        }
         let target = database.constraint().map(str::to_owned).unwrap_or_else(|| sqlite_target(database.message()));
         match database.kind() {
             sqlx::error::ErrorKind::UniqueViolation => DbError::UniqueViolation { target },
@@ -80,6 +102,20 @@ impl From<sqlx::Error> for DbError {
             sqlx::error::ErrorKind::NotNullViolation => DbError::NotNullViolation { target },
             _ => DbError::Other(error),
         }
+    }
+}
+
+/// Database error codes that mean "not now" rather than "not this": SQLite's busy and locked
+/// (extended codes included), PostgreSQL's connection exceptions (class 08), operator
+/// intervention (57P01–57P03: shutting down, starting up) and too many connections (53300).
+fn unavailable_kind(code: &str) -> Option<std::io::ErrorKind> {
+    use std::io::ErrorKind;
+    match code {
+        "5" | "6" | "261" | "262" | "517" => Some(ErrorKind::ResourceBusy),
+        "57P01" | "57P02" | "57P03" => Some(ErrorKind::ConnectionAborted),
+        "53300" => Some(ErrorKind::ResourceBusy),
+        code if code.starts_with("08") => Some(ErrorKind::ConnectionAborted),
+        _ => None,
     }
 }
 

@@ -23,7 +23,7 @@ pub mod wire;
 
 pub use aggregate::{avg, count, max, min, sum};
 pub use column::{Column, Comparable, Number, Text};
-pub use connection::{Conn, Db, Provider, Tx, execute, fetch_all, fetch_optional};
+pub use connection::{Conn, DEFAULT_TIMEOUT, Db, Provider, Tx, execute, fetch_all, fetch_optional};
 pub use error::DbError;
 pub use filter::{Filter, OrderBy, Scope, Set, SortOrder, and, not, or};
 pub use model::{Actions, FindMany, Insertion, Model, Select, Table, UniqueKey, Whole};

@@ -30,6 +30,9 @@ pub struct Settings {
     /// The database (`DATABASE_URL`): `sqlite:path` (default `sqlite:data/isthmus.db`, created
     /// on first run) or `postgres://…`. A secret: it may hold the database's password.
     pub database_url: SecretString,
+    /// Seconds an operation waits for a database connection, or for SQLite's write lock
+    /// (`ISTHMUS_DATABASE_TIMEOUT`, default 10); past it the call answers 503 `UNAVAILABLE`.
+    pub database_timeout: Duration,
     /// The site's public origin (`ISTHMUS_PUBLIC_ORIGIN`, e.g. `https://example.com`), the
     /// only one whose pages may call mutations, with `ISTHMUS_ALLOWED_ORIGINS` (comma-separated).
     /// Default: `http://<bound address>` and, on loopback, `http://localhost:<port>`.
@@ -110,6 +113,8 @@ impl Settings {
             address: parse(&lookup, "ISTHMUS_ADDRESS", "a socket address")?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000))),
             database_url: lookup("DATABASE_URL").unwrap_or_else(|| "sqlite:data/isthmus.db".to_owned()).into(),
+            database_timeout: parse::<Seconds>(&lookup, "ISTHMUS_DATABASE_TIMEOUT", "a number of seconds")?
+                .map_or(isthmus_db_runtime::DEFAULT_TIMEOUT, |seconds| seconds.0),
             web_dir: lookup("ISTHMUS_WEB_DIR").map_or_else(|| PathBuf::from("web/dist"), PathBuf::from),
             server_bundle: lookup("ISTHMUS_SERVER_BUNDLE")
                 .map_or_else(|| PathBuf::from("web/dist-server/entry-server.js"), PathBuf::from),

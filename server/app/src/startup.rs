@@ -65,7 +65,7 @@ impl Application {
     /// Opens and migrates the database and binds the listener; nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let db = open_database(&settings.database_url).await?;
+        let db = migrated(&settings.database_url, settings.database_timeout).await?;
         let listener = TcpListener::bind(settings.address).await?;
         let config = RpcConfig {
             body_limit: settings.body_limit,
@@ -154,7 +154,12 @@ async fn share_invalidations(db: &Db, cache: &ResponseCache) -> Result<(), Start
 /// Connects and applies pending migrations; a failed migration leaves the database as it
 /// was and stops start-up.
 pub async fn open_database(url: &SecretString) -> Result<Db, StartupError> {
-    let db = Db::connect(url.expose_secret()).await?;
+    migrated(url, isthmus_db_runtime::DEFAULT_TIMEOUT).await
+}
+
+/// [`open_database`], waiting at most `timeout` for a connection or a lock.
+async fn migrated(url: &SecretString, timeout: std::time::Duration) -> Result<Db, StartupError> {
+    let db = Db::connect_with_timeout(url.expose_secret(), timeout).await?;
     let applied = db.migrate(MIGRATIONS.for_provider(db.provider())?).await?;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");

@@ -1,4 +1,4 @@
-use std::{collections::BTreeMap, fmt};
+use std::{collections::BTreeMap, error::Error, fmt, io};
 
 use axum::{
     http::StatusCode,
@@ -17,7 +17,19 @@ use specta::Type;
 pub trait ProcedureError: Serialize + Type + fmt::Debug + Send + 'static {
     /// The HTTP status of this error; 500 makes it internal.
     fn status(&self) -> StatusCode;
+
+    /// The [`Internal`] failure this error holds, if it is one. An internal failure caused by
+    /// something unavailable (a database that is down or locked, see
+    /// [`Internal::is_unavailable`]) is answered 503 `UNAVAILABLE` with `Retry-After` rather
+    /// than 500: the client may try again. Implement it for error types with an `Internal`
+    /// variant; the default says none.
+    fn internal(&self) -> Option<&Internal> {
+        None
+    }
 }
+
+/// Seconds a client is told to wait after a 503 `UNAVAILABLE`.
+const UNAVAILABLE_RETRY_AFTER: u32 = 5;
 
 /// The error type of procedures that cannot fail and of contexts that never reject.
 // Not `std::convert::Infallible`: serde does not implement `Serialize` for it.
@@ -118,6 +130,14 @@ pub enum ProtocolError {
         /// The `Origin` the request came with (`null` or empty when it had none).
         origin: String,
     },
+    /// The server cannot answer now (its database is unreachable or locked); retry after
+    /// `retryAfter` seconds (also in the `Retry-After` header).
+    #[error("the service is unavailable; retry after {retry_after} s")]
+    Unavailable {
+        /// Seconds to wait before trying again.
+        #[serde(rename = "retryAfter")]
+        retry_after: u32,
+    },
     /// Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header).
     #[error("too many calls; retry after {retry_after} s")]
     RateLimited {
@@ -158,6 +178,7 @@ impl ProtocolError {
             ProtocolError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ProtocolError::CrossOrigin { .. } => StatusCode::FORBIDDEN,
             ProtocolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ProtocolError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -182,6 +203,10 @@ impl Failure {
     pub(crate) fn from_error<E: ProcedureError>(error: E) -> Self {
         let status = error.status();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
+            if error.internal().is_some_and(Internal::is_unavailable) {
+                tracing::warn!(error = ?error, "procedure failed: unavailable");
+                return Failure::Protocol(ProtocolError::Unavailable { retry_after: UNAVAILABLE_RETRY_AFTER });
+            }
             tracing::error!(error = ?error, "procedure failed");
             return Failure::Internal;
         }
@@ -245,18 +270,59 @@ impl From<ProtocolError> for Failure {
 /// A failure whose details stay on the server: give it status 500 in the procedure's
 /// error type (as a `#[serde(skip)]` variant) and the layer logs it with the request id and
 /// answers only that id. Converts from any error.
-#[derive(Debug)]
-pub struct Internal(Box<dyn std::error::Error + Send + Sync>);
+pub struct Internal {
+    error: Box<dyn Error + Send + Sync>,
+    unavailable: bool,
+}
 
-impl<E: std::error::Error + Send + Sync + 'static> From<E> for Internal {
+impl<E: Error + Send + Sync + 'static> From<E> for Internal {
     fn from(error: E) -> Self {
-        Internal(Box::new(error))
+        let unavailable = is_unavailable(&error);
+        Internal { error: Box::new(error), unavailable }
+    }
+}
+
+impl Internal {
+    /// Whether the failure is something being unavailable rather than a bug: its error or a
+    /// source of it is an [`io::Error`] of a kind that passes (refused, reset or aborted
+    /// connections, timeouts, a busy resource). The database runtime reports a database that
+    /// is down or locked so (`DbError::Unavailable`).
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
+    }
+}
+
+fn is_unavailable(error: &(dyn Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<io::Error>() {
+            use io::ErrorKind::*;
+            return matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | TimedOut
+                    | ResourceBusy
+                    | HostUnreachable
+                    | NetworkUnreachable
+            );
+        }
+        cause = error.source();
+    }
+    false
+}
+
+impl fmt::Debug for Internal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
     }
 }
 
 impl fmt::Display for Internal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.error.fmt(f)
     }
 }
 

@@ -67,6 +67,13 @@ impl ProcedureError for AuthError {
             AuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            AuthError::Internal(internal) => Some(internal),
+            _ => None,
+        }
+    }
 }
 
 /// The shortest password `author create` accepts.
@@ -118,6 +125,13 @@ impl ProcedureError for LoginError {
         match self {
             LoginError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            LoginError::Internal(internal) => Some(internal),
+            _ => None,
         }
     }
 }

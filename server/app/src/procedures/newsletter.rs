@@ -101,6 +101,13 @@ impl ProcedureError for SubscribeError {
             SubscribeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            SubscribeError::Internal(internal) => Some(internal),
+            _ => None,
+        }
+    }
 }
 
 impl From<DbError> for SubscribeError {
@@ -142,6 +149,13 @@ impl ProcedureError for ConfirmError {
             ConfirmError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            ConfirmError::Internal(internal) => Some(internal),
+            _ => None,
+        }
+    }
 }
 
 impl From<DbError> for ConfirmError {
@@ -157,6 +171,10 @@ pub struct StatsError(#[serde(skip)] Internal);
 impl ProcedureError for StatsError {
     fn status(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        Some(&self.0)
     }
 }
 
@@ -186,6 +204,13 @@ impl ProcedureError for DeliveryError {
         match self {
             DeliveryError::ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             DeliveryError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            DeliveryError::Internal(internal) => Some(internal),
+            _ => None,
         }
     }
 }

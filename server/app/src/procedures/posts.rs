@@ -257,6 +257,13 @@ impl ProcedureError for PostsError {
             PostsError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            PostsError::Internal(internal) => Some(internal),
+            _ => None,
+        }
+    }
 }
 
 impl From<DbError> for PostsError {

@@ -43,6 +43,10 @@ impl ProcedureError for SubscribersError {
     fn status(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }
+
+    fn internal(&self) -> Option<&Internal> {
+        Some(&self.0)
+    }
 }
 
 impl From<DbError> for SubscribersError {

@@ -5,6 +5,7 @@
 
 pub mod process;
 pub mod provider;
+pub mod proxy;
 
 use std::net::SocketAddr;
 

@@ -46,6 +46,12 @@ impl ServerProcess {
         ServerProcess { child, url, log, _scratch: scratch }
     }
 
+    /// Kills the server at once (SIGKILL): no shutdown, no flushing.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap()

@@ -33,7 +33,7 @@ pub(crate) fn failure_response(failure: &Failure, request_id: &RequestId) -> Res
         response.headers_mut().insert("x-request-id", value);
     }
     match failure {
-        Failure::Protocol(ProtocolError::RateLimited { retry_after }) => {
+        Failure::Protocol(ProtocolError::RateLimited { retry_after } | ProtocolError::Unavailable { retry_after }) => {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         // The rest of the body may still be on its way: the connection cannot be reused.

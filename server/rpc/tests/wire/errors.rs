@@ -143,6 +143,20 @@ async fn a_typed_503_reaches_the_client_as_typed() {
 }
 
 #[tokio::test]
+async fn an_internal_failure_of_something_unavailable_is_503_with_retry_after() {
+    let server = spawn(RpcConfig::default()).await;
+    let response = server.http.post(server.url("/rpc/things.create")).header("content-type", "application/json");
+    let response = response.body(r#""down""#).send().await.unwrap();
+    assert_eq!(response.headers()["retry-after"], "5");
+    let (status, body) = read(response).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE"));
+    assert_eq!(body["error"]["retryAfter"], 5);
+    assert!(!body.to_string().contains("refused"), "no details: {body}");
+    let (status, body) = server.mutation("things.create", r#""bug""#).await;
+    assert_eq!((status, &body["kind"]), (StatusCode::INTERNAL_SERVER_ERROR, &json!("internal")), "any other: 500");
+}
+
+#[tokio::test]
 async fn internal_errors_and_panics_are_500_with_only_a_request_id() {
     let server = spawn(RpcConfig::default()).await;
     let response = server

@@ -19,8 +19,8 @@ pub(crate) use axum::{
 };
 pub(crate) use futures_util::{Stream, StreamExt, stream};
 pub(crate) use isthmus_rpc::{
-    self as rpc, CacheScope, ConnectionLimits, Cookies, FieldErrors, Int64, Never, OriginPolicy, ProcedureError,
-    ProcedureMeta, RateLimit, ResponseCache, Revalidate, RpcConfig, Upload, Valid,
+    self as rpc, CacheScope, ConnectionLimits, Cookies, FieldErrors, Int64, Internal, Never, OriginPolicy,
+    ProcedureError, ProcedureMeta, RateLimit, ResponseCache, Revalidate, RpcConfig, Upload, Valid,
 };
 pub(crate) use serde::{Deserialize, Serialize};
 pub(crate) use serde_json::{Value, json};
@@ -100,10 +100,16 @@ pub(crate) struct Point {
 #[derive(Debug, Serialize, Type)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub(crate) enum TestError {
-    Validation { fields: FieldErrors },
+    Validation {
+        fields: FieldErrors,
+    },
     Conflict,
-    Database { detail: String },
+    Database {
+        detail: String,
+    },
     UpstreamDown,
+    #[serde(skip)]
+    Internal(Internal),
 }
 
 impl ProcedureError for TestError {
@@ -113,6 +119,14 @@ impl ProcedureError for TestError {
             TestError::Conflict => StatusCode::CONFLICT,
             TestError::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             TestError::UpstreamDown => StatusCode::SERVICE_UNAVAILABLE,
+            TestError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn internal(&self) -> Option<&Internal> {
+        match self {
+            TestError::Internal(internal) => Some(internal),
+            _ => None,
         }
     }
 }
@@ -135,6 +149,9 @@ pub(crate) async fn create(_: Ctx, name: String) -> Result<String, TestError> {
         "taken" => Err(TestError::Conflict),
         "db" => Err(TestError::Database { detail: "SELECT secret FROM users".into() }),
         "upstream" => Err(TestError::UpstreamDown),
+        // What the database runtime reports for a database that is down.
+        "down" => Err(TestError::Internal(std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into())),
+        "bug" => Err(TestError::Internal(std::io::Error::other("a bug").into())),
         _ => Ok(format!("created {name}")),
     }
 }
