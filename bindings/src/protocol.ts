@@ -65,6 +65,10 @@ origin: string } |
 { code: "UNAVAILABLE"; 
 /**  Seconds to wait before trying again. */
 retryAfter: number } | 
+/**  This client already holds as many open subscriptions as the server allows. */
+{ code: "TOO_MANY_SUBSCRIPTIONS"; 
+/**  Subscriptions one client may hold open. */
+limit: number } | 
 /**  Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header). */
 { code: "RATE_LIMITED"; 
 /**  Seconds until the next call is accepted. */

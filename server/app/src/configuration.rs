@@ -24,6 +24,12 @@ pub struct Settings {
     /// Seconds a client may take to send a request head, or stay idle between requests, before
     /// its connection is closed (`ISTHMUS_HEADER_TIMEOUT`, default 10).
     pub header_timeout: Duration,
+    /// Seconds a write may wait for a client that stopped reading before its connection is
+    /// closed (`ISTHMUS_WRITE_TIMEOUT`, default 30).
+    pub write_timeout: Duration,
+    /// Subscriptions one client address may hold open at once
+    /// (`ISTHMUS_MAX_SUBSCRIPTIONS_PER_CLIENT`, default 16).
+    pub max_subscriptions_per_client: usize,
     /// The `Content-Security-Policy` of every answer (`ISTHMUS_CONTENT_SECURITY_POLICY`,
     /// default [`DEFAULT_CONTENT_SECURITY_POLICY`](crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)).
     pub content_security_policy: HeaderValue,
@@ -125,6 +131,10 @@ impl Settings {
                 .unwrap_or(ConnectionLimits::default().max_connections),
             header_timeout: parse(&lookup, "ISTHMUS_HEADER_TIMEOUT", "a number of seconds")?
                 .map_or(ConnectionLimits::default().header_timeout, Duration::from_secs),
+            write_timeout: parse(&lookup, "ISTHMUS_WRITE_TIMEOUT", "a number of seconds")?
+                .map_or(ConnectionLimits::default().write_timeout, Duration::from_secs),
+            max_subscriptions_per_client: parse(&lookup, "ISTHMUS_MAX_SUBSCRIPTIONS_PER_CLIENT", "a number")?
+                .unwrap_or(RpcConfig::default().max_subscriptions_per_client),
             content_security_policy: parse(&lookup, "ISTHMUS_CONTENT_SECURITY_POLICY", "a header value")?
                 .unwrap_or(HeaderValue::from_static(crate::security_headers::DEFAULT_CONTENT_SECURITY_POLICY)),
             public_origin: lookup("ISTHMUS_PUBLIC_ORIGIN"),

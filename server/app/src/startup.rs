@@ -71,6 +71,7 @@ impl Application {
             body_limit: settings.body_limit,
             body_timeout: settings.body_timeout,
             client_ip_header: settings.client_ip_header.clone(),
+            max_subscriptions_per_client: settings.max_subscriptions_per_client,
             origins: origin_policy(&settings, listener.local_addr()?)?,
             ..RpcConfig::default()
         };
@@ -88,8 +89,11 @@ impl Application {
         let https = config.origins.is_https();
         let router =
             security_headers::apply(router(config, state, pages), settings.content_security_policy.clone(), https);
-        let limits =
-            ConnectionLimits { max_connections: settings.max_connections, header_timeout: settings.header_timeout };
+        let limits = ConnectionLimits {
+            max_connections: settings.max_connections,
+            header_timeout: settings.header_timeout,
+            write_timeout: settings.write_timeout,
+        };
         Ok(Application { listener, router, limits, shutdown })
     }
 

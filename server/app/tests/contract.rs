@@ -320,7 +320,9 @@ fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     for folder in ["server/app/src/procedures", "web/src/routes"] {
         fs::create_dir_all(copy.join(folder)).unwrap();
     }
-    for app_test in ["multi_process", "authorization", "blog", "pages", "security_headers", "newsletter", "secrets", "faults"] {
+    for app_test in
+        ["multi_process", "authorization", "blog", "pages", "security_headers", "newsletter", "secrets", "faults"]
+    {
         fs::remove_file(copy.join(format!("server/app/tests/{app_test}.rs"))).unwrap();
     }
     for scenario in fs::read_dir(copy.join("web/e2e")).unwrap() {

@@ -138,6 +138,12 @@ pub enum ProtocolError {
         #[serde(rename = "retryAfter")]
         retry_after: u32,
     },
+    /// This client already holds as many open subscriptions as the server allows.
+    #[error("at most {limit} subscriptions may be open at once")]
+    TooManySubscriptions {
+        /// Subscriptions one client may hold open.
+        limit: u32,
+    },
     /// Too many calls; retry after `retryAfter` seconds (also in the `Retry-After` header).
     #[error("too many calls; retry after {retry_after} s")]
     RateLimited {
@@ -177,7 +183,9 @@ impl ProtocolError {
             ProtocolError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ProtocolError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ProtocolError::CrossOrigin { .. } => StatusCode::FORBIDDEN,
-            ProtocolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ProtocolError::RateLimited { .. } | ProtocolError::TooManySubscriptions { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ProtocolError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -1,6 +1,7 @@
 //! Accepting connections within limits: at most so many at once, each closed when its client
-//! is slow to send a request head or sits idle between requests, and a pause after a failed
-//! `accept` (out of file descriptors) instead of spinning. What `axum::serve` leaves open.
+//! is slow to send a request head, sits idle between requests or stops reading what it is
+//! sent, and a pause after a failed `accept` (out of file descriptors) instead of spinning.
+//! What `axum::serve` leaves open.
 
 use std::{io, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -25,11 +26,18 @@ pub struct ConnectionLimits {
     /// How long a client may take to send a request head, and how long a kept-alive
     /// connection may sit idle before its next request; the connection is then closed.
     pub header_timeout: Duration,
+    /// How long a write may wait for the client to take bytes (it stopped reading: a slow-read
+    /// attack, or a subscriber that is gone without closing); the connection is then closed.
+    pub write_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
-        ConnectionLimits { max_connections: 10_000, header_timeout: Duration::from_secs(10) }
+        ConnectionLimits {
+            max_connections: 10_000,
+            header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -79,7 +87,9 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo::<SocketAddr>(remote));
             app.clone().oneshot(request.map(Body::new))
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.write_timeout));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(Box::pin(stream)), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");

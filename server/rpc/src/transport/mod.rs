@@ -29,6 +29,7 @@ mod local;
 mod origin;
 mod response;
 mod shutdown;
+mod subscriptions;
 
 use std::{
     convert::Infallible,
@@ -64,6 +65,7 @@ use self::{
     body::{is_form, query_param, read_json_body, within},
     form::FormReply,
     response::{RequestId, failure_response, json_response},
+    subscriptions::SubscriptionSlots,
 };
 use crate::{
     Router,
@@ -92,6 +94,9 @@ pub struct RpcConfig {
     /// The header a trusted reverse proxy puts the client address in (`x-forwarded-for`);
     /// `None` trusts only the connection's address.
     pub client_ip_header: Option<HeaderName>,
+    /// Subscriptions one client (by address, as for rate limits) may hold open at once; the
+    /// next is refused with 429 `TOO_MANY_SUBSCRIPTIONS`.
+    pub max_subscriptions_per_client: usize,
     /// Ends open subscriptions when triggered (before a graceful shutdown waits for them).
     pub shutdown: Shutdown,
 }
@@ -105,6 +110,7 @@ impl Default for RpcConfig {
             max_batch: 32,
             origins: OriginPolicy::none(),
             client_ip_header: None,
+            max_subscriptions_per_client: 16,
             shutdown: Shutdown::default(),
         }
     }
@@ -129,6 +135,7 @@ impl<C: Send + 'static> Router<C> {
     {
         let cache = ResponseCache::from_ref(&state);
         let config = Arc::new(config);
+        let subscriptions = Arc::new(SubscriptionSlots::default());
         let kinds = self.procedures.iter().map(|p| (p.meta.name, p.meta.kind)).collect();
         let mut routes = axum::Router::new();
         for procedure in self.procedures {
@@ -141,6 +148,7 @@ impl<C: Send + 'static> Router<C> {
                 state: state.clone(),
                 cache: cache.clone(),
                 config: config.clone(),
+                subscriptions: subscriptions.clone(),
             });
             let handler = move |request: Request| answer(target.clone(), request);
             let route: MethodRouter = match meta.kind {
@@ -173,6 +181,8 @@ struct Target<C, S> {
     state: S,
     cache: ResponseCache,
     config: Arc<RpcConfig>,
+    /// Shared by the router's subscriptions.
+    subscriptions: Arc<SubscriptionSlots>,
 }
 
 async fn answer<C, S>(target: Arc<Target<C, S>>, request: Request) -> Response
@@ -255,6 +265,14 @@ where
         let key = limiter.key(parts).unwrap_or_else(|| client_ip::of(parts, config.client_ip_header.as_ref()));
         limiter.check(&key)?;
     }
+    let slot = match target.meta.kind {
+        Kind::Subscription => Some(
+            target
+                .subscriptions
+                .take(client_ip::of(parts, config.client_ip_header.as_ref()), config.max_subscriptions_per_client)?,
+        ),
+        Kind::Query | Kind::Mutation => None,
+    };
     let raw = match batched {
         Some(BatchedInput(raw)) => RawInput::Json(raw),
         None if target.meta.kind == Kind::Mutation && is_form(&parts.headers) => RawInput::Form {
@@ -270,7 +288,19 @@ where
         input::check_depth(raw, config.max_depth)?;
     }
     let ctx = C::from_request_parts(parts, &target.state).await.map_err(Failure::from_error)?;
-    (target.call)(ctx, raw, CallEnv { cache: target.cache.clone() }).await
+    let reply = (target.call)(ctx, raw, CallEnv { cache: target.cache.clone() }).await?;
+    Ok(match (reply, slot) {
+        // The slot lives as long as the stream: until it ends or its client goes away.
+        (Reply::Stream(items), Some(slot)) => Reply::Stream(
+            items
+                .map(move |item| {
+                    let _open = &slot;
+                    item
+                })
+                .boxed(),
+        ),
+        (reply, _) => reply,
+    })
 }
 
 fn method_not_allowed(meta: ProcedureMeta) -> Response {

@@ -21,7 +21,11 @@ async fn closed_by_server(mut socket: TcpStream) -> bool {
 
 #[tokio::test]
 async fn idle_and_slowloris_clients_neither_block_a_normal_client_nor_stay_open() {
-    let limits = ConnectionLimits { max_connections: 2_000, header_timeout: Duration::from_secs(1) };
+    let limits = ConnectionLimits {
+        max_connections: 2_000,
+        header_timeout: Duration::from_secs(1),
+        ..ConnectionLimits::default()
+    };
     let server = spawn_with_limits(RpcConfig::default(), limits).await;
     let mut hostile = Vec::new();
     for _ in 0..1_000 {
@@ -47,7 +51,8 @@ async fn idle_and_slowloris_clients_neither_block_a_normal_client_nor_stay_open(
 
 #[tokio::test]
 async fn a_kept_alive_connection_is_closed_after_idling_past_the_timeout() {
-    let limits = ConnectionLimits { max_connections: 10, header_timeout: Duration::from_secs(1) };
+    let limits =
+        ConnectionLimits { max_connections: 10, header_timeout: Duration::from_secs(1), ..ConnectionLimits::default() };
     let server = spawn_with_limits(RpcConfig::default(), limits).await;
     let mut socket = TcpStream::connect(server.address).await.unwrap();
     socket.write_all(b"GET /rpc/health HTTP/1.1\r\nHost: idle\r\n\r\n").await.unwrap();
@@ -75,4 +80,65 @@ async fn a_body_that_stops_short_is_408_and_its_connection_closed() {
     assert!(answer.contains(r#""code":"BODY_TIMEOUT""#), "{answer}");
     assert_eq!(server.state.bumps.load(Ordering::SeqCst), 0, "the mutation did not run");
     server.assert_alive().await;
+}
+
+/// Opens a subscription over a raw socket and reads until its first event.
+async fn subscribe(server: &Server, path: &str) -> TcpStream {
+    let mut socket = TcpStream::connect(server.address).await.unwrap();
+    socket.write_all(format!("GET {path} HTTP/1.1\r\nHost: app.test\r\n\r\n").as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buffer = [0_u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("data:") {
+        let read = socket.read(&mut buffer).await.unwrap();
+        assert!(read > 0, "closed before its first event: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buffer[..read]);
+    }
+    assert!(seen.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&seen));
+    socket
+}
+
+#[tokio::test]
+async fn a_client_holds_at_most_its_share_of_subscriptions() {
+    let server = spawn(RpcConfig { max_subscriptions_per_client: 2, ..RpcConfig::default() }).await;
+    let first = subscribe(&server, "/rpc/ticks.forever").await;
+    let _second = subscribe(&server, "/rpc/ticks.forever").await;
+    let (status, body) = server.query("ticks.forever", None).await;
+    assert_eq!((status, protocol_code(&body)), (StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_SUBSCRIPTIONS"));
+    assert_eq!(body["error"]["limit"], 2);
+    assert_eq!(server.query("health", None).await.0, StatusCode::OK, "queries are not subscriptions");
+
+    // A client that goes away frees its slot once the server notices the closed connection.
+    drop(first);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let response = reqwest::Client::new().get(server.url("/rpc/ticks.forever")).send().await.unwrap();
+        if response.status() == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the slot was never freed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_after_the_write_timeout() {
+    let limits = ConnectionLimits { write_timeout: Duration::from_millis(500), ..ConnectionLimits::default() };
+    let server = spawn_with_limits(RpcConfig { max_subscriptions_per_client: 1, ..RpcConfig::default() }, limits).await;
+    // Millions of events, never read: the server's writes stall once the socket buffers fill.
+    let socket = TcpStream::connect(server.address).await.unwrap();
+    let mut socket = socket;
+    socket.write_all(b"GET /rpc/count.to?input=100000000 HTTP/1.1\r\nHost: app.test\r\n\r\n").await.unwrap();
+    // Its slot is taken while it lasts ...
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let response = reqwest::Client::new().get(server.url("/rpc/ticks.forever")).send().await.unwrap();
+        if response.status() == 200 {
+            break;
+        }
+        assert_eq!(response.status(), 429);
+        assert!(std::time::Instant::now() < deadline, "the stalled subscriber was never closed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // ... and free again once the stalled write timed out and the connection was closed.
+    assert!(tokio::time::timeout(Duration::from_secs(30), closed_by_server(socket)).await.unwrap());
 }
