@@ -3,7 +3,8 @@
 //!
 //! The application (development mode: demo content, the real web build) under mixed load on
 //! loopback for a while: readers of procedures and server-rendered pages, JSON and form
-//! writes, batches, and subscribers that come and go. Prints, each minute, the requests
+//! writes (sign-ups, queued emails), an editor whose post edits revalidate cached results and
+//! pages, batches, and subscribers that come and go. Prints, each minute, the requests
 //! answered, the errors (any answer other than the expected one) and the process's resident
 //! memory; fails if there was any error.
 
@@ -16,8 +17,15 @@ use std::{
     time::{Duration, Instant},
 };
 
+use db::{Client, Post, post};
 use futures_util::StreamExt;
-use isthmus_server::{configuration::Settings, startup::Application};
+use isthmus_db_runtime::chrono::{Duration as Days, Utc};
+use isthmus_server::{
+    blog::session::{self, SessionPolicy},
+    configuration::Settings,
+    procedures::auth,
+    startup::{Application, open_database},
+};
 
 #[path = "../../rpc/benches/load/mod.rs"]
 #[allow(dead_code, reason = "the shared load generator; the soak uses its memory reading only")]
@@ -88,6 +96,25 @@ async fn batches(base: String, http: reqwest::Client, tally: Arc<Tally>) {
     }
 }
 
+/// Edits the demo post's title again and again as an admin: each edit revalidates the posts'
+/// cached results and drops their rendered pages, which the readers render anew.
+async fn editor(base: String, http: reqwest::Client, tally: Arc<Tally>, session: String, post: Post) {
+    for n in 0_u64.. {
+        let input = serde_json::json!({
+            "id": post.id, "title": format!("{} ({n})", post.title), "slug": post.slug, "body": post.body, "tags": ["rust"],
+        });
+        let status = http
+            .post(format!("{base}/rpc/posts.update"))
+            .header("origin", &base)
+            .header("cookie", format!("{}={session}", session::COOKIE))
+            .json(&input)
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        tally.record(status.as_ref().is_ok_and(|s| *s == 200), &format!("edit: {status:?}"));
+    }
+}
+
 /// Subscribes, waits for the first event, and goes away, again and again.
 async fn subscribers(base: String, http: reqwest::Client, tally: Arc<Tally>) {
     loop {
@@ -133,6 +160,12 @@ fn main() {
         for id in 0..writer_count {
             tokio::spawn(writers(base.clone(), http.clone(), tally.clone(), id));
         }
+        let db = open_database(&database.into()).await.unwrap();
+        let admin = auth::create_author(&db, "soak@example.com", "Soak", "a long enough password", db::Role::Admin);
+        let policy = SessionPolicy { lifetime: Days::days(1), idle: Days::days(1) };
+        let session = session::start(&db, admin.await.unwrap().id, policy, Utc::now()).await.unwrap();
+        let demo = db.post().find_unique(post::UniqueWhere::Slug("hello-isthmus".into())).first().await.unwrap();
+        tokio::spawn(editor(base.clone(), http.clone(), tally.clone(), session, demo.expect("the demo post")));
         for _ in 0..2 {
             tokio::spawn(batches(base.clone(), http.clone(), tally.clone()));
             tokio::spawn(subscribers(base.clone(), http.clone(), tally.clone()));

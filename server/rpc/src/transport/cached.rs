@@ -37,11 +37,31 @@ pub fn is_not_modified<'a>(if_none_match: impl IntoIterator<Item = &'a HeaderVal
     if values.peek().is_none() {
         return false;
     }
+    let values: Vec<&HeaderValue> = values.collect();
+    // A tag with a space or a control character inside its quotes is no validator (RFC 9110
+    // etagc), and the `headers` crate asserts it never sees one (a panic in debug builds).
+    if !values.iter().all(|value| tags_are_valid(value.as_bytes())) {
+        return false;
+    }
+    let mut values = values.into_iter();
     let Ok(etag) = etag.to_str().unwrap_or_default().parse::<ETag>() else { return false };
     match IfNoneMatch::decode(&mut values) {
         Ok(condition) => !condition.precondition_passes(&etag),
         Err(_) => false,
     }
+}
+
+/// Whether every quoted entity tag in `value` holds only `etagc` characters: `!`, `#` to `~`,
+/// and bytes from 0x80.
+fn tags_are_valid(value: &[u8]) -> bool {
+    let mut quoted = false;
+    value.iter().all(|&byte| {
+        if byte == b'"' {
+            quoted = !quoted;
+            return true;
+        }
+        !quoted || matches!(byte, 0x21 | 0x23..=0x7e | 0x80..)
+    })
 }
 
 /// `Content-Type`, `ETag` and `Cache-Control` (`no-cache`: HTTP caches must revalidate every
@@ -62,4 +82,21 @@ pub fn strong_etag(body: &[u8]) -> HeaderValue {
     body.hash(&mut hasher);
     let quoted_hex = Bytes::from(format!("\"{:016x}\"", hasher.finish()));
     HeaderValue::from_maybe_shared(quoted_hex).expect("quoted hex is a valid header value")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_validator_with_a_space_or_control_character_in_its_tag_matches_nothing() {
+        let etag = strong_etag(b"body");
+        let tag = etag.to_str().unwrap().to_owned();
+        for broken in [format!("W/\"a b\", {tag}"), "\"a\tb\"".to_owned(), format!("W/\"x y\", *")] {
+            let value = HeaderValue::from_bytes(broken.as_bytes()).unwrap();
+            assert!(!is_not_modified([&value], &etag), "{broken:?}");
+        }
+        let valid = HeaderValue::from_str(&format!("\"other\", W/{tag}")).unwrap();
+        assert!(is_not_modified([&valid], &etag));
+    }
 }
