@@ -6,7 +6,7 @@
 //! client: browsers cannot send `application/json` cross-site without a CORS preflight,
 //! which this server never grants.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, header, uri::Authority};
 
 use crate::error::ProtocolError;
 
@@ -64,17 +64,29 @@ impl OriginPolicy {
     }
 }
 
-/// `HTTPS://Example.COM:443` → `https://example.com`; `None` for `null` or anything with a path.
+/// `HTTPS://Example.COM:443` → `https://example.com`; `None` for `null`, anything with a
+/// path or user, and authorities that are not a host with an optional port (`https://:443`).
 fn normalize(origin: &str) -> Option<String> {
     let (scheme, rest) = origin.trim().split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
-    if !matches!(scheme.as_str(), "http" | "https") || rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+    if !matches!(scheme.as_str(), "http" | "https") || rest.contains(['/', '?', '#', '@']) {
         return None;
     }
-    let rest = rest.to_ascii_lowercase();
-    let default_port = if scheme == "https" { ":443" } else { ":80" };
-    let authority = rest.strip_suffix(default_port).unwrap_or(&rest);
-    Some(format!("{scheme}://{authority}"))
+    // http's parser checks the characters of the host and that a port is a number.
+    let authority: Authority = rest.parse().ok()?;
+    if authority.host().is_empty() {
+        return None;
+    }
+    let host = authority.host().to_ascii_lowercase();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    // Text after the host is a port, which must be a number that fits (`:99999`, `:` are not).
+    let has_port = authority.as_str().len() > authority.host().len();
+    match authority.port_u16() {
+        Some(port) if port != default_port => Some(format!("{scheme}://{host}:{port}")),
+        Some(_) => Some(format!("{scheme}://{host}")),
+        None if has_port => None,
+        None => Some(format!("{scheme}://{host}")),
+    }
 }
 
 #[cfg(test)]
@@ -103,5 +115,15 @@ mod tests {
         assert!(policy.check(&headers(None), false).is_ok(), "non-browser JSON clients send no Origin");
         assert!(policy.is_https());
         assert!(OriginPolicy::new("example.com", []).is_err());
+    }
+
+    #[test]
+    fn an_origin_is_a_host_with_an_optional_port() {
+        for invalid in ["https://:443", "https://", "http://exa mple.com", "http://example.com:99999", "http://a:b"] {
+            assert!(OriginPolicy::new(invalid, []).is_err(), "{invalid}");
+        }
+        let policy = OriginPolicy::new("http://[::1]:3000", ["HTTP://Example.com:80"]).unwrap();
+        assert!(policy.allows("http://[::1]:3000") && policy.allows("http://example.com"));
+        assert!(!policy.allows("http://[::1]:3001"));
     }
 }
