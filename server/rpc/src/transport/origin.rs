@@ -72,9 +72,8 @@ fn normalize(origin: &str) -> Option<String> {
     if !matches!(scheme.as_str(), "http" | "https") || rest.contains(['/', '?', '#', '@']) {
         return None;
     }
-    // http's parser checks the characters of the host and that a port is a number.
     let authority: Authority = rest.parse().ok()?;
-    if authority.host().is_empty() {
+    if !is_host(authority.host()) {
         return None;
     }
     let host = authority.host().to_ascii_lowercase();
@@ -86,6 +85,17 @@ fn normalize(origin: &str) -> Option<String> {
         Some(_) => Some(format!("{scheme}://{host}")),
         None if has_port => None,
         None => Some(format!("{scheme}://{host}")),
+    }
+}
+
+/// A DNS name (letters, digits, `-` and `.`; international names in their ASCII form) or a
+/// bracketed IPv6 address. http's parser is lenient here (`e[::1]` has a host `e[`).
+fn is_host(host: &str) -> bool {
+    match host.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
+        Some(ipv6) => ipv6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            !host.is_empty() && host.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.'))
+        }
     }
 }
 
@@ -119,7 +129,14 @@ mod tests {
 
     #[test]
     fn an_origin_is_a_host_with_an_optional_port() {
-        for invalid in ["https://:443", "https://", "http://exa mple.com", "http://example.com:99999", "http://a:b"] {
+        for invalid in [
+            "https://:443",
+            "https://",
+            "http://exa mple.com",
+            "http://example.com:99999",
+            "http://a:b",
+            "https://e[::1]:3000",
+        ] {
             assert!(OriginPolicy::new(invalid, []).is_err(), "{invalid}");
         }
         let policy = OriginPolicy::new("http://[::1]:3000", ["HTTP://Example.com:80"]).unwrap();
