@@ -1,4 +1,5 @@
-//! The TypeScript bindings of this server's procedures, written to `bindings/src/`.
+//! What `cargo bindings` writes under `bindings/`: the TypeScript bindings of this server's
+//! procedures (`src/generated.ts`) and their OpenAPI document (`openapi.json`).
 
 use std::{
     io,
@@ -7,22 +8,43 @@ use std::{
 
 use crate::{context::AppState, procedures};
 
-/// Where the committed bindings live: `bindings/src/generated.ts` in the workspace that
-/// contains the current directory. Found at run time, so that a binary built in another
-/// checkout (a shared target directory) writes into this one.
-pub fn path() -> io::Result<PathBuf> {
+/// A generated file and what it should hold now.
+pub struct Generated {
+    /// Where it is committed.
+    pub path: PathBuf,
+    /// What the procedures export now.
+    pub contents: String,
+}
+
+/// Why the bindings could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum BindingsError {
+    /// The current directory is not inside the workspace.
+    #[error("cannot find the bindings: {0}")]
+    Workspace(#[from] io::Error),
+    /// A type could not be exported.
+    #[error("cannot export the bindings: {0}")]
+    Export(#[from] rpc::ExportError),
+}
+
+/// Every generated file, in the workspace that contains the current directory (found at run
+/// time, so that a binary built in another checkout, a shared target directory, writes into
+/// this one).
+pub fn files() -> Result<Vec<Generated>, BindingsError> {
     let here = std::env::current_dir()?;
     let root = here.ancestors().find(|dir| is_workspace_root(dir)).ok_or_else(|| {
         io::Error::new(io::ErrorKind::NotFound, format!("no Cargo workspace contains {}", here.display()))
     })?;
-    Ok(root.join("bindings/src/generated.ts"))
+    let router = procedures::router();
+    Ok(vec![
+        Generated { path: root.join("bindings/src/generated.ts"), contents: rpc::typescript::<AppState, _>(&router)? },
+        Generated {
+            path: root.join("bindings/openapi.json"),
+            contents: rpc::openapi::<AppState, _>(&router, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))?,
+        },
+    ])
 }
 
 fn is_workspace_root(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|manifest| manifest.contains("[workspace]"))
-}
-
-/// The bindings as they should be now.
-pub fn render() -> Result<String, rpc::ExportError> {
-    rpc::typescript::<AppState, _>(&procedures::router())
 }

@@ -143,6 +143,8 @@ pub struct NoteCount {
 pub struct NotesError(#[serde(skip)] Internal);
 
 impl ProcedureError for NotesError {
+    const STATUSES: &'static [StatusCode] = &[];
+
     fn status(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }
@@ -320,9 +322,17 @@ fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
     for folder in ["server/app/src/procedures", "web/src/routes"] {
         fs::create_dir_all(copy.join(folder)).unwrap();
     }
-    for app_test in
-        ["multi_process", "authorization", "blog", "pages", "security_headers", "newsletter", "secrets", "faults"]
-    {
+    for app_test in [
+        "multi_process",
+        "authorization",
+        "blog",
+        "pages",
+        "security_headers",
+        "newsletter",
+        "secrets",
+        "faults",
+        "openapi",
+    ] {
         fs::remove_file(copy.join(format!("server/app/tests/{app_test}.rs"))).unwrap();
     }
     for scenario in fs::read_dir(copy.join("web/e2e")).unwrap() {
@@ -409,6 +419,8 @@ fn on_a_copy_the_example_app_is_replaceable() {
     assert!(export.status.success(), "cargo bindings: {}", text(&export));
     let bindings = fs::read_to_string(copy.join("bindings/src/generated.ts")).unwrap();
     assert!(bindings.contains(r#""notes.count""#) && !bindings.contains("newsletter"), "{bindings}");
+    let openapi = fs::read_to_string(copy.join("bindings/openapi.json")).unwrap();
+    assert!(openapi.contains(r#""/rpc/notes.count""#) && !openapi.contains("newsletter"), "{openapi}");
     let tests = cargo(copy, &["test", "-p", "isthmus-server", "--no-run"]);
     assert!(tests.status.success(), "the server and the app's remaining tests build: {}", text(&tests));
     let tsc = tsc_web(copy);

@@ -63,6 +63,8 @@ enum GreetingError {
 }
 
 impl ProcedureError for GreetingError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::NOT_FOUND];
+
     fn status(&self) -> StatusCode {
         StatusCode::NOT_FOUND
     }

@@ -102,6 +102,8 @@ pub enum SignError {
 }
 
 impl ProcedureError for SignError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::CONFLICT];
+
     fn status(&self) -> StatusCode {
         StatusCode::CONFLICT
     }

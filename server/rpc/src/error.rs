@@ -15,6 +15,10 @@ use specta::Type;
 /// value is logged with the request id and the client receives only that id. Other 5xx
 /// statuses (503 for an external service that is down, say) are typed errors like 4xx ones.
 pub trait ProcedureError: Serialize + Type + fmt::Debug + Send + 'static {
+    /// Every status [`status`](Self::status) can return but 500, for the OpenAPI document
+    /// (see `openapi`). Debug builds check each answered error against it.
+    const STATUSES: &'static [StatusCode];
+
     /// The HTTP status of this error; 500 makes it internal.
     fn status(&self) -> StatusCode;
 
@@ -37,6 +41,8 @@ const UNAVAILABLE_RETRY_AFTER: u32 = 5;
 pub enum Never {}
 
 impl ProcedureError for Never {
+    const STATUSES: &'static [StatusCode] = &[];
+
     fn status(&self) -> StatusCode {
         match *self {}
     }
@@ -210,6 +216,11 @@ impl Failure {
     /// the call's span, so the log line carries the request id.
     pub(crate) fn from_error<E: ProcedureError>(error: E) -> Self {
         let status = error.status();
+        debug_assert!(
+            status == StatusCode::INTERNAL_SERVER_ERROR || E::STATUSES.contains(&status),
+            "{} answered {status}, which its ProcedureError::STATUSES does not list",
+            std::any::type_name::<E>(),
+        );
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             if error.internal().is_some_and(Internal::is_unavailable) {
                 tracing::warn!(error = ?error, "procedure failed: unavailable");

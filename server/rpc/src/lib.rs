@@ -53,7 +53,7 @@ mod valid;
 
 pub use cache::{CacheScope, CacheStats, ResponseCache, Revalidate};
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
-pub use export::{ExportError, protocol_typescript, typescript};
+pub use export::{ExportError, openapi, protocol_typescript, typescript};
 pub use handler::{Handler, RawInput};
 pub use input::DecodeInput;
 pub use int64::Int64;

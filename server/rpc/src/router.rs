@@ -2,6 +2,7 @@ use std::{collections::HashSet, convert::Infallible, future::Future, sync::Arc};
 
 use axum::{
     extract::Request,
+    http::StatusCode,
     response::IntoResponse,
     routing::{MethodRouter, Route},
 };
@@ -54,7 +55,20 @@ pub(crate) struct Signature {
     pub(crate) input: fn(&mut Types) -> DataType,
     pub(crate) output: fn(&mut Types) -> DataType,
     /// The handler's error type first, then one per guard.
-    pub(crate) errors: Vec<fn(&mut Types) -> DataType>,
+    pub(crate) errors: Vec<ErrorSignature>,
+}
+
+/// An error type a procedure can answer with, and its statuses.
+#[derive(Clone, Copy)]
+pub(crate) struct ErrorSignature {
+    pub(crate) definition: fn(&mut Types) -> DataType,
+    pub(crate) statuses: &'static [StatusCode],
+}
+
+impl ErrorSignature {
+    pub(crate) fn of<E: ProcedureError>() -> Self {
+        ErrorSignature { definition: <E as Type>::definition, statuses: E::STATUSES }
+    }
 }
 
 /// A tower layer applied to one procedure's route.
@@ -161,7 +175,7 @@ impl<C: Send + 'static> Router<C> {
                         inner(ctx, raw, env).await
                     })
                 });
-                procedure.signature.errors.push(<E as Type>::definition);
+                procedure.signature.errors.push(ErrorSignature::of::<E>());
                 Procedure {
                     meta,
                     signature: procedure.signature,
@@ -243,6 +257,6 @@ fn signature<C, M, H: Handler<C, M>, O: Type>() -> Signature {
         takes_input: H::TAKES_INPUT,
         input: <H::Input as Type>::definition,
         output: <O as Type>::definition,
-        errors: vec![<H::Error as Type>::definition],
+        errors: vec![ErrorSignature::of::<H::Error>()],
     }
 }

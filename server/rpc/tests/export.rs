@@ -30,6 +30,8 @@ enum Forbidden {
 }
 
 impl ProcedureError for Forbidden {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::FORBIDDEN];
+
     fn status(&self) -> StatusCode {
         StatusCode::FORBIDDEN
     }
@@ -42,6 +44,8 @@ enum NotFound {
 }
 
 impl ProcedureError for NotFound {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::NOT_FOUND];
+
     fn status(&self) -> StatusCode {
         StatusCode::NOT_FOUND
     }
@@ -112,4 +116,48 @@ fn duplicate_names_are_refused() {
 fn a_router_lists_its_procedures_guarded_or_not() {
     let listed: Vec<_> = router().procedures().map(|meta| (meta.name, meta.kind)).collect();
     assert_eq!(listed, [("ping", rpc::Kind::Query), ("orders.get", rpc::Kind::Query)]);
+}
+
+#[test]
+fn the_openapi_document_has_a_path_per_procedure_with_its_input_output_and_errors_per_status() {
+    async fn cancel(_: Ctx) -> Result<(), Never> {
+        Ok(())
+    }
+    let router = router().merge(
+        rpc::Router::new()
+            .mutation("orders.cancel", cancel)
+            .rate_limit(rpc::RateLimit::per_minute(std::num::NonZeroU32::new(10).unwrap())),
+    );
+    let rendered = rpc::openapi::<State, _>(&router, "Shop", "1.0.0").unwrap();
+    let document: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["info"]["title"], "Shop");
+
+    let get = &document["paths"]["/rpc/orders.get"]["get"];
+    assert_eq!(get["operationId"], "orders.get");
+    assert_eq!(get["parameters"][0]["name"], "input");
+    assert_eq!(get["parameters"][0]["in"], "query");
+    assert_eq!(get["parameters"][0]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/GetOrder");
+    assert_eq!(get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Order");
+    let typed = |status: &str| &get["responses"][status]["content"]["application/json"]["schema"];
+    assert_eq!(typed("404")["properties"]["error"]["$ref"], "#/components/schemas/NotFound");
+    assert_eq!(typed("404")["properties"]["status"]["const"], 404);
+    assert_eq!(typed("403")["properties"]["error"]["$ref"], "#/components/schemas/Forbidden", "the guard's error");
+    assert_eq!(typed("500")["$ref"], "#/components/schemas/InternalFailure");
+    let bad_input = typed("400").to_string();
+    assert!(bad_input.contains("#/components/schemas/ProtocolFailure"), "{bad_input}");
+    assert!(get["responses"].get("429").is_none(), "not rate-limited: {get}");
+
+    let ping = &document["paths"]["/rpc/ping"]["get"];
+    assert!(ping.get("parameters").is_none(), "no input: {ping}");
+    assert!(ping["responses"].get("400").is_none(), "nothing to decode: {ping}");
+
+    let cancel = &document["paths"]["/rpc/orders.cancel"]["post"];
+    assert_eq!(cancel["requestBody"]["required"], false);
+    assert!(cancel["responses"].get("429").is_some(), "rate-limited: {cancel}");
+    assert!(cancel["responses"].get("415").is_some(), "a mutation reads JSON: {cancel}");
+
+    let order = &document["components"]["schemas"]["Order"];
+    assert_eq!(order["properties"]["orderId"]["type"], "string", "Int64 is a decimal string: {order}");
+    assert_eq!(rendered, rpc::openapi::<State, _>(&router, "Shop", "1.0.0").unwrap(), "deterministic");
 }

@@ -1,32 +1,28 @@
-//! `cargo bindings`: regenerates `bindings/src/generated.ts`. Needs no server or database.
+//! `cargo bindings`: regenerates `bindings/src/generated.ts` and `bindings/openapi.json`.
+//! Needs no server or database.
 
 use std::process::ExitCode;
 
 use isthmus_server::bindings;
 
 fn main() -> ExitCode {
-    let path = match bindings::path() {
-        Ok(path) => path,
+    let files = match bindings::files() {
+        Ok(files) => files,
         Err(error) => {
-            eprintln!("cannot find the bindings: {error}");
+            eprintln!("{error}");
             return ExitCode::FAILURE;
         }
     };
-    let rendered = match bindings::render() {
-        Ok(rendered) => rendered,
-        Err(error) => {
-            eprintln!("cannot export bindings: {error}");
+    for file in files {
+        if std::fs::read_to_string(&file.path).is_ok_and(|current| current == file.contents) {
+            println!("{} is up to date", file.path.display());
+            continue;
+        }
+        if let Err(error) = std::fs::write(&file.path, &file.contents) {
+            eprintln!("cannot write {}: {error}", file.path.display());
             return ExitCode::FAILURE;
         }
-    };
-    if std::fs::read_to_string(&path).is_ok_and(|current| current == rendered) {
-        println!("{} is up to date", path.display());
-        return ExitCode::SUCCESS;
+        println!("wrote {}", file.path.display());
     }
-    if let Err(error) = std::fs::write(&path, rendered) {
-        eprintln!("cannot write {}: {error}", path.display());
-        return ExitCode::FAILURE;
-    }
-    println!("wrote {}", path.display());
     ExitCode::SUCCESS
 }

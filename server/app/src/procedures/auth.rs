@@ -61,6 +61,8 @@ impl IntoResponse for AuthError {
 }
 
 impl ProcedureError for AuthError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::UNAUTHORIZED];
+
     fn status(&self) -> StatusCode {
         match self {
             AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
@@ -121,6 +123,8 @@ pub enum LoginError {
 }
 
 impl ProcedureError for LoginError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::UNAUTHORIZED];
+
     fn status(&self) -> StatusCode {
         match self {
             LoginError::InvalidCredentials => StatusCode::UNAUTHORIZED,

@@ -95,6 +95,8 @@ pub enum SubscribeError {
 }
 
 impl ProcedureError for SubscribeError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::CONFLICT];
+
     fn status(&self) -> StatusCode {
         match self {
             SubscribeError::AlreadySubscribed { .. } => StatusCode::CONFLICT,
@@ -142,6 +144,8 @@ pub enum ConfirmError {
 }
 
 impl ProcedureError for ConfirmError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::NOT_FOUND, StatusCode::GONE];
+
     fn status(&self) -> StatusCode {
         match self {
             ConfirmError::UnknownToken => StatusCode::NOT_FOUND,
@@ -169,6 +173,8 @@ impl From<DbError> for ConfirmError {
 pub struct StatsError(#[serde(skip)] Internal);
 
 impl ProcedureError for StatsError {
+    const STATUSES: &'static [StatusCode] = &[];
+
     fn status(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }
@@ -200,6 +206,8 @@ pub enum DeliveryError {
 }
 
 impl ProcedureError for DeliveryError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::SERVICE_UNAVAILABLE];
+
     fn status(&self) -> StatusCode {
         match self {
             DeliveryError::ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -248,6 +248,9 @@ pub enum PostsError {
 }
 
 impl ProcedureError for PostsError {
+    const STATUSES: &'static [StatusCode] =
+        &[StatusCode::BAD_REQUEST, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY];
+
     fn status(&self) -> StatusCode {
         match self {
             PostsError::NotFound => StatusCode::NOT_FOUND,

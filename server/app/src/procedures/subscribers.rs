@@ -40,6 +40,8 @@ pub struct SubscriberPage {
 pub struct SubscribersError(#[serde(skip)] Internal);
 
 impl ProcedureError for SubscribersError {
+    const STATUSES: &'static [StatusCode] = &[];
+
     fn status(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }

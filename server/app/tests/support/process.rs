@@ -11,13 +11,15 @@ use serde_json::Value;
 pub struct ServerProcess {
     child: Child,
     pub url: String,
+    /// What the server printed before its address (the demo author's password, in development).
+    pub preamble: Vec<String>,
     log: PathBuf,
     _scratch: tempfile::TempDir,
 }
 
 impl ServerProcess {
     /// The server on `database_url`, in production mode, without a web build, with `env` on
-    /// top; its log (stderr) at `RUST_LOG` (default `error`) goes to a file.
+    /// top (`ISTHMUS_ENV=development` seeds demo content); its log (stderr) at `RUST_LOG` (default `error`) goes to a file.
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
         let scratch = tempfile::tempdir().unwrap();
         let log = scratch.path().join("server.log");
@@ -34,16 +36,21 @@ impl ServerProcess {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("the server binary starts");
+        // Development prints the demo author's password before the address.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
-                panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(&log).unwrap())
-            })
-            .to_owned();
-        ServerProcess { child, url, log, _scratch: scratch }
+        let mut preamble = Vec::new();
+        let url = loop {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                panic!("the server exited; log: {}", std::fs::read_to_string(&log).unwrap());
+            }
+            match line.trim().strip_prefix("listening on ") {
+                Some(url) => break url.to_owned(),
+                None => preamble.push(line.trim().to_owned()),
+            }
+        };
+        ServerProcess { child, url, preamble, log, _scratch: scratch }
     }
 
     /// Kills the server at once (SIGKILL): no shutdown, no flushing.

@@ -142,6 +142,16 @@ async fn a_typed_503_reaches_the_client_as_typed() {
     assert_eq!(body["error"]["code"], "UPSTREAM_DOWN", "only 500 is internal: {body}");
 }
 
+/// The OpenAPI document lists each error type's `STATUSES`; an answer outside them would break
+/// it, so debug builds (every test) fail the call instead.
+#[tokio::test]
+async fn a_typed_error_with_a_status_its_type_does_not_declare_fails_in_debug_builds() {
+    let server = spawn(RpcConfig::default()).await;
+    let (status, body) = server.mutation("things.create", r#""undeclared""#).await;
+    assert_eq!((status, &body["kind"]), (StatusCode::INTERNAL_SERVER_ERROR, &json!("internal")), "{body}");
+    server.assert_alive().await;
+}
+
 #[tokio::test]
 async fn an_internal_failure_of_something_unavailable_is_503_with_retry_after() {
     let server = spawn(RpcConfig::default()).await;

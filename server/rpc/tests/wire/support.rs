@@ -82,6 +82,8 @@ pub(crate) enum AuthError {
 }
 
 impl ProcedureError for AuthError {
+    const STATUSES: &'static [StatusCode] = &[StatusCode::UNAUTHORIZED];
+
     fn status(&self) -> StatusCode {
         StatusCode::UNAUTHORIZED
     }
@@ -108,17 +110,23 @@ pub(crate) enum TestError {
         detail: String,
     },
     UpstreamDown,
+    /// Answered with a status `STATUSES` leaves out, which debug builds refuse.
+    Undeclared,
     #[serde(skip)]
     Internal(Internal),
 }
 
 impl ProcedureError for TestError {
+    const STATUSES: &'static [StatusCode] =
+        &[StatusCode::CONFLICT, StatusCode::UNPROCESSABLE_ENTITY, StatusCode::SERVICE_UNAVAILABLE];
+
     fn status(&self) -> StatusCode {
         match self {
             TestError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             TestError::Conflict => StatusCode::CONFLICT,
             TestError::Database { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             TestError::UpstreamDown => StatusCode::SERVICE_UNAVAILABLE,
+            TestError::Undeclared => StatusCode::IM_A_TEAPOT,
             TestError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +157,7 @@ pub(crate) async fn create(_: Ctx, name: String) -> Result<String, TestError> {
         "taken" => Err(TestError::Conflict),
         "db" => Err(TestError::Database { detail: "SELECT secret FROM users".into() }),
         "upstream" => Err(TestError::UpstreamDown),
+        "undeclared" => Err(TestError::Undeclared),
         // What the database runtime reports for a database that is down.
         "down" => Err(TestError::Internal(std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into())),
         "bug" => Err(TestError::Internal(std::io::Error::other("a bug").into())),

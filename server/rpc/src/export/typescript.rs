@@ -5,23 +5,14 @@
 use std::borrow::Cow;
 
 use axum::extract::FromRequestParts;
-use specta::{Type, Types, datatype::DataType};
+use specta::{Type, Types};
 use specta_typescript::{Exporter, Typescript};
 
-use super::{Never, ProcedureError, ProtocolError, Router, procedure::Kind};
-
-pub use specta_typescript::Error as ExportError;
+use super::{ExportError, entries};
+use crate::{Never, ProcedureError, ProtocolError, Router};
 
 const HEADER: &str = "// Generated from the server's procedures by isthmus-rpc. Do not edit.\n\
 /* eslint-disable */";
-
-struct Entry {
-    name: &'static str,
-    kind: Kind,
-    input: Option<DataType>,
-    output: DataType,
-    errors: Vec<DataType>,
-}
 
 /// Renders the bindings module for `router`, whose context is extracted from state `S`
 /// (named, never constructed: the context's rejection type is part of every error union).
@@ -32,25 +23,8 @@ where
     C::Rejection: ProcedureError,
 {
     let mut types = Types::default();
-    let context_error = <C::Rejection as Type>::definition(&mut types);
     let never = <Never as Type>::definition(&mut types);
-    let mut entries: Vec<Entry> = router
-        .procedures
-        .iter()
-        .map(|procedure| {
-            let signature = &procedure.signature;
-            let mut errors: Vec<DataType> = signature.errors.iter().map(|definition| definition(&mut types)).collect();
-            errors.push(context_error.clone());
-            Entry {
-                name: procedure.meta.name,
-                kind: procedure.meta.kind,
-                input: signature.takes_input.then(|| (signature.input)(&mut types)),
-                output: (signature.output)(&mut types),
-                errors,
-            }
-        })
-        .collect();
-    entries.sort_by_key(|entry| entry.name);
+    let entries = entries::<S, C>(router, &mut types);
 
     Exporter::from(Typescript::default())
         .header(HEADER)
@@ -69,7 +43,7 @@ where
                 };
                 let mut errors = Vec::with_capacity(entry.errors.len());
                 for error in &entry.errors {
-                    let rendered = exporter.reference(error)?;
+                    let rendered = exporter.reference(&error.schema)?;
                     if rendered != never && !errors.contains(&rendered) {
                         errors.push(rendered);
                     }
@@ -86,6 +60,7 @@ where
             Ok(Cow::Owned(out))
         })
         .export(&types, specta_serde::Format)
+        .map_err(ExportError::from)
 }
 
 /// The layer's own wire types for the client runtime (`bindings/src/protocol.ts`): what any
@@ -97,4 +72,5 @@ pub fn protocol_typescript() -> Result<String, ExportError> {
         .framework_prelude("")
         .framework_runtime(|_| Ok(Cow::Borrowed("")))
         .export(&types, specta_serde::Format)
+        .map_err(ExportError::from)
 }
