@@ -3,7 +3,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::Command,
+    process::{Command, Stdio},
 };
 
 use serde::de::DeserializeOwned;
@@ -69,10 +69,12 @@ impl Engine {
             .arg("--schema")
             .arg(&self.schema)
             .args(args)
+            // Node's own messages (warnings, a crash, PRISMA_ENGINE_TRACE) reach the terminal as
+            // they happen; stdout carries the answer.
+            .stderr(Stdio::inherit())
             .output()
             .map_err(EngineError::Spawn)?;
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
             let stdout = String::from_utf8_lossy(&output.stdout);
             if let Ok(Failure { error }) = serde_json::from_str::<Failure>(&stdout) {
                 return Err(match error.code.as_deref() {
@@ -80,7 +82,8 @@ impl Engine {
                     _ => EngineError::Failed(error.message),
                 });
             }
-            return Err(EngineError::Failed(format!("{}{}", stdout.trim(), stderr.trim())));
+            // Its stderr, if any, is already on the terminal.
+            return Err(EngineError::Failed(format!("node exited with {}: {}", output.status, stdout.trim())));
         }
         String::from_utf8(output.stdout).map_err(|e| EngineError::Output(e.to_string()))
     }

@@ -15,6 +15,9 @@ const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
   migrate deploy           apply pending migrations to DATABASE_URL
   migrate status           list applied and pending migrations (exit 1 if any is pending)
   migrate check            exit 1 if the migrations do not reproduce schema.prisma
+  migrate reset [--force]  drop every table of DATABASE_URL, its data included, and apply the
+                           migrations again (asks first unless --force; refused when
+                           ISTHMUS_ENV=production)
   db seed                  run the seed command: \"prisma\": { \"seed\": … } in package.json
 
 DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository), except with --schema.
@@ -141,6 +144,22 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
             }
             println!("the migrations of every provider reproduce schema.prisma");
         }
+        ["migrate", "reset", flags @ ..] if flags.iter().all(|flag| *flag == "--force") => {
+            if std::env::var("ISTHMUS_ENV").is_ok_and(|environment| environment == "production") {
+                eprintln!("refusing to reset a database with ISTHMUS_ENV=production");
+                return Ok(ExitCode::FAILURE);
+            }
+            let (db, url) = connect_with_url(repo).await?;
+            if flags.is_empty() && !confirmed(&format!("drop every table of {} and its data?", redacted(&url)))? {
+                eprintln!("nothing was changed");
+                return Ok(ExitCode::FAILURE);
+            }
+            db.drop_everything().await?;
+            println!("dropped every table of {}", redacted(&url));
+            for name in repo.migrate_deploy(&db).await? {
+                println!("applied {name}");
+            }
+        }
         ["db", "seed"] => {
             let command = repo.seed_command()?;
             let status = std::process::Command::new("sh")
@@ -160,6 +179,11 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
 }
 
 async fn connect(repo: &Repo) -> Result<Db, CommandError> {
+    Ok(connect_with_url(repo).await?.0)
+}
+
+/// The database and the URL it was reached by.
+async fn connect_with_url(repo: &Repo) -> Result<(Db, String), CommandError> {
     let url = match std::env::var("DATABASE_URL") {
         Ok(url) => url,
         Err(_) => repo.default_database_url().ok_or_else(|| {
@@ -167,10 +191,35 @@ async fn connect(repo: &Repo) -> Result<Db, CommandError> {
         })?,
     };
     // Relative SQLite paths are relative to the repository, as for the server run from it.
-    if let Some(path) = url.strip_prefix("sqlite:") {
-        return Ok(Db::connect(&format!("sqlite:{}", repo.root().join(path).display())).await?);
+    let url = match url.strip_prefix("sqlite:") {
+        Some(path) => format!("sqlite:{}", repo.root().join(path).display()),
+        None => url,
+    };
+    Ok((Db::connect(&url).await?, url))
+}
+
+/// Asks `question` on the terminal; true for an answer of `y` or `yes`.
+fn confirmed(question: &str) -> Result<bool, CommandError> {
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|source| CommandError::Io { path: "standard input".into(), source })?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
-    Ok(Db::connect(&url).await?)
 }
 
 /// `path` as seen from the workspace root, for messages.

@@ -225,6 +225,40 @@ impl Db {
         }
     }
 
+    /// Drops every table and view (PostgreSQL: the whole current schema, types and sequences
+    /// too) with their data, and the migration history: what `cargo prisma migrate reset` does
+    /// before applying the migrations again. There is no undo.
+    pub async fn drop_everything(&self) -> Result<(), MigrateError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(DbError::from)?;
+                let objects: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(DbError::from)?;
+                // Dropped in any order: foreign keys would otherwise refuse a referenced table.
+                conn.execute("PRAGMA foreign_keys = OFF").await.map_err(DbError::from)?;
+                for (kind, name) in objects {
+                    let kind = if kind == "view" { "VIEW" } else { "TABLE" };
+                    let statement = format!("DROP {kind} IF EXISTS \"{}\"", name.replace('"', "\"\""));
+                    sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *conn).await.map_err(DbError::from)?;
+                }
+                conn.execute("PRAGMA foreign_keys = ON").await.map_err(DbError::from)?;
+            }
+            Pool::Postgres(pool) => {
+                let mut conn = pool.acquire().await.map_err(DbError::from)?;
+                let (schema,): (String,) =
+                    sqlx::query_as("SELECT current_schema()").fetch_one(&mut *conn).await.map_err(DbError::from)?;
+                let schema = schema.replace('"', "\"\"");
+                let statement = format!("DROP SCHEMA \"{schema}\" CASCADE; CREATE SCHEMA \"{schema}\"");
+                sqlx::raw_sql(AssertSqlSafe(statement)).execute(&mut *conn).await.map_err(DbError::from)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Which migrations are applied and which pending; errors as `migrate` would.
     pub async fn migration_status(&self, migrations: &[Migration]) -> Result<Status, MigrateError> {
         let applied = match &self.pool {
