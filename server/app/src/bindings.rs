@@ -35,14 +35,31 @@ pub fn files() -> Result<Vec<Generated>, BindingsError> {
     let root = here.ancestors().find(|dir| is_workspace_root(dir)).ok_or_else(|| {
         io::Error::new(io::ErrorKind::NotFound, format!("no Cargo workspace contains {}", here.display()))
     })?;
-    let router = procedures::router();
     Ok(vec![
-        Generated { path: root.join("bindings/src/generated.ts"), contents: rpc::typescript::<AppState, _>(&router)? },
         Generated {
-            path: root.join("bindings/openapi.json"),
-            contents: rpc::openapi::<AppState, _>(&router, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))?,
+            path: root.join("bindings/src/generated.ts"),
+            contents: rpc::typescript::<AppState, _>(&procedures::router())?,
         },
+        Generated { path: root.join("bindings/openapi.json"), contents: openapi()? },
     ])
+}
+
+/// The OpenAPI document of the procedures.
+pub fn openapi() -> Result<String, rpc::ExportError> {
+    rpc::openapi::<AppState, _>(&procedures::router(), env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+}
+
+/// Writes the files that differ from what the procedures export now; returns their paths.
+pub fn write() -> Result<Vec<PathBuf>, BindingsError> {
+    let mut written = Vec::new();
+    for file in files()? {
+        if std::fs::read_to_string(&file.path).is_ok_and(|current| current == file.contents) {
+            continue;
+        }
+        std::fs::write(&file.path, &file.contents)?;
+        written.push(file.path);
+    }
+    Ok(written)
 }
 
 fn is_workspace_root(dir: &Path) -> bool {

@@ -57,6 +57,10 @@ pub struct Settings {
     /// `npm start` sets it). Production by default, so a forgotten variable never publishes
     /// demo content with a known author on a real site.
     pub environment: Environment,
+    /// Write the bindings (`bindings/src/generated.ts`, `bindings/openapi.json`) at start-up
+    /// where they differ from the procedures (`ISTHMUS_WRITE_BINDINGS=true`; `npm run dev`
+    /// sets it): the dev loop regenerates them without linking a second binary.
+    pub write_bindings: bool,
     /// Sessions end this many days after sign-in (`ISTHMUS_SESSION_DAYS`, default 30) …
     pub session_days: u32,
     /// … or after this many days without a request (`ISTHMUS_SESSION_IDLE_DAYS`, default 7).
@@ -144,6 +148,7 @@ impl Settings {
             body_limit: parse(&lookup, "ISTHMUS_BODY_LIMIT", "a size in bytes")?.unwrap_or(DEFAULT_BODY_LIMIT),
             client_ip_header: parse(&lookup, "ISTHMUS_CLIENT_IP_HEADER", "a header name")?,
             environment: parse(&lookup, "ISTHMUS_ENV", "development or production")?.unwrap_or(Environment::Production),
+            write_bindings: parse(&lookup, "ISTHMUS_WRITE_BINDINGS", "true or false")?.unwrap_or(false),
             session_days: parse(&lookup, "ISTHMUS_SESSION_DAYS", "a number of days")?.unwrap_or(30),
             session_idle_days: parse(&lookup, "ISTHMUS_SESSION_IDLE_DAYS", "a number of days")?.unwrap_or(7),
             fetch_timeout: parse(&lookup, "ISTHMUS_FETCH_TIMEOUT", "a number of seconds")?

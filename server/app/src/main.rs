@@ -24,6 +24,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if !args.is_empty() {
         return commands::run(settings, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
     }
+    if settings.write_bindings {
+        for path in isthmus_server::bindings::write()? {
+            println!("wrote {}", path.display());
+        }
+    }
     let application = Application::build(settings).await?;
     // Scripts (and the tests) read the address from this line.
     println!("listening on http://{}", application.local_addr()?);

@@ -22,7 +22,8 @@ use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 
 use crate::{
-    configuration::Settings,
+    bindings,
+    configuration::{Environment, Settings},
     context::{AppState, Ctx},
     procedures, routes, security_headers,
 };
@@ -41,6 +42,8 @@ pub enum StartupError {
     WebBuild(#[from] WebBuildError),
     #[error(transparent)]
     Fetch(#[from] StartError),
+    #[error("cannot describe the procedures for the explorer: {0}")]
+    Explorer(#[from] rpc::ExportError),
 }
 
 /// The web build is there but cannot serve pages.
@@ -87,8 +90,11 @@ impl Application {
         let pages =
             pages(&settings, procedures::router().local_queries(state.clone(), &config), &cache, &public_origin)?;
         let https = config.origins.is_https();
-        let router =
-            security_headers::apply(router(config, state, pages), settings.content_security_policy.clone(), https);
+        let mut router = router(config, state, pages);
+        if settings.environment == Environment::Development {
+            router = router.merge(rpc::explorer(bindings::openapi()?));
+        }
+        let router = security_headers::apply(router, settings.content_security_policy.clone(), https);
         let limits = ConnectionLimits {
             max_connections: settings.max_connections,
             header_timeout: settings.header_timeout,

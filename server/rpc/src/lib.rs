@@ -40,6 +40,7 @@
 
 mod cache;
 mod error;
+mod explorer;
 mod export;
 mod handler;
 mod input;
@@ -53,6 +54,7 @@ mod valid;
 
 pub use cache::{CacheScope, CacheStats, ResponseCache, Revalidate};
 pub use error::{FieldErrors, Internal, Never, ProcedureError, ProtocolError};
+pub use explorer::explorer;
 pub use export::{ExportError, openapi, protocol_typescript, typescript};
 pub use handler::{Handler, RawInput};
 pub use input::DecodeInput;

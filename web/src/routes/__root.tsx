@@ -1,3 +1,4 @@
+import { lazy, Suspense, useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, Link, Outlet } from "@tanstack/react-router";
@@ -6,6 +7,9 @@ import { loadQuery } from "@isthmus/bindings/router";
 
 import { SignOut } from "../components/SignOut";
 import { rq } from "../rpc";
+
+// `import.meta.env.DEV` is false in production builds, which then drop the import.
+const Devtools = import.meta.env.DEV ? lazy(() => import("../components/Devtools")) : null;
 
 export const Route = createRootRouteWithContext<{ queryClient: QueryClient; origin: string }>()({
   // Who is signed in, for the header: rendered on the server with the page.
@@ -21,6 +25,9 @@ export const Route = createRootRouteWithContext<{ queryClient: QueryClient; orig
 
 function Layout() {
   const me = useQuery(rq.queryOptions("auth.me"));
+  // The devtools join after hydration, so the page matches the HTML the server rendered.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   return (
     <>
       <header className="site-header">
@@ -47,6 +54,11 @@ function Layout() {
       <footer className="site-footer">
         <a href="/feed.xml">RSS</a> · Built with Isthmus: Rust procedures, a typed client.
       </footer>
+      {Devtools && hydrated && (
+        <Suspense>
+          <Devtools />
+        </Suspense>
+      )}
     </>
   );
 }
