@@ -33,7 +33,8 @@ function procedure(path, method, operation) {
   const name = operation.operationId;
   const kind = operation["x-isthmus-kind"];
   const parameter = (operation.parameters ?? []).find((candidate) => candidate.name === "input");
-  const input = parameter?.content["application/json"].schema ?? operation.requestBody?.content["application/json"].schema;
+  const input =
+    parameter?.content["application/json"].schema ?? operation.requestBody?.content["application/json"].schema;
   const takesInput = parameter !== undefined || (operation.requestBody !== undefined && input?.type !== "null");
   const success = operation.responses["200"].content;
   const output = success["application/json"]?.schema ?? success["text/event-stream"]["x-isthmus-item"];
