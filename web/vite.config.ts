@@ -7,6 +7,9 @@ import { defineConfig } from "vite";
 
 const server = process.env.ISTHMUS_SERVER ?? "http://127.0.0.1:3000";
 
+// What the Vite dev server answers itself: the app's modules and its own client.
+const VITE_PATHS = ["@vite/", "@react-refresh", "@id/", "@fs/", "src/", "node_modules/", "__vite"];
+
 // React's string renderer without its streaming half, which needs MessageChannel and
 // TextEncoder at load: what QuickJS runs in the Rust server.
 const reactDomServer = join(
@@ -26,14 +29,9 @@ export default defineConfig(({ isSsrBuild }) => ({
     build: { minify: true },
   }),
   server: {
-    // In development the Rust server answers procedures; run it alongside `npm run dev`.
-    // The page's origin is Vite's, so the proxy presents the server's own origin: mutations
-    // only accept the configured public origin.
-    proxy: {
-      "/rpc": {
-        target: server,
-        configure: (proxy) => proxy.on("proxyReq", (request) => request.setHeader("origin", server)),
-      },
-    },
+    // `npm run dev` (dev.mjs): the Rust server renders every page and answers procedures;
+    // Vite serves only its own modules (with HMR). The server takes Vite's address as its
+    // public origin, so links, redirects and origin checks are what the browser sees.
+    proxy: { [`^/(?!${VITE_PATHS.join("|")}).*`]: { target: server } },
   },
 }));

@@ -332,6 +332,7 @@ fn copy_with_minimal_app(scratch: &Path) -> PathBuf {
         "secrets",
         "faults",
         "openapi",
+        "dev_loop",
     ] {
         fs::remove_file(copy.join(format!("server/app/tests/{app_test}.rs"))).unwrap();
     }
