@@ -24,6 +24,8 @@ use specta::Type;
 use tokio::sync::watch;
 use validator::Validate;
 
+pub mod scale;
+
 /// The guestbook, shared by every call.
 #[derive(Clone)]
 pub struct State {
