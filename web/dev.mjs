@@ -207,7 +207,6 @@ function watchRust() {
     ignored: (path, stats) => SKIPPED.test(path) || (stats?.isFile() && !/\.(rs|toml|sql|prisma)$/.test(path)),
   });
   watcher.on("all", (_, path) => saved(path));
-  return watcher;
 }
 
 // --- the web app -------------------------------------------------------------------------
@@ -236,7 +235,7 @@ function watchServerBundle() {
   return new Promise((firstBuild) => {
     let first = true;
     createInterface({ input: child.stdout }).on("line", async (line) => {
-      if (line.includes("error")) console.log(line);
+      // Vite reports failures on stderr (shown as they come) and waits for the next save.
       if (!/built in/.test(line)) return;
       if (first) {
         first = false;
@@ -248,7 +247,7 @@ function watchServerBundle() {
   });
 }
 
-say("building the server bundle (vite build --ssr --watch)");
+say("starting Vite");
 vite = await createServer({
   root: web,
   server: {
@@ -261,6 +260,7 @@ vite = await createServer({
 });
 await vite.listen();
 await writeTemplate();
+say("building the server bundle (vite build --ssr --watch)");
 await watchServerBundle();
 watchRust();
 say("building the server (cargo build)");
