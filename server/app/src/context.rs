@@ -71,17 +71,14 @@ impl AppState {
         newsletter::share_counts(&state.db, state.newsletter.clone()).await?;
         state.outbox.start();
         tokio::task::spawn_blocking(password::prepare_dummy);
+        // Once before serving, then hourly: a prune never races the first requests.
+        prune(&state.db, state.sessions).await;
         let (db, policy) = (state.db.clone(), state.sessions);
         tokio::spawn(async move {
-            let mut every = tokio::time::interval(PRUNE_EVERY);
+            let mut every = tokio::time::interval_at(tokio::time::Instant::now() + PRUNE_EVERY, PRUNE_EVERY);
             loop {
                 every.tick().await;
-                if let Err(error) = session::prune(&db, policy, Utc::now()).await {
-                    tracing::warn!(%error, "could not prune expired sessions");
-                }
-                if let Err(error) = newsletter::prune_unconfirmed(&db, Utc::now()).await {
-                    tracing::warn!(%error, "could not prune unconfirmed sign-ups");
-                }
+                prune(&db, policy).await;
             }
         });
         if settings.environment == Environment::Development
@@ -90,6 +87,17 @@ impl AppState {
             println!("seeded demo content: sign in as {} with the password {password}", seed::DEMO_EMAIL);
         }
         Ok(state)
+    }
+}
+
+/// Drops expired sessions and expired unconfirmed sign-ups; a failure is logged and retried
+/// at the next round.
+async fn prune(db: &db::Db, policy: SessionPolicy) {
+    if let Err(error) = session::prune(db, policy, Utc::now()).await {
+        tracing::warn!(%error, "could not prune expired sessions");
+    }
+    if let Err(error) = newsletter::prune_unconfirmed(db, Utc::now()).await {
+        tracing::warn!(%error, "could not prune unconfirmed sign-ups");
     }
 }
 
