@@ -15,6 +15,18 @@ import { createInterface } from "node:readline";
 
 const root = resolve(import.meta.dirname, "..");
 
+// The edits, made on the example app: replace them with the app.
+const RENAME = {
+  file: "server/app/src/procedures/newsletter.rs",
+  from: "subscriber_count",
+  to: "reader_count",
+  // the old name as the web app uses it, and a query whose answer carries the new one
+  usedAs: "subscriberCount",
+  query: "/rpc/newsletter.stats",
+  answered: '"readerCount"',
+};
+const MODEL_BEFORE = "model Subscriber {";
+
 async function freePort() {
   const probe = createServer();
   await new Promise((done) => probe.listen(0, "127.0.0.1", done));
@@ -105,12 +117,9 @@ try {
   heard("dev-loop: warm");
   console.log("dev-loop: warm; measuring");
 
-  const renamed = edit("server/app/src/procedures/newsletter.rs", "subscriber_count", "reader_count");
-  const typeError = line(
-    (text) => text.includes("error TS") && text.includes("subscriberCount"),
-    "naming the usage site",
-  );
-  const newShape = answers("/rpc/newsletter.stats", (body) => body.includes('"readerCount"'));
+  const renamed = edit(RENAME.file, RENAME.from, RENAME.to);
+  const typeError = line((text) => text.includes("error TS") && text.includes(RENAME.usedAs), "naming the usage site");
+  const newShape = answers(RENAME.query, (body) => body.includes(RENAME.answered));
   const usage = await typeError;
   console.log(`procedure output renamed → tsc names the usage site: ${seconds(renamed)} s\n  ${usage.trim()}`);
   await newShape;
@@ -118,11 +127,7 @@ try {
 
   const restarted = line((text) => text.includes("the server answers on"), "saying the server answers");
   const migration = line((text) => text.includes("migrate dev"), "saying a migration is needed");
-  const schemaSaved = edit(
-    "schema.prisma",
-    "model Subscriber {",
-    "model LoopProbe {\n  id Int @id\n}\n\nmodel Subscriber {",
-  );
+  const schemaSaved = edit("schema.prisma", MODEL_BEFORE, `model LoopProbe {\n  id Int @id\n}\n\n${MODEL_BEFORE}`);
   await restarted;
   await answers("/healthz", () => true);
   console.log(`model added to schema.prisma → the server restarted on the new client: ${seconds(schemaSaved)} s`);
