@@ -7,7 +7,7 @@ use std::{
     process::{Command, Output, Stdio},
 };
 
-use isthmus_db_runtime::{Provider, testing::TempDatabase};
+use isthmus_db_runtime::{Db, Provider, testing::TempDatabase};
 
 const MIGRATION: &str = r#"CREATE TABLE "Note" ("id" INTEGER NOT NULL PRIMARY KEY, "body" TEXT NOT NULL);"#;
 
@@ -47,27 +47,16 @@ fn text(output: &Output) -> String {
 }
 
 async fn notes(database: &TempDatabase) -> i64 {
-    let db = isthmus_db_runtime::Db::connect(database.url()).await.unwrap();
-    let count = match (db.sqlite_pool(), db.postgres_pool()) {
-        (Some(pool), _) => sqlx::query_scalar(r#"SELECT count(*) FROM "Note""#).fetch_one(pool).await.unwrap(),
-        (_, Some(pool)) => sqlx::query_scalar(r#"SELECT count(*) FROM "Note""#).fetch_one(pool).await.unwrap(),
-        _ => unreachable!("a database is SQLite or PostgreSQL"),
-    };
+    let db = Db::connect(database.url()).await.unwrap();
+    let count = db.query_as::<(i64,)>(r#"SELECT count(*) FROM "Note""#, vec![]).await.unwrap()[0].0;
     db.close().await;
     count
 }
 
 async fn add_note_and_a_stray_table(database: &TempDatabase) {
-    let db = isthmus_db_runtime::Db::connect(database.url()).await.unwrap();
-    let statements =
-        [r#"INSERT INTO "Note" ("id", "body") VALUES (1, 'kept?')"#, r#"CREATE TABLE "Stray" ("id" INTEGER)"#];
-    for statement in statements {
-        match (db.sqlite_pool(), db.postgres_pool()) {
-            (Some(pool), _) => sqlx::raw_sql(statement).execute(pool).await.map(drop).unwrap(),
-            (_, Some(pool)) => sqlx::raw_sql(statement).execute(pool).await.map(drop).unwrap(),
-            _ => unreachable!("a database is SQLite or PostgreSQL"),
-        }
-    }
+    let db = Db::connect(database.url()).await.unwrap();
+    db.execute_raw(r#"INSERT INTO "Note" ("id", "body") VALUES (1, 'kept?')"#, vec![]).await.unwrap();
+    db.execute_raw(r#"CREATE TABLE "Stray" ("id" INTEGER)"#, vec![]).await.unwrap();
     db.close().await;
 }
 
