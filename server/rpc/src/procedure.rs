@@ -1,3 +1,4 @@
+use axum::http::Method;
 use serde::Serialize;
 
 /// What a procedure does, which fixes its HTTP method and how the client calls it.
@@ -19,6 +20,14 @@ impl Kind {
             Kind::Query => "query",
             Kind::Mutation => "mutation",
             Kind::Subscription => "subscription",
+        }
+    }
+
+    /// The HTTP method it is called with.
+    pub(crate) fn method(self) -> Method {
+        match self {
+            Kind::Query | Kind::Subscription => Method::GET,
+            Kind::Mutation => Method::POST,
         }
     }
 }

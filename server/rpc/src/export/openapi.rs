@@ -70,7 +70,8 @@ where
     let mut paths = Map::new();
     for entry in &entries {
         let operation = operation(entry, &never, &schema_of)?;
-        paths.insert(format!("/rpc/{}", entry.name), json!({ method(entry.kind): operation }));
+        let method = entry.kind.method().as_str().to_ascii_lowercase();
+        paths.insert(format!("/rpc/{}", entry.name), json!({ method: operation }));
     }
     let document = json!({
         "openapi": "3.1.0",
@@ -92,13 +93,6 @@ where
 
 fn probe_field(index: usize) -> String {
     format!("t{index}")
-}
-
-fn method(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Mutation => "post",
-        Kind::Query | Kind::Subscription => "get",
-    }
 }
 
 fn operation(

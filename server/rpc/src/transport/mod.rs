@@ -42,7 +42,7 @@ use axum::{
     Extension,
     body::{Body, Bytes},
     extract::{FromRef, FromRequestParts, Request},
-    http::{HeaderName, HeaderValue, Method, StatusCode, header, request::Parts},
+    http::{HeaderName, HeaderValue, StatusCode, header, request::Parts},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -304,10 +304,7 @@ where
 }
 
 fn method_not_allowed(meta: ProcedureMeta) -> Response {
-    let allowed = match meta.kind {
-        Kind::Query | Kind::Subscription => Method::GET,
-        Kind::Mutation => Method::POST,
-    };
+    let allowed = meta.kind.method();
     let error = ProtocolError::MethodNotAllowed {
         name: meta.name.to_owned(),
         kind: meta.kind.as_str().to_owned(),
