@@ -6,7 +6,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::{context::AppState, procedures};
+use crate::{
+    context::{AppState, Ctx},
+    procedures,
+};
 
 /// A generated file and what it should hold now.
 pub struct Generated {
@@ -35,18 +38,20 @@ pub fn files() -> Result<Vec<Generated>, BindingsError> {
     let root = here.ancestors().find(|dir| is_workspace_root(dir)).ok_or_else(|| {
         io::Error::new(io::ErrorKind::NotFound, format!("no Cargo workspace contains {}", here.display()))
     })?;
+    let router = procedures::router();
     Ok(vec![
-        Generated {
-            path: root.join("bindings/src/generated.ts"),
-            contents: rpc::typescript::<AppState, _>(&procedures::router())?,
-        },
-        Generated { path: root.join("bindings/openapi.json"), contents: openapi()? },
+        Generated { path: root.join("bindings/src/generated.ts"), contents: rpc::typescript::<AppState, _>(&router)? },
+        Generated { path: root.join("bindings/openapi.json"), contents: openapi_of(&router)? },
     ])
 }
 
 /// The OpenAPI document of the procedures.
 pub fn openapi() -> Result<String, rpc::ExportError> {
-    rpc::openapi::<AppState, _>(&procedures::router(), env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+    openapi_of(&procedures::router())
+}
+
+fn openapi_of(router: &rpc::Router<Ctx>) -> Result<String, rpc::ExportError> {
+    rpc::openapi::<AppState, _>(router, env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
 }
 
 /// Writes the files that differ from what the procedures export now; returns their paths.

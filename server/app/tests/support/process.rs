@@ -19,7 +19,8 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// The server on `database_url`, in production mode, without a web build, with `env` on
-    /// top (`ISTHMUS_ENV=development` seeds demo content); its log (stderr) at `RUST_LOG` (default `error`) goes to a file.
+    /// top (`ISTHMUS_ENV=development` seeds demo content); its log (stderr) at `RUST_LOG`
+    /// (default `error`) goes to a file.
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> ServerProcess {
         let scratch = tempfile::tempdir().unwrap();
         let log = scratch.path().join("server.log");

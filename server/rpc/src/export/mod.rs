@@ -37,7 +37,7 @@ struct Entry {
 }
 
 struct ErrorEntry {
-    schema: DataType,
+    datatype: DataType,
     statuses: &'static [StatusCode],
 }
 
@@ -58,7 +58,7 @@ where
                 .errors
                 .iter()
                 .chain([&context_error])
-                .map(|error| ErrorEntry { schema: (error.definition)(types), statuses: error.statuses })
+                .map(|error| ErrorEntry { datatype: (error.definition)(types), statuses: error.statuses })
                 .collect();
             Entry {
                 name: procedure.meta.name,

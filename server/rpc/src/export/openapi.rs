@@ -39,17 +39,17 @@ where
 
     let mut used = vec![protocol_error.clone()];
     for entry in &entries {
-        let errors = entry.errors.iter().map(|error| &error.schema).filter(|schema| **schema != never);
-        for schema in entry.input.iter().chain([&entry.output]).chain(errors) {
-            if !used.contains(schema) {
-                used.push(schema.clone());
+        let errors = entry.errors.iter().map(|error| &error.datatype).filter(|datatype| **datatype != never);
+        for datatype in entry.input.iter().chain([&entry.output]).chain(errors) {
+            if !used.contains(datatype) {
+                used.push(datatype.clone());
             }
         }
     }
     let probe = used
         .iter()
         .enumerate()
-        .fold(Struct::named(), |probe, (index, schema)| probe.field(probe_field(index), Field::new(schema.clone())))
+        .fold(Struct::named(), |probe, (index, datatype)| probe.field(probe_field(index), Field::new(datatype.clone())))
         .build();
     NamedDataType::new(PROBE, &mut types, |_, named| named.ty = Some(probe));
 
@@ -137,8 +137,8 @@ fn operation(
 
     let mut failures: BTreeMap<u16, Vec<Value>> = BTreeMap::new();
     let mut typed: BTreeMap<u16, Vec<Value>> = BTreeMap::new();
-    for error in entry.errors.iter().filter(|error| error.schema != *never) {
-        let schema = schema_of(&error.schema)?;
+    for error in entry.errors.iter().filter(|error| error.datatype != *never) {
+        let schema = schema_of(&error.datatype)?;
         for status in error.statuses.iter().filter(|status| **status != StatusCode::INTERNAL_SERVER_ERROR) {
             let errors = typed.entry(status.as_u16()).or_default();
             if !errors.contains(&schema) {

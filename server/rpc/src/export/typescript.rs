@@ -43,7 +43,7 @@ where
                 };
                 let mut errors = Vec::with_capacity(entry.errors.len());
                 for error in &entry.errors {
-                    let rendered = exporter.reference(&error.schema)?;
+                    let rendered = exporter.reference(&error.datatype)?;
                     if rendered != never && !errors.contains(&rendered) {
                         errors.push(rendered);
                     }
