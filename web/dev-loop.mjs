@@ -52,6 +52,7 @@ function copyRepository(to) {
 const copy = mkdtempSync(join(tmpdir(), "isthmus-dev-loop-"));
 copyRepository(copy);
 const serverPort = await freePort();
+const vitePort = await freePort();
 const server = `http://127.0.0.1:${serverPort}`;
 const dev = spawn("node", ["web/dev.mjs"], {
   cwd: copy,
@@ -60,7 +61,7 @@ const dev = spawn("node", ["web/dev.mjs"], {
     ...process.env,
     CARGO_TARGET_DIR: process.env.DEV_LOOP_TARGET_DIR ?? join(root, "target", "dev-loop"),
     ISTHMUS_ADDRESS: `127.0.0.1:${serverPort}`,
-    ISTHMUS_DEV_PORT: String(await freePort()),
+    ISTHMUS_DEV_PORT: String(vitePort),
     DATABASE_URL: `sqlite:${join(copy, "dev.db")}`,
     RUST_LOG: "warn",
   },
@@ -115,6 +116,9 @@ try {
   await line((text) => text.includes("Ctrl-C stops"), "saying it watches");
   await answers("/healthz", () => true);
   heard("dev-loop: warm");
+  const page = await (await fetch(`http://127.0.0.1:${vitePort}/blog`)).text();
+  if (!page.includes('id="isthmus-state"')) throw new Error(`Vite did not hand /blog to the server:\n${page}`);
+  console.log("dev-loop: pages through Vite are rendered by the server");
   console.log("dev-loop: warm; measuring");
 
   const renamed = edit(RENAME.file, RENAME.from, RENAME.to);

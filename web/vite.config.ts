@@ -5,7 +5,8 @@ import { tanstackRouter } from "@tanstack/router-plugin/vite";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
-const server = process.env.ISTHMUS_SERVER ?? "http://127.0.0.1:3000";
+// The Rust server, at the address `npm run dev` (dev.mjs) starts it on.
+const server = `http://${process.env.ISTHMUS_ADDRESS ?? "127.0.0.1:3000"}`;
 
 // What the Vite dev server answers itself: the app's modules and its own client.
 const VITE_PATHS = ["@vite/", "@react-refresh", "@id/", "@fs/", "src/", "node_modules/", "__vite"];
