@@ -40,9 +40,9 @@ function say(message) {
 }
 
 /** Runs a command with its output on the terminal; resolves to whether it succeeded. */
-function run(command, args, options = {}) {
+function run(command, args) {
   return new Promise((done) => {
-    const child = spawn(command, args, { cwd: root, stdio: "inherit", ...options });
+    const child = spawn(command, args, { cwd: root, stdio: "inherit" });
     child.on("exit", (code) => done(code === 0));
     child.on("error", (error) => {
       say(`cannot run ${command}: ${error.message}`);
@@ -66,7 +66,7 @@ function capture(command, args) {
 
 let server; // { child, exited }
 let vite;
-const children = []; // helpers that live as long as this process
+let bundleWatcher; // `vite build --watch`, for as long as this process
 
 async function stopServer() {
   if (!server) return;
@@ -129,6 +129,10 @@ async function typecheck() {
 let building = false;
 let pending; // { schema: boolean } of saves during a build
 
+function buildServer() {
+  return run("cargo", ["build", "-p", "isthmus-server", "--bin", "isthmus-server"]);
+}
+
 function binaryTime() {
   return existsSync(binary) ? statSync(binary).mtimeMs : 0;
 }
@@ -158,7 +162,7 @@ async function rebuild(schemaChanged, reason) {
     }
     say(`building the server (cargo build), after ${reason}`);
     const before = binaryTime();
-    if (!(await run("cargo", ["build", "-p", "isthmus-server", "--bin", "isthmus-server"]))) {
+    if (!(await buildServer())) {
       say("the build failed (above); the last good server keeps running until the next save");
       return;
     }
@@ -180,7 +184,7 @@ async function rebuild(schemaChanged, reason) {
   }
 }
 
-const RUST_SOURCE = /\.(rs|toml|sql)$/;
+const WATCHED = /\.(rs|toml|sql|prisma)$/;
 const SKIPPED = /(^|\/)(target|node_modules|fuzz)(\/|$)/;
 let debounce;
 let schemaSaved = false;
@@ -188,7 +192,6 @@ const changed = new Set();
 
 function saved(path) {
   if (path.endsWith("schema.prisma")) schemaSaved = true;
-  else if (!RUST_SOURCE.test(path) || SKIPPED.test(path)) return;
   changed.add(path);
   clearTimeout(debounce);
   debounce = setTimeout(() => {
@@ -204,9 +207,9 @@ function watchRust() {
   const watcher = watch(["server", "prisma", "Cargo.toml", "schema.prisma"], {
     cwd: root,
     ignoreInitial: true,
-    ignored: (path, stats) => SKIPPED.test(path) || (stats?.isFile() && !/\.(rs|toml|sql|prisma)$/.test(path)),
+    ignored: (path, stats) => SKIPPED.test(path) || (stats?.isFile() && !WATCHED.test(path)),
   });
-  watcher.on("all", (_, path) => saved(path));
+  for (const event of ["add", "change", "unlink"]) watcher.on(event, saved);
 }
 
 // --- the web app -------------------------------------------------------------------------
@@ -231,7 +234,7 @@ function watchServerBundle() {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, NODE_ENV: "production" },
   });
-  children.push(child);
+  bundleWatcher = child;
   return new Promise((firstBuild) => {
     let first = true;
     createInterface({ input: child.stdout }).on("line", async (line) => {
@@ -264,7 +267,7 @@ say("building the server bundle (vite build --ssr --watch)");
 await watchServerBundle();
 watchRust();
 say("building the server (cargo build)");
-if (await run("cargo", ["build", "-p", "isthmus-server", "--bin", "isthmus-server"])) {
+if (await buildServer()) {
   await startServer("first start");
 } else {
   say("the build failed (above); fix it and save: the server starts after the next good build");
@@ -273,7 +276,7 @@ say(`open http://127.0.0.1:${vitePort}/ (pages from the server, modules from Vit
 say("watching server/, prisma/, Cargo.toml, schema.prisma and web/src; Ctrl-C stops");
 
 async function shutdown() {
-  for (const child of children) child.kill("SIGTERM");
+  bundleWatcher.kill("SIGTERM");
   await stopServer();
   await vite.close();
   process.exit(0);
