@@ -32,10 +32,8 @@ fn main() {
 
     let dir = workspace.join("target/type-scale");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("generated.ts"), &bindings).unwrap();
     let client = workspace.join("bindings/src/client").display().to_string();
-    std::fs::write(dir.join("calls.ts"), scale::calls_typescript(&client)).unwrap();
-    std::fs::write(dir.join("tsconfig.json"), scale::TSCONFIG).unwrap();
+    scale::write_project(&dir, &bindings, &scale::calls_typescript(&client)).unwrap();
     let tsc = workspace.join("node_modules/.bin/tsc");
     let mut report = String::new();
     let wall = median(

@@ -4,6 +4,8 @@
 //! served: `tests/type_scale.rs` type-checks calls against it and `benches/type_scale.rs`
 //! prints how long exporting and type-checking take.
 
+use std::{io, path::Path};
+
 use isthmus_rpc::{self as rpc, Never};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -94,7 +96,7 @@ pub fn router() -> rpc::Router<Ctx> {
 }
 
 /// The compiler options of the type-checks over [`calls_typescript`]: the bindings' own.
-pub const TSCONFIG: &str = r#"{
+const TSCONFIG: &str = r#"{
   "compilerOptions": {
     "target": "ES2022",
     "lib": ["ES2022", "DOM"],
@@ -111,6 +113,14 @@ pub const TSCONFIG: &str = r#"{
   "files": ["calls.ts"]
 }
 "#;
+
+/// Writes a project for `tsc -p dir`: the router's `bindings` (`generated.ts`), `calls`
+/// (`calls.ts`, see [`calls_typescript`]) and the bindings' compiler options.
+pub fn write_project(dir: &Path, bindings: &str, calls: &str) -> io::Result<()> {
+    std::fs::write(dir.join("generated.ts"), bindings)?;
+    std::fs::write(dir.join("calls.ts"), calls)?;
+    std::fs::write(dir.join("tsconfig.json"), TSCONFIG)
+}
 
 /// A TypeScript module that calls 100 of the procedures (the first of every domain, and a
 /// mutation from every tenth) through the client runtime at `client`, and reads their

@@ -14,9 +14,7 @@ fn workspace() -> &'static Path {
 fn typecheck(calls: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let bindings = isthmus_rpc::typescript::<State, _>(&scale::router()).unwrap();
-    std::fs::write(dir.path().join("generated.ts"), bindings).unwrap();
-    std::fs::write(dir.path().join("calls.ts"), calls).unwrap();
-    std::fs::write(dir.path().join("tsconfig.json"), scale::TSCONFIG).unwrap();
+    scale::write_project(dir.path(), &bindings, calls).unwrap();
     let output = Command::new(workspace().join("node_modules/.bin/tsc"))
         .args(["--noEmit", "-p"])
         .arg(dir.path())
