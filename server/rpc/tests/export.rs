@@ -51,6 +51,8 @@ impl ProcedureError for NotFound {
     }
 }
 
+/// Which order to get,
+/// by its id.
 #[derive(Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 struct GetOrder {
@@ -157,6 +159,8 @@ fn the_openapi_document_has_a_path_per_procedure_with_its_input_output_and_error
     assert!(cancel["responses"].get("429").is_some(), "rate-limited: {cancel}");
     assert!(cancel["responses"].get("415").is_some(), "a mutation reads JSON: {cancel}");
 
+    let get_order = &document["components"]["schemas"]["GetOrder"];
+    assert_eq!(get_order["description"], "Which order to get,\nby its id.", "doc comments, unindented");
     let order = &document["components"]["schemas"]["Order"];
     assert_eq!(order["properties"]["orderId"]["type"], "string", "Int64 is a decimal string: {order}");
     assert_eq!(rendered, rpc::openapi::<State, _>(&router, "Shop", "1.0.0").unwrap(), "deterministic");

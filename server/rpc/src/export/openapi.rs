@@ -54,6 +54,7 @@ where
     NamedDataType::new(PROBE, &mut types, |_, named| named.ty = Some(probe));
 
     let mut schemas = OpenApi::default().export_components(&types, specta_serde::Format)?;
+    schemas.values_mut().for_each(unindent_descriptions);
     let probe = schemas.remove(PROBE).ok_or(specta_openapi::Error::UnresolvedOperationTypes)?;
     let schema_of = |datatype: &DataType| -> Result<Value, ExportError> {
         used.iter()
@@ -89,6 +90,29 @@ where
     let mut rendered = serde_json::to_string_pretty(&document).map_err(specta_openapi::Error::from)?;
     rendered.push('\n');
     Ok(rendered)
+}
+
+/// Doc comments arrive as written after `///`, each line with its leading space; a description
+/// is the text without it.
+fn unindent_descriptions(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                match value {
+                    Value::String(text) if key == "description" => {
+                        *text = text
+                            .lines()
+                            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                    }
+                    _ => unindent_descriptions(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(unindent_descriptions),
+        _ => {}
+    }
 }
 
 fn probe_field(index: usize) -> String {
