@@ -2,12 +2,11 @@
 //! relation filters (`some`/`every`/`none`, `is`/`is_not`) as `EXISTS` subqueries, and
 //! `include`, which loads the related rows of many parents in one query per level.
 
-use std::{
-    collections::{HashMap, HashSet},
-    future::Future,
-    hash::Hash,
-    marker::PhantomData,
-};
+use std::{future::Future, hash::Hash, marker::PhantomData};
+
+// foldhash rather than std's SipHash: the keys are the database's own values, and the maps
+// are rebuilt for every include, where SipHash showed up in profiles.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query, SelectStatement};
 
@@ -47,7 +46,7 @@ pub trait Cardinality: Send + Sync + 'static {
     /// What a parent gets: `T`, `Option<T>` or `Vec<T>`.
     type Out<T: Send>: Send;
     /// The related rows of one parent, shaped.
-    fn shape<T: Send>(rows: Vec<T>, model: &'static str) -> Result<Self::Out<T>, DbError>;
+    fn shape<T: Send>(rows: impl Iterator<Item = T>, model: &'static str) -> Result<Self::Out<T>, DbError>;
 }
 
 /// Exactly one related row (a required to-one relation).
@@ -59,22 +58,22 @@ pub struct Many;
 
 impl Cardinality for One {
     type Out<T: Send> = T;
-    fn shape<T: Send>(rows: Vec<T>, model: &'static str) -> Result<T, DbError> {
-        rows.into_iter().next().ok_or(DbError::NotFound { model })
+    fn shape<T: Send>(mut rows: impl Iterator<Item = T>, model: &'static str) -> Result<T, DbError> {
+        rows.next().ok_or(DbError::NotFound { model })
     }
 }
 
 impl Cardinality for Optional {
     type Out<T: Send> = Option<T>;
-    fn shape<T: Send>(rows: Vec<T>, _: &'static str) -> Result<Option<T>, DbError> {
-        Ok(rows.into_iter().next())
+    fn shape<T: Send>(mut rows: impl Iterator<Item = T>, _: &'static str) -> Result<Option<T>, DbError> {
+        Ok(rows.next())
     }
 }
 
 impl Cardinality for Many {
     type Out<T: Send> = Vec<T>;
-    fn shape<T: Send>(rows: Vec<T>, _: &'static str) -> Result<Vec<T>, DbError> {
-        Ok(rows)
+    fn shape<T: Send>(rows: impl Iterator<Item = T>, _: &'static str) -> Result<Vec<T>, DbError> {
+        Ok(rows.collect())
     }
 }
 
@@ -97,16 +96,16 @@ impl<F: Model, T: Model, C: Filterable, K: Key, S: Select<T>> Relation<F, T, C, 
 pub trait Key: Hash + Eq + Clone + Send + Sync + 'static {
     /// The key's values, bound, in column order.
     fn to_exprs(&self, provider: Provider) -> Vec<Expr>;
-    /// Reads the key from `columns` of `row`; `None` when any of them is NULL.
-    fn decode(row: &DbRow, columns: &[&str]) -> Result<Option<Self>, DbError>;
+    /// Reads the key from the columns at `positions` of `row`; `None` when any of them is NULL.
+    fn decode(row: &DbRow, positions: &[usize]) -> Result<Option<Self>, DbError>;
 }
 
 impl<T: DbValue + Hash + Eq + Clone + Send + Sync + 'static> Key for T {
     fn to_exprs(&self, provider: Provider) -> Vec<Expr> {
         vec![self.to_expr(provider)]
     }
-    fn decode(row: &DbRow, columns: &[&str]) -> Result<Option<Self>, DbError> {
-        T::decode_nullable(row, columns[0])
+    fn decode(row: &DbRow, positions: &[usize]) -> Result<Option<Self>, DbError> {
+        T::decode_nullable(row, positions[0])
     }
 }
 
@@ -116,8 +115,8 @@ macro_rules! tuple_key {
             fn to_exprs(&self, provider: Provider) -> Vec<Expr> {
                 vec![$(self.$index.to_expr(provider)),*]
             }
-            fn decode(row: &DbRow, columns: &[&str]) -> Result<Option<Self>, DbError> {
-                Ok(Some(($(match $name::decode_nullable(row, columns[$index])? {
+            fn decode(row: &DbRow, positions: &[usize]) -> Result<Option<Self>, DbError> {
+                Ok(Some(($(match $name::decode_nullable(row, positions[$index])? {
                     Some(value) => value,
                     None => return Ok(None),
                 },)*)))
@@ -194,7 +193,8 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let inner = outer.nested();
         let mut select = Query::select();
         select.expr(Expr::val(1));
-        for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(link)) {
+        for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link).iter().copied())
+        {
             select.and_where(key.equals((outer.table(), near)));
         }
         select.and_where_option(conjunction(filters, &inner));
@@ -245,29 +245,29 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
 
     /// The link key of each parent row; `None` where it is NULL.
     fn parent_keys(&self, parents: &[DbRow]) -> Result<Vec<Option<K>>, DbError> {
-        let near = near_columns(self.link);
+        let near = positions(parents, near_columns(&self.link))?;
         parents.iter().map(|row| K::decode(row, &near)).collect()
     }
 
-    /// The related rows of every parent in one query: per parent, the indexes of its rows in
-    /// the returned list (a row related to several parents through a foreign key is read once;
-    /// through a join table, once per link).
+    /// The related rows of every parent in one query, and which of them belong to each parent
+    /// (a row related to several parents through a foreign key is read once; through a join
+    /// table, once per link).
     async fn load_rows(
         &self,
         conn: &impl Conn,
         parents: &[DbRow],
         extra_columns: &[&'static str],
-    ) -> Result<(Vec<DbRow>, Vec<Vec<usize>>), DbError> {
+    ) -> Result<(Vec<DbRow>, Groups), DbError> {
         let provider = conn.provider();
         let keys = self.parent_keys(parents)?;
         let distinct = distinct(&keys);
         if distinct.is_empty() {
-            return Ok((Vec::new(), vec![Vec::new(); parents.len()]));
+            return Ok((Vec::new(), Groups { lists: Vec::new(), of_parent: vec![None; parents.len()] }));
         }
         let scope = Scope::top(provider, T::TABLE);
         let mut columns = self.select.columns();
         columns.extend(extra_columns.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
-        let key_columns = &KEY_COLUMNS[..near_columns(self.link).len()];
+        let key_columns = &KEY_COLUMNS[..near_columns(&self.link).len()];
         let mut rows = Vec::new();
         for chunk in distinct.chunks(keys_per_query(key_columns.len())) {
             let mut select = Query::select();
@@ -290,15 +290,68 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             };
             rows.extend(fetch_all(conn, &statement).await?);
         }
-        let mut by_key: HashMap<K, Vec<usize>> = HashMap::new();
+        let key_positions = positions(&rows, key_columns)?;
+        let mut lists: Vec<Vec<usize>> = Vec::new();
+        let mut list_of_key: HashMap<K, usize> = HashMap::with_capacity(distinct.len());
         for (index, row) in rows.iter().enumerate() {
-            if let Some(key) = K::decode(row, key_columns)? {
-                by_key.entry(key).or_default().push(index);
+            if let Some(key) = K::decode(row, &key_positions)? {
+                let list = *list_of_key.entry(key).or_insert_with(|| {
+                    lists.push(Vec::new());
+                    lists.len() - 1
+                });
+                lists[list].push(index);
             }
         }
-        let groups =
-            keys.into_iter().map(|key| key.and_then(|key| by_key.get(&key).cloned()).unwrap_or_default()).collect();
-        Ok((rows, groups))
+        let of_parent = keys.iter().map(|key| key.as_ref().and_then(|key| list_of_key.get(key).copied())).collect();
+        Ok((rows, Groups { lists, of_parent }))
+    }
+}
+
+/// Which related rows belong to each parent of an include.
+struct Groups {
+    /// Indexes of related rows, one list per distinct parent key.
+    lists: Vec<Vec<usize>>,
+    /// Each parent's list, `None` when it has no related row.
+    of_parent: Vec<Option<usize>>,
+}
+
+impl Groups {
+    /// Each parent's related values (one per related row), shaped by `C`. A value is moved to
+    /// the last parent that uses it and cloned for the others: a to-one relation's row is
+    /// often shared (every post of an author), a to-many one's rarely.
+    fn shape<C: Cardinality, V: Clone + Send>(
+        self,
+        values: Vec<V>,
+        model: &'static str,
+    ) -> Result<Vec<C::Out<V>>, DbError> {
+        let mut uses = vec![0_usize; values.len()];
+        for list in self.of_parent.iter().flatten() {
+            for &row in &self.lists[*list] {
+                uses[row] += 1;
+            }
+        }
+        let mut values: Vec<Option<V>> = values.into_iter().map(Some).collect();
+        self.of_parent
+            .iter()
+            .map(|list| {
+                let rows = list.map_or(&[][..], |list| &self.lists[list]);
+                let related = rows.iter().map(|&row| {
+                    uses[row] -= 1;
+                    let value = if uses[row] == 0 { values[row].take() } else { values[row].clone() };
+                    value.expect("a value is moved out only at its last use")
+                });
+                C::shape(related, model)
+            })
+            .collect()
+    }
+}
+
+/// Where the columns `names` are in `rows`: looked up by name once per result set, so that
+/// each row is read by position.
+fn positions(rows: &[DbRow], names: &[&str]) -> Result<Vec<usize>, DbError> {
+    match rows.first() {
+        Some(row) => names.iter().map(|name| row.position(name)).collect(),
+        None => Ok(Vec::new()),
     }
 }
 
@@ -340,16 +393,16 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
 }
 
 /// The parent's columns that hold the link key.
-fn near_columns(link: Link) -> Vec<&'static str> {
+fn near_columns(link: &Link) -> &[&'static str] {
     match link {
-        Link::Direct { near, .. } => near.to_vec(),
-        Link::Join { near, .. } => vec![near],
+        Link::Direct { near, .. } => near,
+        Link::Join { near, .. } => std::slice::from_ref(near),
     }
 }
 
 /// Each key once, in first-seen order.
 fn distinct<K: Key>(keys: &[Option<K>]) -> Vec<&K> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_capacity(keys.len());
     keys.iter().flatten().filter(|key| seen.insert(*key)).collect()
 }
 
@@ -441,13 +494,13 @@ where
     type Output = C::Out<S::Output>;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        near_columns(self.link)
+        near_columns(&self.link).to_vec()
     }
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
         let (rows, groups) = self.load_rows(conn, parents, &[]).await?;
         let outputs: Vec<S::Output> = rows.iter().map(|row| self.select.decode(row, 0)).collect::<Result<_, _>>()?;
-        groups.into_iter().map(|group| C::shape(group.iter().map(|&i| outputs[i].clone()).collect(), T::NAME)).collect()
+        groups.shape::<C, _>(outputs, T::NAME)
     }
 }
 
@@ -467,7 +520,7 @@ where
     type Output = i64;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        near_columns(self.relation.link)
+        near_columns(&self.relation.link).to_vec()
     }
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<i64>, DbError> {
@@ -476,7 +529,7 @@ where
         let keys = relation.parent_keys(parents)?;
         let distinct = distinct(&keys);
         let scope = Scope::top(provider, T::TABLE);
-        let key_columns = &KEY_COLUMNS[..near_columns(relation.link).len()];
+        let key_columns = &KEY_COLUMNS[..near_columns(&relation.link).len()];
         let mut counts: HashMap<K, i64> = HashMap::new();
         for chunk in distinct.chunks(keys_per_query(key_columns.len())) {
             let mut select = Query::select();
@@ -488,8 +541,10 @@ where
                 .expr_as(Func::count(Expr::col(Asterisk)), "__count")
                 .and_where(in_keys(link_key, chunk, provider))
                 .and_where_option(conjunction(&relation.filters, &scope));
-            for row in fetch_all(conn, &select).await? {
-                if let Some(key) = K::decode(&row, key_columns)? {
+            let rows = fetch_all(conn, &select).await?;
+            let key_positions = positions(&rows, key_columns)?;
+            for row in rows {
+                if let Some(key) = K::decode(&row, &key_positions)? {
                     counts.insert(key, row.get("__count")?);
                 }
             }
@@ -518,7 +573,7 @@ where
     type Output = C::Out<(S::Output, I::Output)>;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        near_columns(self.outer.link)
+        near_columns(&self.outer.link).to_vec()
     }
 
     async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
@@ -529,7 +584,7 @@ where
             .zip(nested)
             .map(|(row, nested)| Ok((self.outer.select.decode(row, 0)?, nested)))
             .collect::<Result<_, DbError>>()?;
-        groups.into_iter().map(|group| C::shape(group.iter().map(|&i| outputs[i].clone()).collect(), T::NAME)).collect()
+        groups.shape::<C, _>(outputs, T::NAME)
     }
 }
 

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use sqlx::{ColumnIndex, Decode, Postgres, Row, Sqlite, Type, postgres::PgRow, sqlite::SqliteRow};
+use sqlx::{Column, ColumnIndex, Decode, Postgres, Row, Sqlite, Type, postgres::PgRow, sqlite::SqliteRow};
 
 use crate::DbError;
 
@@ -30,6 +30,15 @@ impl DbRow {
             DbRow::Postgres(row) => row.try_get(column),
         }
         .map_err(|error| DbError::decode(column, error))
+    }
+
+    /// The position of the column named `name` in the row's result set.
+    pub fn position(&self, name: &str) -> Result<usize, DbError> {
+        match self {
+            DbRow::Sqlite(row) => row.try_column(name).map(Column::ordinal),
+            DbRow::Postgres(row) => row.try_column(name).map(Column::ordinal),
+        }
+        .map_err(|error| DbError::decode(name, error))
     }
 
     /// Decodes a text representation whatever the declared column type (SQLite's NUMERIC
