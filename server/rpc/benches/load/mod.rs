@@ -18,7 +18,7 @@ pub(crate) const REQUESTS_PER_ROUND: usize = 16_000;
 pub(crate) const CYCLES: usize = 25;
 
 /// One keep-alive connection sending `count` GETs in sequence; returns each latency.
-async fn connection(address: SocketAddr, path: &'static str, count: usize) -> Vec<Duration> {
+pub(crate) async fn connection(address: SocketAddr, path: &'static str, count: usize) -> Vec<Duration> {
     let mut stream = TcpStream::connect(address).await.unwrap();
     stream.set_nodelay(true).unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
