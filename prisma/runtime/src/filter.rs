@@ -4,7 +4,9 @@
 
 use std::{fmt, marker::PhantomData, sync::Arc};
 
-use sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, LikeExpr, Order};
+use sea_query::{
+    Alias, DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, LikeExpr, NullOrdering, Order, SelectStatement,
+};
 
 use crate::Provider;
 
@@ -170,11 +172,22 @@ impl From<SortOrder> for Order {
     }
 }
 
+/// Where NULL sorts: [`OrderBy::nulls_first`] and [`OrderBy::nulls_last`] (Prisma's
+/// `nulls: 'first' | 'last'`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Nulls {
+    First,
+    Last,
+}
+
 /// One sort key of model `M`: `post::published_at().order(SortOrder::Desc)`.
 pub struct OrderBy<M> {
     pub(crate) column: &'static str,
     pub(crate) order: SortOrder,
     pub(crate) nullable: bool,
+    /// `None`: where the backend puts NULL (PostgreSQL after every value in ascending order,
+    /// SQLite before).
+    pub(crate) nulls: Option<Nulls>,
     model: PhantomData<fn() -> M>,
 }
 
@@ -188,13 +201,47 @@ impl<M> Copy for OrderBy<M> {}
 
 impl<M> fmt::Debug for OrderBy<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OrderBy({} {:?})", self.column, self.order)
+        write!(f, "OrderBy({} {})", self.column, self.direction_sql())
     }
 }
 
 impl<M> OrderBy<M> {
     pub(crate) fn new(column: &'static str, order: SortOrder, nullable: bool) -> Self {
-        OrderBy { column, order, nullable, model: PhantomData }
+        OrderBy { column, order, nullable, nulls: None, model: PhantomData }
+    }
+
+    /// Sorts NULL before every value, on every backend.
+    pub fn nulls_first(mut self) -> Self {
+        self.nulls = Some(Nulls::First);
+        self
+    }
+
+    /// Sorts NULL after every value, on every backend.
+    pub fn nulls_last(mut self) -> Self {
+        self.nulls = Some(Nulls::Last);
+        self
+    }
+
+    /// Adds this key to `select`'s `ORDER BY`, on `column` (the key's column, qualified).
+    pub(crate) fn apply(&self, select: &mut SelectStatement, column: impl IntoColumnRef) {
+        let order = Order::from(self.order);
+        match self.nulls {
+            None => select.order_by(column, order),
+            Some(Nulls::First) => select.order_by_with_nulls(column, order, NullOrdering::First),
+            Some(Nulls::Last) => select.order_by_with_nulls(column, order, NullOrdering::Last),
+        };
+    }
+
+    /// The key as SQL after a custom expression: `ASC`, `DESC NULLS LAST`, …
+    pub(crate) fn direction_sql(&self) -> &'static str {
+        match (self.order, self.nulls) {
+            (SortOrder::Asc, None) => "ASC",
+            (SortOrder::Desc, None) => "DESC",
+            (SortOrder::Asc, Some(Nulls::First)) => "ASC NULLS FIRST",
+            (SortOrder::Asc, Some(Nulls::Last)) => "ASC NULLS LAST",
+            (SortOrder::Desc, Some(Nulls::First)) => "DESC NULLS FIRST",
+            (SortOrder::Desc, Some(Nulls::Last)) => "DESC NULLS LAST",
+        }
     }
 }
 

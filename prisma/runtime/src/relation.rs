@@ -282,7 +282,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             let statement = match self.take {
                 None => {
                     for key in &self.order {
-                        select.order_by((T::TABLE, key.column), Order::from(key.order));
+                        key.apply(&mut select, (T::TABLE, key.column));
                     }
                     select
                 }
@@ -373,10 +373,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             .order
             .iter()
             .enumerate()
-            .map(|(i, key)| {
-                let direction = if key.order == crate::SortOrder::Desc { "DESC" } else { "ASC" };
-                format!("{} {direction}", mark(keys.len() + i + 1))
-            })
+            .map(|(i, key)| format!("{} {}", mark(keys.len() + i + 1), key.direction_sql()))
             .collect();
         let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
         let window = format!("ROW_NUMBER() OVER (PARTITION BY {}{order})", partition.join(", "));
