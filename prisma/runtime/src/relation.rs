@@ -4,8 +4,9 @@
 
 use std::{future::Future, hash::Hash, marker::PhantomData};
 
-// foldhash rather than std's SipHash: the keys are the database's own values, and the maps
-// are rebuilt for every include, where SipHash showed up in profiles.
+// foldhash rather than std's SipHash: the maps are rebuilt for every include, where SipHash
+// showed up in profiles; foldhash's per-process random seed still keeps key collisions from
+// being chosen in advance.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query, SelectStatement};
@@ -245,8 +246,9 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
 
     /// The link key of each parent row; `None` where it is NULL.
     fn parent_keys(&self, parents: &[DbRow]) -> Result<Vec<Option<K>>, DbError> {
-        let near = positions(parents, near_columns(&self.link))?;
-        parents.iter().map(|row| K::decode(row, &near)).collect()
+        let names = near_columns(&self.link);
+        let near = positions(parents, names)?;
+        parents.iter().map(|row| decode_key(row, &near, names)).collect()
     }
 
     /// The related rows of every parent in one query, and which of them belong to each parent
@@ -294,7 +296,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let mut lists: Vec<Vec<usize>> = Vec::new();
         let mut list_of_key: HashMap<K, usize> = HashMap::with_capacity(distinct.len());
         for (index, row) in rows.iter().enumerate() {
-            if let Some(key) = K::decode(row, &key_positions)? {
+            if let Some(key) = decode_key(row, &key_positions, key_columns)? {
                 let list = *list_of_key.entry(key).or_insert_with(|| {
                     lists.push(Vec::new());
                     lists.len() - 1
@@ -324,26 +326,33 @@ impl Groups {
         values: Vec<V>,
         model: &'static str,
     ) -> Result<Vec<C::Out<V>>, DbError> {
-        let mut uses = vec![0_usize; values.len()];
+        let mut parents_left = vec![0_usize; self.lists.len()];
         for list in self.of_parent.iter().flatten() {
-            for &row in &self.lists[*list] {
-                uses[row] += 1;
-            }
+            parents_left[*list] += 1;
         }
         let mut values: Vec<Option<V>> = values.into_iter().map(Some).collect();
         self.of_parent
             .iter()
             .map(|list| {
-                let rows = list.map_or(&[][..], |list| &self.lists[list]);
-                let related = rows.iter().map(|&row| {
-                    uses[row] -= 1;
-                    let value = if uses[row] == 0 { values[row].take() } else { values[row].clone() };
-                    value.expect("a value is moved out only at its last use")
+                let Some(list) = *list else { return C::shape(std::iter::empty(), model) };
+                parents_left[list] -= 1;
+                let last = parents_left[list] == 0;
+                let related = self.lists[list].iter().map(|&row| {
+                    let value = if last { values[row].take() } else { values[row].clone() };
+                    value.expect("a list's values are moved out only by its last parent")
                 });
                 C::shape(related, model)
             })
             .collect()
     }
+}
+
+/// Reads a key at `positions`; a failure names the columns (`names`) rather than positions.
+fn decode_key<K: Key>(row: &DbRow, positions: &[usize], names: &[&str]) -> Result<Option<K>, DbError> {
+    K::decode(row, positions).map_err(|error| match error {
+        DbError::Decode { message, .. } => DbError::decode(names.join(", "), message),
+        other => other,
+    })
 }
 
 /// Where the columns `names` are in `rows`: looked up by name once per result set, so that
@@ -540,9 +549,10 @@ where
                 .and_where_option(conjunction(&relation.filters, &scope));
             let rows = fetch_all(conn, &select).await?;
             let key_positions = positions(&rows, key_columns)?;
+            let count_position = key_positions.len();
             for row in rows {
-                if let Some(key) = K::decode(&row, &key_positions)? {
-                    counts.insert(key, row.get("__count")?);
+                if let Some(key) = decode_key(&row, &key_positions, key_columns)? {
+                    counts.insert(key, row.get(count_position)?);
                 }
             }
         }

@@ -167,3 +167,23 @@ pub async fn app(db: db::Db, address: SocketAddr) -> axum::Router {
 pub const PLAIN: &str = "/plain-posts";
 pub const UNCACHED: &str = "/rpc/bench.uncachedList?input=%7B%22take%22%3A20%7D";
 pub const CACHED: &str = "/rpc/posts.list?input=%7B%22take%22%3A20%7D";
+
+/// Serves [`app`] on `db` for a moment and checks that the uncached and cached procedure
+/// answer exactly what the hand-written handler does, a full page of [`TAKE`] posts.
+pub async fn check_answers(db: db::Db) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(axum::serve(listener, app(db, address).await).into_future());
+    let expected = body(address, PLAIN).await;
+    assert_eq!(expected["items"].as_array().map(Vec::len), Some(TAKE));
+    for path in [UNCACHED, CACHED] {
+        assert_eq!(body(address, path).await, expected, "{path} answers what the hand-written handler does");
+    }
+    server.abort();
+}
+
+async fn body(address: SocketAddr, path: &str) -> serde_json::Value {
+    let response = reqwest::get(format!("http://{address}{path}")).await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}

@@ -1,7 +1,7 @@
 //! The load generator of the benchmarks: keep-alive connections on loopback, rounds of GETs,
 //! latencies and the server's CPU time per request, and ratios taken cycle by cycle. Shared
-//! by `rpc_overhead.rs` here and the app's `posts_list.rs` (included by path: a benchmark
-//! helper is no part of the layer's API).
+//! by `rpc_overhead.rs` here and the app's benchmarks (included by path: a benchmark helper is
+//! no part of the layer's API).
 
 use std::{
     net::SocketAddr,
