@@ -4,9 +4,7 @@
 
 use std::{fmt, marker::PhantomData, sync::Arc};
 
-use sea_query::{
-    Alias, DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, LikeExpr, NullOrdering, Order, SelectStatement,
-};
+use sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, LikeExpr, NullOrdering, Order, SelectStatement};
 
 use crate::Provider;
 
@@ -174,8 +172,8 @@ impl From<SortOrder> for Order {
 
 /// Where NULL sorts: [`OrderBy::nulls_first`] and [`OrderBy::nulls_last`] (Prisma's
 /// `nulls: 'first' | 'last'`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Nulls {
+#[derive(Clone, Copy)]
+enum Nulls {
     First,
     Last,
 }
@@ -187,7 +185,7 @@ pub struct OrderBy<M> {
     pub(crate) nullable: bool,
     /// `None`: where the backend puts NULL (PostgreSQL after every value in ascending order,
     /// SQLite before).
-    pub(crate) nulls: Option<Nulls>,
+    nulls: Option<Nulls>,
     model: PhantomData<fn() -> M>,
 }
 
@@ -222,9 +220,9 @@ impl<M> OrderBy<M> {
         self
     }
 
-    /// Adds this key to `select`'s `ORDER BY`, on `column` (the key's column, qualified).
-    pub(crate) fn apply(&self, select: &mut SelectStatement, column: impl IntoColumnRef) {
-        let order = Order::from(self.order);
+    /// Adds this key to `select`'s `ORDER BY`, qualified by `table`.
+    pub(crate) fn apply(&self, select: &mut SelectStatement, table: &'static str) {
+        let (column, order) = ((table, self.column), Order::from(self.order));
         match self.nulls {
             None => select.order_by(column, order),
             Some(Nulls::First) => select.order_by_with_nulls(column, order, NullOrdering::First),

@@ -515,7 +515,7 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
             select.and_where(after_cursor::<M>(&self.order, cursor, provider));
         }
         for key in &self.order {
-            key.apply(&mut select, (M::TABLE, key.column));
+            key.apply(&mut select, M::TABLE);
         }
         if let Some(take) = self.take {
             select.limit(take);

@@ -194,9 +194,8 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let inner = outer.nested();
         let mut select = Query::select();
         select.expr(Expr::val(1));
-        for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link).iter().copied())
-        {
-            select.and_where(key.equals((outer.table(), near)));
+        for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link)) {
+            select.and_where(key.equals((outer.table(), *near)));
         }
         select.and_where_option(conjunction(filters, &inner));
         Expr::exists(select)
@@ -284,7 +283,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             let statement = match self.take {
                 None => {
                     for key in &self.order {
-                        key.apply(&mut select, (T::TABLE, key.column));
+                        key.apply(&mut select, T::TABLE);
                     }
                     select
                 }

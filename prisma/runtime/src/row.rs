@@ -33,7 +33,7 @@ impl DbRow {
     }
 
     /// The position of the column named `name` in the row's result set.
-    pub fn position(&self, name: &str) -> Result<usize, DbError> {
+    pub(crate) fn position(&self, name: &str) -> Result<usize, DbError> {
         match self {
             DbRow::Sqlite(row) => row.try_column(name).map(Column::ordinal),
             DbRow::Postgres(row) => row.try_column(name).map(Column::ordinal),

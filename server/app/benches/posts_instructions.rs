@@ -56,7 +56,11 @@ fn measure(runtime: &tokio::runtime::Runtime, backend: &str, url: &str) {
     runtime.block_on(async {
         let db = open_database(&url.to_owned().into()).await.unwrap();
         posts::seed(&db).await;
-        posts::check_answers(db.clone()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(axum::serve(listener, posts::app(db.clone(), address).await).into_future());
+        posts::check_answers(address).await;
+        server.abort();
         // Closed, so that SQLite's write-ahead log is checkpointed before any child opens the file.
         db.close().await;
     });

@@ -30,7 +30,6 @@ fn serve(database_url: String) -> SocketAddr {
         runtime.block_on(async move {
             let db = open_database(&database_url.into()).await.unwrap();
             posts::seed(&db).await;
-            posts::check_answers(db.clone()).await;
             let app = posts::app(db, address).await;
             ready.send(()).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -52,10 +51,11 @@ fn main() {
     measure("PostgreSQL", serve(postgres.url().to_owned()));
 }
 
-/// Loads the three targets.
+/// Checks that the three targets answer alike, then loads them.
 fn measure(backend: &str, address: SocketAddr) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
+        posts::check_answers(address).await;
         println!(
             "posts.list (take {TAKE}) on {backend}: {} connections, {} requests a round, {} cycles",
             load::CONNECTIONS,
