@@ -17,7 +17,8 @@ pub mod user;
 mod migrations;
 
 pub use ::isthmus_db_runtime::{
-    Conn, Db, DbError, Filter, Include, Provider, Set, SortOrder, Tx, and, avg, count, max, min, not, now, or, sum,
+    Conn, Db, DbError, Filter, Include, Page, Provider, Set, SortOrder, Tx, and, avg, count, max, min, not, now, or,
+    sum,
 };
 
 pub use ::isthmus_db_runtime::migrate::{MigrateError, Migrations};

@@ -1,13 +1,18 @@
 //! Aggregates over a model's rows (`aggregate`, `group_by`): `count()`, `sum`, `avg`, `min`,
-//! `max` of typed columns, with typed results, combined in tuples like `select`.
+//! `max` of typed columns, with typed results, combined in tuples like `select`; groups
+//! filtered by their aggregates (`having`) and sorted by them.
 
 use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use sea_query::{Asterisk, Expr, Func, SimpleExpr};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, SimpleExpr};
 
-use crate::{Column, DbError, DbRow, DbValue, Provider, model::Positions};
+use crate::{
+    Column, Conn, DbError, DbRow, DbValue, Provider, fetch_all,
+    filter::{Filter, OrderBy, Scope, SortOrder, conjunction},
+    model::{Model, Positions, Select, limit},
+};
 
 /// One or more aggregates of model `M`'s rows, computed in SQL.
 pub trait Aggregate<M>: Send + Sync {
@@ -25,8 +30,15 @@ pub trait Aggregate<M>: Send + Sync {
 }
 
 /// The column name of the `index`-th aggregate in a statement.
-pub(crate) fn alias(index: usize) -> String {
+fn alias(index: usize) -> String {
     format!("__agg{index}")
+}
+
+/// Adds `aggregates` to `select`, each under its [`alias`].
+pub(crate) fn select_aggregates<M>(select: &mut SelectStatement, aggregates: &impl Aggregate<M>, provider: Provider) {
+    for (index, expr) in aggregates.exprs(provider).into_iter().enumerate() {
+        select.expr_as(expr, alias(index));
+    }
 }
 
 /// The number of rows: `COUNT(*)`.
@@ -178,6 +190,171 @@ impl<M: 'static, T: 'static, R: DbValue + Send + 'static> Aggregate<M> for Of<M,
 
     fn decode(&self, row: &DbRow, start: usize) -> Result<Option<R>, DbError> {
         R::decode_nullable(row, alias(start).as_str())
+    }
+}
+
+/// An expression of an aggregate for a backend.
+type Build = Box<dyn Fn(Provider) -> Expr + Send + Sync>;
+
+/// One aggregate's expression, for `HAVING` and `ORDER BY`.
+fn build<M, A: Aggregate<M> + 'static>(aggregate: A) -> impl Fn(Provider) -> Expr + Send + Sync {
+    move |provider| aggregate.exprs(provider).into_iter().next().unwrap_or_else(|| Expr::val(true))
+}
+
+/// A condition on a group's aggregates (SQL `HAVING`, Prisma's `having`): `count().gt(1)`,
+/// `sum(post::views()).gte(100)`.
+pub struct Having<M> {
+    build: Build,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M: 'static> Having<M> {
+    fn compare<A, V>(aggregate: A, value: V, op: fn(Expr, Expr) -> Expr) -> Self
+    where
+        A: Aggregate<M> + 'static,
+        V: DbValue + Send + Sync + 'static,
+    {
+        let aggregate = build(aggregate);
+        Having { build: Box::new(move |provider| op(aggregate(provider), value.to_expr(provider))), model: PhantomData }
+    }
+}
+
+/// A sort key of groups: a grouped column (`post::author_id().order(…)`) or an aggregate
+/// (`count().order(SortOrder::Desc)`).
+pub struct GroupOrder<M> {
+    key: GroupKey<M>,
+}
+
+enum GroupKey<M> {
+    Column(OrderBy<M>),
+    Aggregate(Build, SortOrder),
+}
+
+impl<M> From<OrderBy<M>> for GroupOrder<M> {
+    fn from(key: OrderBy<M>) -> Self {
+        GroupOrder { key: GroupKey::Column(key) }
+    }
+}
+
+impl<M: Model> GroupOrder<M> {
+    fn apply(&self, select: &mut SelectStatement, provider: Provider) {
+        match &self.key {
+            GroupKey::Column(key) => key.apply(select, M::TABLE),
+            GroupKey::Aggregate(build, order) => {
+                select.order_by_expr(build(provider), Order::from(*order));
+            }
+        }
+    }
+}
+
+/// What a single aggregate (not a tuple) offers: comparisons for `having` and a sort key.
+macro_rules! measure {
+    ($value:ty) => {
+        /// `HAVING aggregate = value`.
+        pub fn equals(self, value: impl Into<$value>) -> Having<M> {
+            Having::compare(self, value.into(), ExprTrait::eq)
+        }
+
+        /// `HAVING aggregate < value`.
+        pub fn lt(self, value: impl Into<$value>) -> Having<M> {
+            Having::compare(self, value.into(), ExprTrait::lt)
+        }
+
+        /// `HAVING aggregate <= value`.
+        pub fn lte(self, value: impl Into<$value>) -> Having<M> {
+            Having::compare(self, value.into(), ExprTrait::lte)
+        }
+
+        /// `HAVING aggregate > value`.
+        pub fn gt(self, value: impl Into<$value>) -> Having<M> {
+            Having::compare(self, value.into(), ExprTrait::gt)
+        }
+
+        /// `HAVING aggregate >= value`.
+        pub fn gte(self, value: impl Into<$value>) -> Having<M> {
+            Having::compare(self, value.into(), ExprTrait::gte)
+        }
+
+        /// Sorts groups by this aggregate.
+        pub fn order(self, order: SortOrder) -> GroupOrder<M> {
+            GroupOrder { key: GroupKey::Aggregate(Box::new(build(self)), order) }
+        }
+    };
+}
+
+impl<M: 'static> Count<M> {
+    measure!(i64);
+}
+
+impl<M: 'static, T: 'static, R: DbValue + Send + Sync + 'static> Of<M, T, R> {
+    measure!(R);
+}
+
+/// Aggregates per group of rows with equal `by` columns: `Actions::group_by`. Groups come in
+/// the `order_by` order, ties (and every group, without keys) in ascending order of `by`.
+pub struct GroupBy<'c, C: Conn, M: Model, B, A> {
+    conn: &'c C,
+    filters: Vec<Filter<M>>,
+    by: B,
+    aggregates: A,
+    having: Vec<Having<M>>,
+    order: Vec<GroupOrder<M>>,
+    take: Option<u64>,
+    skip: Option<u64>,
+}
+
+impl<'c, C: Conn, M: Model, B: Select<M>, A: Aggregate<M>> GroupBy<'c, C, M, B, A> {
+    pub(crate) fn new(conn: &'c C, filters: Vec<Filter<M>>, by: B, aggregates: A) -> Self {
+        GroupBy { conn, filters, by, aggregates, having: Vec::new(), order: Vec::new(), take: None, skip: None }
+    }
+
+    /// Keeps the groups whose aggregates meet every condition: `.having(vec![count().gt(1)])`.
+    pub fn having(mut self, conditions: Vec<Having<M>>) -> Self {
+        self.having.extend(conditions);
+        self
+    }
+
+    /// Adds a sort key; each one breaks the ties of those before it.
+    pub fn order_by(mut self, key: impl Into<GroupOrder<M>>) -> Self {
+        self.order.push(key.into());
+        self
+    }
+
+    /// At most `take` groups.
+    pub fn take(mut self, take: u64) -> Self {
+        self.take = Some(take);
+        self
+    }
+
+    /// Leaves out the first `skip` groups.
+    pub fn skip(mut self, skip: u64) -> Self {
+        self.skip = Some(skip);
+        self
+    }
+
+    /// Runs the read: each group's `by` values and aggregates.
+    pub async fn exec(self) -> Result<Vec<(B::Output, A::Output)>, DbError> {
+        let provider = self.conn.provider();
+        let mut select = Query::select();
+        let columns = self.by.columns();
+        select.columns(columns.iter().map(|column| (M::TABLE, *column)));
+        select_aggregates(&mut select, &self.aggregates, provider);
+        select.from(M::TABLE).and_where_option(conjunction(&self.filters, &Scope::top(provider, M::TABLE)));
+        for column in &columns {
+            select.add_group_by([Expr::col((M::TABLE, *column))]);
+        }
+        for condition in &self.having {
+            select.and_having((condition.build)(provider));
+        }
+        for key in &self.order {
+            key.apply(&mut select, provider);
+        }
+        for column in &columns {
+            select.order_by((M::TABLE, *column), Order::Asc);
+        }
+        limit(&mut select, self.take, self.skip, provider);
+        let rows = fetch_all(self.conn, &select).await?;
+        rows.iter().map(|row| Ok((self.by.decode(row, 0)?, self.aggregates.decode(row, 0)?))).collect()
     }
 }
 

@@ -243,6 +243,27 @@ impl<M> OrderBy<M> {
     }
 }
 
+/// `ROW_NUMBER() OVER (PARTITION BY partition ORDER BY keys)`, each key read by `column`: the
+/// rank of a row among those with equal `partition` values.
+pub(crate) fn row_number<M>(
+    partition: Vec<Expr>,
+    keys: &[OrderBy<M>],
+    column: impl Fn(&'static str) -> Expr,
+    provider: Provider,
+) -> Expr {
+    // sea-query's placeholders for custom expressions: `?` on SQLite, `$n` on PostgreSQL.
+    let mark = |n: usize| if provider == Provider::Sqlite { "?".to_owned() } else { format!("${n}") };
+    let by: Vec<String> = (1..=partition.len()).map(mark).collect();
+    let order: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| format!("{} {}", mark(partition.len() + i + 1), key.direction_sql()))
+        .collect();
+    let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
+    let window = format!("ROW_NUMBER() OVER (PARTITION BY {}{order})", by.join(", "));
+    Expr::cust_with_exprs(window, partition.into_iter().chain(keys.iter().map(|key| column(key.column))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::escape_like;

@@ -21,12 +21,12 @@ pub mod testing;
 mod value;
 pub mod wire;
 
-pub use aggregate::{avg, count, max, min, sum};
+pub use aggregate::{GroupBy, GroupOrder, Having, avg, count, max, min, sum};
 pub use column::{Column, Comparable, Number, Text};
 pub use connection::{Conn, DEFAULT_TIMEOUT, Db, Provider, Tx, execute, fetch_all, fetch_optional};
 pub use error::DbError;
 pub use filter::{Filter, OrderBy, Scope, Set, SortOrder, and, not, or};
-pub use model::{Actions, FindMany, Insertion, Model, Select, Table, UniqueKey, Whole};
+pub use model::{Actions, FindMany, Insertion, Model, Page, Select, Table, UniqueKey, Whole};
 pub use raw::{FromRow, Param};
 pub use relation::{Include, Link, Many, One, Optional, Relation};
 pub use row::DbRow;

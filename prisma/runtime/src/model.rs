@@ -2,14 +2,14 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Order, Query, SelectStatement};
+use sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query, SelectStatement};
 use sea_query_sqlx::SqlxBinder;
 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider,
-    aggregate::{Aggregate, alias},
+    aggregate::{Aggregate, GroupBy, select_aggregates},
     execute, fetch_all, fetch_optional,
-    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction},
+    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, row_number},
     relation::Include,
 };
 
@@ -212,24 +212,16 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
         aggregates.decode(&row, 0)
     }
 
-    /// Aggregates per group of rows with equal `by` columns, in ascending order of them:
-    /// `group_by(vec![], post::author_id(), (count(), max(post::published_at())))`.
-    pub async fn group_by<B: Select<M>, A: Aggregate<M>>(
+    /// Aggregates per group of rows with equal `by` columns:
+    /// `group_by(vec![], post::author_id(), (count(), max(post::published_at())))`, then
+    /// `having`, `order_by`, `take` and `skip` as needed; run it with [`GroupBy::exec`].
+    pub fn group_by<B: Select<M>, A: Aggregate<M>>(
         &self,
         filters: Vec<Filter<M>>,
         by: B,
         aggregates: A,
-    ) -> Result<Vec<(B::Output, A::Output)>, DbError> {
-        let mut select = Query::select();
-        let columns = by.columns();
-        select.columns(columns.iter().map(|column| (M::TABLE, *column)));
-        select_aggregates(&mut select, &aggregates, self.conn.provider());
-        select.from(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
-        for column in &columns {
-            select.add_group_by([Expr::col((M::TABLE, *column))]).order_by((M::TABLE, *column), Order::Asc);
-        }
-        let rows = fetch_all(self.conn, &select).await?;
-        rows.iter().map(|row| Ok((by.decode(row, 0)?, aggregates.decode(row, 0)?))).collect()
+    ) -> GroupBy<'c, C, M, B, A> {
+        GroupBy::new(self.conn, filters, by, aggregates)
     }
 
     /// The number of rows that match every filter.
@@ -384,13 +376,6 @@ macro_rules! returning_columns {
 
 returning_columns!(sea_query::InsertStatement, sea_query::UpdateStatement, sea_query::DeleteStatement);
 
-/// Adds `aggregates` to `select`, each under its positional alias (`__agg0`, …).
-fn select_aggregates<M>(select: &mut SelectStatement, aggregates: &impl Aggregate<M>, provider: Provider) {
-    for (index, expr) in aggregates.exprs(provider).into_iter().enumerate() {
-        select.expr_as(expr, alias(index));
-    }
-}
-
 fn assignments<M: Table>(set: Vec<Set<M>>, provider: Provider) -> Vec<(&'static str, Expr)> {
     let mut values: Vec<(&'static str, Expr)> = set.into_iter().map(|s| s.into_assignment(provider)).collect();
     for (column, value) in M::on_update(provider) {
@@ -410,8 +395,17 @@ pub struct FindMany<'c, C: Conn, M: Model, S = Whole> {
     take: Option<u64>,
     skip: Option<u64>,
     cursor: Option<M::Unique>,
-    distinct: bool,
+    distinct: Distinct,
     select: S,
+}
+
+/// Which rows a read leaves out as repeats: [`FindMany::distinct`], [`FindMany::distinct_on`].
+enum Distinct {
+    Off,
+    /// Rows equal in every selected column to an earlier one.
+    Selected,
+    /// Rows equal in these columns to an earlier one in the read's order.
+    On(Vec<&'static str>),
 }
 
 impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
@@ -423,7 +417,7 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
             take: None,
             skip: None,
             cursor: None,
-            distinct: false,
+            distinct: Distinct::Off,
             select: Whole,
         }
     }
@@ -471,11 +465,18 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     }
 
     /// Leaves out rows equal in every selected column to an earlier one (`SELECT DISTINCT`):
-    /// with a `select` of some columns, their distinct combinations (unlike Prisma's
-    /// `distinct: [fields]`, which keeps whole rows). On PostgreSQL the `order_by` columns must
-    /// be among the selected ones.
+    /// with a `select` of some columns, their distinct combinations. On PostgreSQL the
+    /// `order_by` columns must be among the selected ones. Replaces [`FindMany::distinct_on`].
     pub fn distinct(mut self) -> Self {
-        self.distinct = true;
+        self.distinct = Distinct::Selected;
+        self
+    }
+
+    /// Keeps the first row, in the `order_by` order, of each combination of `columns`
+    /// (Prisma's `distinct: [fields]`): `.distinct_on((user::city(), user::country()))`.
+    /// `take` and `skip` count the rows kept. Replaces [`FindMany::distinct`].
+    pub fn distinct_on<D: Select<M>>(mut self, columns: D) -> Self {
+        self.distinct = Distinct::On(columns.columns());
         self
     }
 
@@ -495,9 +496,19 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         let provider = self.conn.provider();
         let mut select = Query::select();
         let mut columns = self.select.columns();
-        columns.extend(extra.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
+        let distinct = std::mem::replace(&mut self.distinct, Distinct::Off);
+        // The outer read of `distinct_on` sorts by the order keys, so the inner one reads them.
+        let order_keys: Vec<&'static str> = match distinct {
+            Distinct::On(_) => self.order.iter().map(|key| key.column).collect(),
+            _ => Vec::new(),
+        };
+        for column in extra.iter().chain(&order_keys) {
+            if !columns.contains(column) {
+                columns.push(column);
+            }
+        }
         select.columns(columns.into_iter().map(|column| (M::TABLE, column))).from(M::TABLE);
-        if self.distinct {
+        if let Distinct::Selected = distinct {
             select.distinct();
         }
         if let Some(filter) = self.filter.take() {
@@ -514,19 +525,13 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
             }
             select.and_where(after_cursor::<M>(&self.order, cursor, provider));
         }
+        if let Distinct::On(partition) = distinct {
+            select = first_of_each::<M>(select, &partition, &self.order, provider);
+        }
         for key in &self.order {
             key.apply(&mut select, M::TABLE);
         }
-        if let Some(take) = self.take {
-            select.limit(take);
-        }
-        if let Some(skip) = self.skip {
-            if self.take.is_none() && provider == Provider::Sqlite {
-                // SQLite has no OFFSET without LIMIT; -1 means no limit.
-                select.limit(u64::MAX >> 1);
-            }
-            select.offset(skip);
-        }
+        limit(&mut select, self.take, self.skip, provider);
         Ok(select)
     }
 
@@ -534,6 +539,15 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     pub async fn exec(mut self) -> Result<Vec<S::Output>, DbError> {
         let statement = self.statement()?;
         fetch_all(self.conn, &statement).await?.iter().map(|row| self.select.decode(row, 0)).collect()
+    }
+
+    /// Up to `size` rows (replacing `take`), and whether more follow: [`Page`].
+    pub async fn page(mut self, size: u64) -> Result<Page<S::Output>, DbError> {
+        self.take = Some(size.saturating_add(1));
+        let statement = self.statement()?;
+        let (rows, more) = split_page(fetch_all(self.conn, &statement).await?, size);
+        let items = rows.iter().map(|row| self.select.decode(row, 0)).collect::<Result<_, _>>()?;
+        Ok(Page { items, more })
     }
 
     /// The first row, if any (for `find_unique` and `find_first`).
@@ -546,6 +560,58 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         self.first().await?.ok_or(DbError::NotFound { model: M::NAME })
     }
 }
+
+/// `LIMIT take OFFSET skip`, each when given.
+pub(crate) fn limit(select: &mut SelectStatement, take: Option<u64>, skip: Option<u64>, provider: Provider) {
+    if let Some(take) = take {
+        select.limit(take);
+    }
+    if let Some(skip) = skip {
+        if take.is_none() && provider == Provider::Sqlite {
+            // SQLite has no OFFSET without LIMIT; -1 means no limit.
+            select.limit(u64::MAX >> 1);
+        }
+        select.offset(skip);
+    }
+}
+
+/// A page of rows and whether more follow, for "next page" links: the read asks for one row
+/// more than the page holds and, when it comes, drops it without decoding it or loading its
+/// relations. The caller makes the next page's cursor or keyset filter from the last item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows, at most as many as asked for.
+    pub items: Vec<T>,
+    /// Whether at least one row follows the last item.
+    pub more: bool,
+}
+
+/// The first `size` of `rows`, and whether there were more.
+fn split_page(mut rows: Vec<DbRow>, size: u64) -> (Vec<DbRow>, bool) {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let more = rows.len() > size;
+    rows.truncate(size);
+    (rows, more)
+}
+
+/// The rows of `select` that come first, in the order of `keys`, among those with equal
+/// `partition` columns: ranked by `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` and read
+/// back from a subquery named as the table, so that the caller's sort and limit apply to it.
+fn first_of_each<M: Model>(
+    mut select: SelectStatement,
+    partition: &[&'static str],
+    keys: &[OrderBy<M>],
+    provider: Provider,
+) -> SelectStatement {
+    let partition = partition.iter().map(|column| Expr::col((M::TABLE, *column))).collect();
+    select.expr_as(row_number(partition, keys, |column| Expr::col((M::TABLE, column)), provider), FIRST);
+    let mut first = Query::select();
+    first.column(Asterisk).from_subquery(select, M::TABLE).and_where(Expr::col(FIRST).eq(1));
+    first
+}
+
+/// The rank [`first_of_each`] reads rows by.
+const FIRST: &str = "__first";
 
 /// Rows at or after the cursor row in the order of `keys`: `(k1 > c1) OR (k1 = c1 AND k2 > c2)
 /// OR … OR (all equal)`, each `c` read from the cursor row by a subquery.
@@ -591,6 +657,21 @@ impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S
         let rows = fetch_all(self.find.conn, &statement).await?;
         let related = self.include.load(self.find.conn, &rows).await?;
         rows.iter().zip(related).map(|(row, related)| Ok((self.find.select.decode(row, 0)?, related))).collect()
+    }
+
+    /// Up to `size` rows with their relations (replacing `take`), and whether more follow:
+    /// [`Page`]. Relations are loaded for the page's rows only.
+    pub async fn page(mut self, size: u64) -> Result<Page<(S::Output, I::Output)>, DbError> {
+        self.find.take = Some(size.saturating_add(1));
+        let statement = self.find.statement_with(&self.include.parent_columns())?;
+        let (rows, more) = split_page(fetch_all(self.find.conn, &statement).await?, size);
+        let related = self.include.load(self.find.conn, &rows).await?;
+        let items = rows
+            .iter()
+            .zip(related)
+            .map(|(row, related)| Ok((self.find.select.decode(row, 0)?, related)))
+            .collect::<Result<_, DbError>>()?;
+        Ok(Page { items, more })
     }
 
     /// The first row with its relations, if any.

@@ -13,7 +13,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Qu
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
-    filter::{Filter, OrderBy, Scope, conjunction},
+    filter::{Filter, OrderBy, Scope, conjunction, row_number},
     model::{Actions, Model, Select, Table, UniqueKey, Whole, unique_expr},
 };
 
@@ -374,19 +374,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         scope: &Scope,
         take: u64,
     ) -> SelectStatement {
-        // sea-query's placeholders for custom expressions: `?` on SQLite, `$n` on PostgreSQL.
-        let mark = |n: usize| if scope.provider == Provider::Sqlite { "?".to_owned() } else { format!("${n}") };
-        let partition: Vec<String> = (1..=keys.len()).map(mark).collect();
-        let order: Vec<String> = self
-            .order
-            .iter()
-            .enumerate()
-            .map(|(i, key)| format!("{} {}", mark(keys.len() + i + 1), key.direction_sql()))
-            .collect();
-        let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
-        let window = format!("ROW_NUMBER() OVER (PARTITION BY {}{order})", partition.join(", "));
-        let ordered = self.order.iter().map(|key| scope.column(key.column));
-        select.expr_as(Expr::cust_with_exprs(window, keys.into_iter().chain(ordered)), RANK);
+        select.expr_as(row_number(keys, &self.order, |column| scope.column(column), scope.provider), RANK);
         let mut ranked = Query::select();
         ranked
             .column(Asterisk)

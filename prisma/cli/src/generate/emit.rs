@@ -140,7 +140,7 @@ pub(super) fn crate_root(schema: &Schema) -> String {
     // `Provider`, say): the schema's wins, the runtime's stays reachable by its full path.
     let defined: Vec<String> =
         schema.models.iter().map(|m| m.ident.clone()).chain(schema.enums.iter().map(|e| e.ident.clone())).collect();
-    let runtime_types = ["Conn", "Db", "DbError", "Filter", "Include", "Provider", "Set", "SortOrder", "Tx"]
+    let runtime_types = ["Conn", "Db", "DbError", "Filter", "Include", "Page", "Provider", "Set", "SortOrder", "Tx"]
         .into_iter()
         .filter(|name| !defined.iter().any(|d| d == name))
         .map(|name| format_ident!("{}", name));

@@ -333,23 +333,22 @@ pub async fn list(ctx: Ctx, Valid(input): Valid<ListPosts>) -> Result<PostPage, 
     }
     // Only the columns a list item shows: never the author's account fields.
     let author = post::author().select((user::id(), user::name()));
-    let mut rows = db
+    let page = db
         .post()
         .find_many(filters)
         .order_by(post::published_at().order(SortOrder::Desc))
         .order_by(post::id().order(SortOrder::Desc))
-        .take(u64::from(take) + 1)
         .select((post::id(), post::title(), post::slug(), post::published_at(), post::body()))
         .include((author, tag_names()))
-        .exec()
+        .page(u64::from(take))
         .await?;
-    let more = rows.len() > take as usize;
-    rows.truncate(take as usize);
-    let next = more
-        .then(|| rows.last())
+    let next = page
+        .more
+        .then(|| page.items.last())
         .flatten()
         .and_then(|((id, _, _, published_at, _), _)| Some(encode_cursor((*published_at)?, *id)));
-    let items = rows
+    let items = page
+        .items
         .into_iter()
         .filter_map(|((id, title, slug, published_at, body), ((author_id, author_name), tags))| {
             Some(PostSummary {
