@@ -3,7 +3,7 @@
 // - Rust sources (server/, prisma/, Cargo.toml): `cargo build`, then the server restarts. At
 //   start-up it writes the bindings (ISTHMUS_WRITE_BINDINGS), and tsc checks the web app
 //   against them; the browser reloads once the new server answers.
-// - schema.prisma: `cargo prisma generate` first, and a word on whether a migration is needed.
+// - schema.prisma (or schema/*.prisma): `cargo prisma generate` first, and a word on whether a migration is needed.
 // - web/src: Vite's hot module replacement in the browser; the server bundle is rebuilt (vite
 //   build --watch) and the server restarted, so pages are still rendered by the server.
 // A failed build is reported and the last good server keeps running until the next save.
@@ -190,8 +190,11 @@ let debounce;
 let schemaSaved = false;
 const changed = new Set();
 
+// The application's schema: `schema.prisma`, or a folder `schema/` of `.prisma` files.
+const APP_SCHEMA = /^(schema\.prisma|schema\/.*\.prisma)$/;
+
 function saved(path) {
-  if (path.endsWith("schema.prisma")) schemaSaved = true;
+  if (APP_SCHEMA.test(path)) schemaSaved = true;
   changed.add(path);
   clearTimeout(debounce);
   debounce = setTimeout(() => {
@@ -204,7 +207,7 @@ function saved(path) {
 }
 
 function watchRust() {
-  const watcher = watch(["server", "prisma", "Cargo.toml", "schema.prisma"], {
+  const watcher = watch(["server", "prisma", "Cargo.toml", "schema.prisma", "schema"], {
     cwd: root,
     ignoreInitial: true,
     ignored: (path, stats) => SKIPPED.test(path) || (stats?.isFile() && !WATCHED.test(path)),

@@ -3,14 +3,16 @@
 // from Node 20 without native engines. Prints JSON on stdout.
 //
 //   node engine.mjs validate   --schema path            [--provider P]
-//   node engine.mjs format     --schema path            [--raw]
+//   node engine.mjs format     --schema path
 //   node engine.mjs dmmf       --schema path            [--provider P]
 //   node engine.mjs diff-sql   --schema path --provider sqlite|postgresql --migrations dir [--raw]
+//
+// A multi-file schema is one --schema per file (the Rust side lists a schema folder's files).
 //
 // These are the commands `cargo prisma` calls (prisma/cli/src/engine.rs); the Rust side applies
 // migrations itself.
 //
-// --provider rewrites the datasource block's provider in memory (one schema file, both providers).
+// --provider rewrites the datasource block's provider in memory (one schema, both providers).
 // Exit codes: 0 ok (validate returning {errors} is still 0), 1 error ({"error":{...}}), 2 usage.
 //
 // Arguments may also be given as one JSON object instead of flags:
@@ -29,6 +31,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import url from "node:url";
 import crypto from "node:crypto";
 import { createRequire } from "node:module";
 // Driver packages are loaded lazily (only schema-engine commands need them; saves ~100 ms on
@@ -86,9 +89,10 @@ async function schemaEngineModule() {
 // ---------------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------------
+// The schema's files as [path, content] pairs, the form Prisma's wasm functions take.
 function readSchema(p) {
   if (!p) throw new UserError("--schema is required");
-  return { path: path.resolve(p), name: path.basename(p), content: fs.readFileSync(p, "utf8") };
+  return [p].flat().map((file) => [path.resolve(file), fs.readFileSync(file, "utf8")]);
 }
 
 class UserError extends Error {}
@@ -113,19 +117,21 @@ const PROVIDERS = {
   postgres: "postgresql",
 };
 
-// Rewrite the provider of the (single) datasource block in memory. Prisma 7 rejects `url`,
-// `directUrl` and `shadowDatabaseUrl` in the schema, so the provider is the only thing to change.
-function withProvider(content, provider) {
-  if (!provider) return content;
+// Rewrite the provider of the (single) datasource block, in whichever file holds it, in memory.
+// Prisma 7 rejects `url`, `directUrl` and `shadowDatabaseUrl` in the schema, so the provider is the
+// only thing to change.
+function withProvider(files, provider) {
+  if (!provider) return files;
   const p = PROVIDERS[provider];
   if (!p) throw new UserError(`unsupported provider ${provider} (use sqlite or postgresql)`);
   const re = /(\bdatasource\s+\w+\s*\{[^}]*?\bprovider\s*=\s*)"[^"]*"/;
-  if (!re.test(content)) throw new UserError('no `datasource { provider = "..." }` block found in schema');
-  return content.replace(re, `$1"${p}"`);
+  if (!files.some(([, content]) => re.test(content)))
+    throw new UserError('no `datasource { provider = "..." }` block found in schema');
+  return files.map(([file, content]) => [file, content.replace(re, `$1"${p}"`)]);
 }
 
-function schemaParams(file, content) {
-  return JSON.stringify({ prismaSchema: [[file, content]], noColor: true });
+function schemaParams(files) {
+  return JSON.stringify({ prismaSchema: files, noColor: true });
 }
 
 function parseWasmError(e) {
@@ -141,27 +147,27 @@ function parseWasmError(e) {
 // 1. validate
 // ---------------------------------------------------------------------------------------------
 function cmdValidate(args) {
-  const s = readSchema(args.schema);
-  const content = withProvider(s.content, args.provider);
-  const lint = JSON.parse(psl().lint(JSON.stringify([[s.name, content]])));
+  const files = withProvider(readSchema(args.schema), args.provider);
+  const lint = JSON.parse(psl().lint(JSON.stringify(files)));
+  const contentOf = (file) => (files.find(([p]) => p === file) ?? files[0])[1];
   const toDiag = (d) => ({
     message: d.text,
     file: d.file_name,
-    ...lineCol(content, d.start),
-    end: lineCol(content, d.end),
+    ...lineCol(contentOf(d.file_name), d.start),
+    end: lineCol(contentOf(d.file_name), d.end),
   });
   lint.sort((a, b) => a.start - b.start);
   const errors = lint.filter((d) => !d.is_warning).map(toDiag);
   const warnings = lint.filter((d) => d.is_warning).map(toDiag);
   let validateError = null;
   try {
-    psl().validate(schemaParams(s.name, content));
+    psl().validate(schemaParams(files));
   } catch (e) {
     validateError = parseWasmError(e);
   }
   if (validateError && errors.length === 0) {
     // validate() found something lint() did not report with a span: return it without position.
-    errors.push({ message: validateError.message, file: s.name, line: null, column: null });
+    errors.push({ message: validateError.message, file: files[0][0], line: null, column: null });
   }
   if (errors.length) return { errors, ...(warnings.length ? { warnings } : {}) };
   return { ok: true, ...(warnings.length ? { warnings } : {}) };
@@ -171,25 +177,27 @@ function cmdValidate(args) {
 // 2. format
 // ---------------------------------------------------------------------------------------------
 function cmdFormat(args) {
-  const s = readSchema(args.schema);
-  // format(schemaFilesJson, lspDocumentFormattingParamsJson) -> JSON [[path, formatted], ...]
+  const files = readSchema(args.schema);
+  // format(schemaFilesJson, lspDocumentFormattingParamsJson) -> JSON [[path, formatted], ...], every
+  // file formatted; without a file: URL of one of them as the document, nothing is.
   const out = psl().format(
-    JSON.stringify([[s.name, s.content]]),
-    JSON.stringify({ textDocument: { uri: `file://${s.path}` }, options: { tabSize: 2, insertSpaces: true } }),
+    JSON.stringify(files),
+    JSON.stringify({
+      textDocument: { uri: url.pathToFileURL(files[0][0]).href },
+      options: { tabSize: 2, insertSpaces: true },
+    }),
   );
-  const files = JSON.parse(out);
-  const formatted = files.find(([p]) => p === s.name)?.[1] ?? files[0][1];
-  return { formatted };
+  const formatted = new Map(JSON.parse(out));
+  return { files: files.map(([file, content]) => [file, formatted.get(file) ?? content]) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // 3. dmmf / datamodel
 // ---------------------------------------------------------------------------------------------
 function cmdDmmf(args) {
-  const s = readSchema(args.schema);
-  const content = withProvider(s.content, args.provider);
+  const files = withProvider(readSchema(args.schema), args.provider);
   try {
-    return JSON.parse(psl().get_dmmf(schemaParams(s.name, content)));
+    return JSON.parse(psl().get_dmmf(schemaParams(files)));
   } catch (e) {
     throw new UserError(parseWasmError(e).message);
   }
@@ -492,16 +500,12 @@ async function withEngine(args, fn) {
   const bg = await schemaEngineModule();
   await loadDrivers();
   const factory = bindMigrationAwareSqlAdapterFactory(makeFactory(provider, args));
-  const files = [];
-  if (args.schema) {
-    const s = readSchema(args.schema);
-    files.push({ path: s.name, content: withProvider(s.content, provider) });
-  }
+  const files = args.schema ? withProvider(readSchema(args.schema), provider) : [];
   const logs = [];
   let engine;
   try {
     engine = await bg.SchemaEngine.new(
-      { datamodels: files.length ? files.map((f) => [f.path, f.content]) : undefined },
+      { datamodels: files.length ? files : undefined },
       (line) => {
         logs.push(line);
         trace("engine", line);
@@ -554,7 +558,7 @@ async function cmdDiffSql(args) {
     if (!files.length) throw new UserError("--schema is required");
     const res = await engine.diff({
       from: { tag: "migrations", ...migrationsList },
-      to: { tag: "schemaDatamodel", files },
+      to: { tag: "schemaDatamodel", files: files.map(([path, content]) => ({ path, content })) },
       script: true,
       exitCode: null,
       filters: NO_FILTERS,
@@ -580,8 +584,9 @@ function parseArgs(argv) {
     const a = argv[i];
     if (!a.startsWith("--")) throw new UserError(`unexpected argument ${a}`);
     const k = a.slice(2);
-    if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) out[k] = argv[++i];
-    else out[k] = true;
+    const value = i + 1 < argv.length && !argv[i + 1].startsWith("--") ? argv[++i] : true;
+    // A repeated flag (one --schema per file) collects its values.
+    out[k] = k in out ? [out[k], value].flat() : value;
   }
   return out;
 }
@@ -612,8 +617,7 @@ async function main() {
     args = parseArgs(rest);
     const result = await fn(args);
     if (TRACE) trace(`${cmd} took ${(performance.now() - t0).toFixed(1)} ms`);
-    if (args.raw && cmd === "format") process.stdout.write(result.formatted);
-    else if (args.raw && cmd === "diff-sql") process.stdout.write(result.sql);
+    if (args.raw && cmd === "diff-sql") process.stdout.write(result.sql);
     else process.stdout.write(JSON.stringify(result) + "\n");
     return 0;
   } catch (e) {

@@ -14,6 +14,7 @@ use crate::{
     engine::{Engine, EngineError},
     format::{self, FormatError},
     generate::{self, GenerateError, MigrationNames, ir, source::Source},
+    schema,
 };
 
 /// Where the database lives when `DATABASE_URL` is not set: next to the repository, as the
@@ -46,6 +47,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
 pub struct Layout {
     /// The workspace root: `rustfmt.toml` and `prisma/engine/`.
     pub root: PathBuf,
+    /// `schema.prisma`, or a folder of `.prisma` files ([`schema::locate`]).
     pub schema: PathBuf,
     /// Holds one folder per provider (`sqlite/`, `postgresql/`).
     pub migrations: PathBuf,
@@ -56,10 +58,11 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The application's layout: `schema.prisma`, `prisma/migrations`, `prisma/client/src`.
+    /// The application's layout: `schema.prisma` (or `schema/`), `prisma/migrations`,
+    /// `prisma/client/src`.
     pub fn application(root: PathBuf) -> Layout {
         Layout {
-            schema: root.join("schema.prisma"),
+            schema: schema::locate(&root),
             migrations: root.join("prisma/migrations"),
             client: root.join("prisma/client/src"),
             default_database_url: Some(DEFAULT_DATABASE_URL.to_owned()),
@@ -67,11 +70,11 @@ impl Layout {
         }
     }
 
-    /// A schema with its migrations and client in its own folder: `dir/schema.prisma`,
-    /// `dir/migrations`, `dir/src` (the generator's fixture).
+    /// A schema with its migrations and client in its own folder: `dir/schema.prisma` (or
+    /// `dir/schema/`), `dir/migrations`, `dir/src` (the generator's fixtures).
     pub fn beside(root: PathBuf, dir: &Path) -> Layout {
         Layout {
-            schema: dir.join("schema.prisma"),
+            schema: schema::locate(dir),
             migrations: dir.join("migrations"),
             client: dir.join("src"),
             default_database_url: None,
@@ -97,13 +100,14 @@ impl Repo {
         Ok(Repo::new(Layout::application(workspace_root()?)))
     }
 
-    /// The schema file `schema` (relative to the current directory), laid out
+    /// The schema `schema` (a file or a folder, relative to the current directory), laid out
     /// [`Layout::beside`] it.
     pub fn find_beside(schema: &Path) -> Result<Repo, CommandError> {
         let root = workspace_root()?;
         let schema = std::path::absolute(schema).map_err(io(schema))?;
-        let dir =
-            schema.parent().ok_or_else(|| CommandError::Invalid(format!("{} is not a file", schema.display())))?;
+        let dir = schema
+            .parent()
+            .ok_or_else(|| CommandError::Invalid(format!("{} is not a schema file or folder", schema.display())))?;
         Ok(Repo::new(Layout { schema: schema.clone(), ..Layout::beside(root, dir) }))
     }
 
@@ -123,10 +127,21 @@ impl Repo {
     /// The schema as the generator sees it.
     pub fn schema(&self) -> Result<ir::Schema, CommandError> {
         let document = self.engine.dmmf()?;
-        let text = fs::read_to_string(&self.layout.schema).map_err(io(&self.layout.schema))?;
-        let schema = &self.layout.schema;
-        let name = schema.strip_prefix(&self.layout.root).unwrap_or(schema).display().to_string();
-        Ok(ir::Schema::build(&document.datamodel, &Source::new(name, &text))?)
+        let files = schema::read(&self.layout.schema).map_err(io(&self.layout.schema))?;
+        let source = Source::new(files.into_iter().map(|(path, text)| (self.relative(&path), text)));
+        Ok(ir::Schema::build(&document.datamodel, &source)?)
+    }
+
+    /// `path` as seen from the workspace root, for messages.
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.layout.root).unwrap_or(path).display().to_string()
+    }
+
+    /// The schema's files that `cargo prisma format` would change, with their formatted text.
+    pub fn unformatted(&self) -> Result<Vec<(PathBuf, String)>, CommandError> {
+        let current = schema::read(&self.layout.schema).map_err(io(&self.layout.schema))?;
+        let formatted = self.engine.format()?;
+        Ok(formatted.into_iter().filter(|(path, text)| !current.iter().any(|(p, t)| p == path && t == text)).collect())
     }
 
     /// The client files as `generate` would write them now, and what it leaves out.

@@ -18,12 +18,16 @@ pub enum EngineError {
     Failed(String),
     #[error("the Prisma engine answered something unexpected: {0}")]
     Output(String),
+    #[error("cannot read the schema: {0}")]
+    Schema(std::io::Error),
 }
 
 /// A schema problem, located.
 #[derive(Debug, serde::Deserialize)]
 pub struct Diagnostic {
     pub message: String,
+    /// The file's path.
+    pub file: PathBuf,
     /// Absent when the engine reports an error without a position.
     pub line: Option<u32>,
     pub column: Option<u32>,
@@ -47,13 +51,19 @@ struct Validation {
     errors: Vec<Diagnostic>,
 }
 
+#[derive(serde::Deserialize)]
+struct Formatted {
+    files: Vec<(PathBuf, String)>,
+}
+
 pub struct Engine {
     script: PathBuf,
     schema: PathBuf,
 }
 
 impl Engine {
-    /// The engine of the workspace at `root`, on the schema file `schema`.
+    /// The engine of the workspace at `root`, on the schema `schema`: a file, or a folder of
+    /// `.prisma` files.
     pub fn new(root: &Path, schema: PathBuf) -> Engine {
         Engine { script: root.join("prisma/engine/engine.mjs"), schema }
     }
@@ -63,11 +73,12 @@ impl Engine {
     }
 
     fn run(&self, command: &str, args: &[&str]) -> Result<String, EngineError> {
-        let output = Command::new("node")
-            .arg(&self.script)
-            .arg(command)
-            .arg("--schema")
-            .arg(&self.schema)
+        let mut node = Command::new("node");
+        node.arg(&self.script).arg(command);
+        for file in crate::schema::files(&self.schema).map_err(EngineError::Schema)? {
+            node.arg("--schema").arg(file);
+        }
+        let output = node
             .args(args)
             // Node's own messages (warnings, a crash, PRISMA_ENGINE_TRACE) reach the terminal as
             // they happen; stdout carries the answer.
@@ -99,9 +110,9 @@ impl Engine {
         Ok(self.json::<Validation>("validate", &[])?.errors)
     }
 
-    /// The schema formatted as `prisma format` would.
-    pub fn format(&self) -> Result<String, EngineError> {
-        self.run("format", &["--raw"])
+    /// Each of the schema's files (by path) formatted as `prisma format` would.
+    pub fn format(&self) -> Result<Vec<(PathBuf, String)>, EngineError> {
+        Ok(self.json::<Formatted>("format", &[])?.files)
     }
 
     pub fn dmmf(&self) -> Result<crate::dmmf::Document, EngineError> {

@@ -9,3 +9,4 @@ pub mod dmmf;
 pub mod engine;
 pub mod format;
 pub mod generate;
+pub mod schema;

@@ -5,7 +5,7 @@ use std::{path::Path, process::ExitCode};
 use isthmus_db_runtime::Db;
 use isthmus_prisma::commands::{CommandError, Repo};
 
-const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
+const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma | DIR/schema] <command>
 
   generate [--check]       write the Rust client (prisma/client/src) from schema.prisma
                            (--check: fail if the committed client differs)
@@ -22,7 +22,8 @@ const USAGE: &str = "usage: cargo prisma [--schema DIR/schema.prisma] <command>
 
 DATABASE_URL defaults to sqlite:data/isthmus.db (relative to the repository), except with --schema.
 --schema works on another schema, with its migrations in DIR/migrations and its client in
-DIR/src (the generator's fixtures: --schema prisma/fixtures/blog/schema.prisma).";
+DIR/src (the generator's fixtures: --schema prisma/fixtures/blog/schema.prisma). A schema may be
+a folder of .prisma files (Prisma's multi-file schemas): schema/ when there is no schema.prisma.";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -52,45 +53,47 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
             for warning in warnings {
                 eprintln!("warning: {warning}");
             }
-            println!("generated {count} files in {}", relative(repo, repo.client_dir()));
+            println!("generated {count} files in {}", repo.relative(repo.client_dir()));
         }
         ["generate", "--check"] => {
             let drifted = repo.client_drift()?;
             if !drifted.is_empty() {
-                let client = relative(repo, repo.client_dir());
+                let client = repo.relative(repo.client_dir());
                 eprintln!("{client} is out of date ({}): run `cargo prisma generate`", drifted.join(", "));
                 return Ok(ExitCode::FAILURE);
             }
-            println!("{} matches schema.prisma", relative(repo, repo.client_dir()));
+            println!("{} matches schema.prisma", repo.relative(repo.client_dir()));
         }
         ["format"] => {
-            let formatted = repo.engine().format()?;
-            let path = repo.engine().schema_path();
-            std::fs::write(path, formatted)
-                .map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
-            println!("formatted schema.prisma");
+            for (path, formatted) in repo.unformatted()? {
+                std::fs::write(&path, formatted)
+                    .map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
+                println!("formatted {}", repo.relative(&path));
+            }
         }
         ["format", "--check"] => {
-            let path = repo.engine().schema_path();
-            let current = std::fs::read_to_string(path)
-                .map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
-            if current != repo.engine().format()? {
-                eprintln!("schema.prisma is not formatted: run `cargo prisma format`");
+            let unformatted = repo.unformatted()?;
+            for (path, _) in &unformatted {
+                eprintln!("{} is not formatted: run `cargo prisma format`", repo.relative(path));
+            }
+            if !unformatted.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
+            println!("the schema is formatted");
         }
         ["validate"] => {
             let diagnostics = repo.engine().validate()?;
             for diagnostic in &diagnostics {
+                let file = repo.relative(&diagnostic.file);
                 match (diagnostic.line, diagnostic.column) {
-                    (Some(line), Some(column)) => eprintln!("schema.prisma:{line}:{column}: {}", diagnostic.message),
-                    _ => eprintln!("schema.prisma: {}", diagnostic.message),
+                    (Some(line), Some(column)) => eprintln!("{file}:{line}:{column}: {}", diagnostic.message),
+                    _ => eprintln!("{file}: {}", diagnostic.message),
                 }
             }
             if !diagnostics.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
-            println!("schema.prisma is valid");
+            println!("the schema is valid");
         }
         ["migrate", "dev", "--name", name] => {
             let timestamp = isthmus_db_runtime::chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
@@ -136,7 +139,7 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
         ["migrate", "check"] => {
             let behind = repo.migrate_check()?;
             for provider in &behind {
-                let migrations = relative(repo, &repo.migrations_dir(*provider));
+                let migrations = repo.relative(&repo.migrations_dir(*provider));
                 eprintln!("{migrations} does not reproduce the schema: run `cargo prisma migrate dev --name <change>`");
             }
             if !behind.is_empty() {
@@ -220,9 +223,4 @@ fn redacted(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// `path` as seen from the workspace root, for messages.
-fn relative(repo: &Repo, path: &Path) -> String {
-    path.strip_prefix(repo.root()).unwrap_or(path).display().to_string()
 }

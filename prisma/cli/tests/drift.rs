@@ -16,7 +16,7 @@ fn fixtures() -> Vec<(String, Repo)> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("prisma/fixtures"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|dir| dir.join("schema.prisma").is_file())
+        .filter(|dir| dir.join("schema.prisma").is_file() || dir.join("schema").is_dir())
         .collect();
     dirs.sort();
     dirs.into_iter()
@@ -30,20 +30,16 @@ fn fixtures() -> Vec<(String, Repo)> {
 #[test]
 fn every_fixture_client_matches_a_fresh_generate_and_its_migrations() {
     let fixtures = fixtures();
-    assert!(fixtures.len() >= 7, "the fixtures are found: {:?}", fixtures.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    assert!(fixtures.len() >= 8, "the fixtures are found: {:?}", fixtures.iter().map(|(n, _)| n).collect::<Vec<_>>());
     for (name, fixture) in fixtures {
-        let schema = format!("prisma/fixtures/{name}/schema.prisma");
+        let schema = fixture.relative(fixture.engine().schema_path());
         let drifted = fixture.client_drift().expect("the schema engine runs (needs Node and `npm ci`)");
         let fix = format!("run `cargo prisma --schema {schema} generate` and commit");
         assert!(drifted.is_empty(), "{name}: the client differs from its schema in {drifted:?}: {fix}");
         let engine = fixture.engine();
         assert!(engine.validate().unwrap().is_empty(), "{schema} is invalid");
-        let current = std::fs::read_to_string(engine.schema_path()).unwrap();
-        assert_eq!(
-            current,
-            engine.format().unwrap(),
-            "{schema} is not formatted: run `cargo prisma --schema … format`"
-        );
+        let unformatted: Vec<_> = fixture.unformatted().unwrap().into_iter().map(|(path, _)| path).collect();
+        assert!(unformatted.is_empty(), "{unformatted:?} not formatted: run `cargo prisma --schema {schema} format`");
         assert!(fixture.migrate_check().unwrap().is_empty(), "the migrations of {name} do not reproduce {schema}");
     }
 }

@@ -75,3 +75,24 @@ fn two_unique_keys_with_one_variant_name_are_refused() {
     let error = generate(schema).unwrap_err();
     assert!(error.contains("two unique keys become the variant UniqueWhere::FooBar"), "{error}");
 }
+
+#[test]
+fn errors_in_a_multi_file_schema_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("schema");
+    std::fs::create_dir_all(folder.join("lists")).unwrap();
+    std::fs::write(folder.join("main.prisma"), "datasource db {\n  provider = \"sqlite\"\n}\n").unwrap();
+    let lists = folder.join("lists/options.prisma");
+    std::fs::write(&lists, "// Options.\nmodel Option {\n  id Int @id\n}\n").unwrap();
+    let repo = Repo::new(Layout::beside(workspace_root(), dir.path()));
+    let error = repo.render_client().map(|_| ()).unwrap_err().to_string();
+    assert!(error.contains("schema/lists/options.prisma:2:1: model Option clashes"), "{error}");
+
+    std::fs::write(&lists, "model A {\n  id   Int @id\n  kind Kind\n}\n").unwrap();
+    let diagnostics = repo.engine().validate().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        (diagnostics[0].file.as_path(), diagnostics[0].line, diagnostics[0].column),
+        (lists.as_path(), Some(3), Some(8))
+    );
+}

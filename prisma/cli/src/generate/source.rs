@@ -3,77 +3,98 @@
 //! provider, and `Unsupported(…)` fields (which the DMMF leaves out).
 
 pub struct Source {
-    /// The file name errors use (`schema.prisma`).
+    files: Vec<File>,
+}
+
+struct File {
+    /// The name errors use (`schema.prisma`, `prisma/schema/users.prisma`).
     name: String,
     lines: Vec<String>,
 }
 
+/// A top-level block (`model User { … }`): its file, keyword, name, and opening and closing
+/// line indexes.
+struct Block<'s> {
+    file: &'s File,
+    keyword: &'s str,
+    name: &'s str,
+    start: usize,
+    end: usize,
+}
+
 impl Source {
-    pub fn new(name: impl Into<String>, text: &str) -> Source {
-        Source { name: name.into(), lines: text.lines().map(str::to_owned).collect() }
+    /// The schema's files, each as (name for errors, text).
+    pub fn new(files: impl IntoIterator<Item = (String, String)>) -> Source {
+        let files =
+            files.into_iter().map(|(name, text)| File { name, lines: text.lines().map(str::to_owned).collect() });
+        Source { files: files.collect() }
     }
 
-    /// Top-level blocks: (keyword, name, index of the opening line, index of the closing line).
-    fn blocks(&self) -> Vec<(&str, &str, usize, usize)> {
+    /// Every file's top-level blocks.
+    fn blocks(&self) -> Vec<Block<'_>> {
         let mut blocks = Vec::new();
-        let mut open: Option<(&str, &str, usize)> = None;
-        for (index, line) in self.lines.iter().enumerate() {
-            let code = line.split("//").next().unwrap_or_default().trim();
-            match open {
-                None => {
-                    let mut words = code.split_whitespace();
-                    if let (Some(keyword), Some(name)) = (words.next(), words.next())
-                        && code.ends_with('{')
-                    {
-                        open = Some((keyword, name.trim_end_matches('{'), index));
+        for file in &self.files {
+            let mut open: Option<(&str, &str, usize)> = None;
+            for (index, line) in file.lines.iter().enumerate() {
+                let code = line.split("//").next().unwrap_or_default().trim();
+                match open {
+                    None => {
+                        let mut words = code.split_whitespace();
+                        if let (Some(keyword), Some(name)) = (words.next(), words.next())
+                            && code.ends_with('{')
+                        {
+                            open = Some((keyword, name.trim_end_matches('{'), index));
+                        }
                     }
+                    Some((keyword, name, start)) if code == "}" => {
+                        blocks.push(Block { file, keyword, name, start, end: index });
+                        open = None;
+                    }
+                    Some(_) => {}
                 }
-                Some((keyword, name, start)) if code == "}" => {
-                    blocks.push((keyword, name, start, index));
-                    open = None;
-                }
-                Some(_) => {}
             }
         }
         blocks
     }
 
-    fn block_lines(&self, model: &str) -> Option<(usize, usize)> {
-        self.blocks()
-            .into_iter()
-            .find(|(keyword, name, _, _)| matches!(*keyword, "model" | "view") && *name == model)
-            .map(|(_, _, start, end)| (start, end))
+    fn model_block(&self, model: &str) -> Option<Block<'_>> {
+        self.blocks().into_iter().find(|block| matches!(block.keyword, "model" | "view") && block.name == model)
     }
 
-    /// `schema.prisma:line:1` of a top-level block (`enum Role`), or the file when not found.
+    /// The name of the schema for messages without a line: its only file, or every file.
+    fn whole(&self) -> String {
+        self.files.iter().map(|file| file.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `schema.prisma:line:1` of a top-level block (`enum Role`), or the schema when not found.
     pub fn block_location(&self, keyword: &str, name: &str) -> String {
-        match self.blocks().into_iter().find(|(k, n, _, _)| *k == keyword && *n == name) {
-            Some((_, _, start, _)) => format!("{}:{}:1", self.name, start + 1),
-            None => self.name.clone(),
+        match self.blocks().into_iter().find(|block| block.keyword == keyword && block.name == name) {
+            Some(block) => format!("{}:{}:1", block.file.name, block.start + 1),
+            None => self.whole(),
         }
     }
 
     /// `schema.prisma:line:column` of a field's declaration (of its model when not found).
     pub fn field_location(&self, model: &str, field: &str) -> String {
-        let Some((start, end)) = self.block_lines(model) else { return self.name.clone() };
-        let found = (start + 1..end).find(|&index| self.lines[index].split_whitespace().next() == Some(field));
+        let Some(Block { file, start, end, .. }) = self.model_block(model) else { return self.whole() };
+        let found = (start + 1..end).find(|&index| file.lines[index].split_whitespace().next() == Some(field));
         match found {
             Some(index) => {
-                let column = self.lines[index].len() - self.lines[index].trim_start().len() + 1;
-                format!("{}:{}:{column}", self.name, index + 1)
+                let column = file.lines[index].len() - file.lines[index].trim_start().len() + 1;
+                format!("{}:{}:{column}", file.name, index + 1)
             }
-            None => format!("{}:{}:1", self.name, start + 1),
+            None => format!("{}:{}:1", file.name, start + 1),
         }
     }
 
     pub fn is_view(&self, model: &str) -> bool {
-        self.blocks().iter().any(|(keyword, name, _, _)| *keyword == "view" && *name == model)
+        self.blocks().iter().any(|block| block.keyword == "view" && block.name == model)
     }
 
     /// The datasource's `provider`.
     pub fn provider(&self) -> Option<&str> {
-        let (_, _, start, end) = self.blocks().into_iter().find(|(keyword, _, _, _)| *keyword == "datasource")?;
-        self.lines[start + 1..end].iter().find_map(|line| {
+        let Block { file, start, end, .. } = self.blocks().into_iter().find(|block| block.keyword == "datasource")?;
+        file.lines[start + 1..end].iter().find_map(|line| {
             let (key, value) = line.split_once('=')?;
             (key.trim() == "provider").then(|| value.trim().trim_matches('"'))
         })
@@ -82,11 +103,11 @@ impl Source {
     /// `(model, field, type)` of every `Unsupported("…")` field.
     pub fn unsupported_fields(&self) -> Vec<(String, String, String)> {
         let mut found = Vec::new();
-        for (keyword, name, start, end) in self.blocks() {
+        for Block { file, keyword, name, start, end } in self.blocks() {
             if !matches!(keyword, "model" | "view") {
                 continue;
             }
-            for line in &self.lines[start + 1..end] {
+            for line in &file.lines[start + 1..end] {
                 let mut words = line.split_whitespace();
                 if let (Some(field), Some(ty)) = (words.next(), words.next())
                     && ty.starts_with("Unsupported(")
@@ -120,7 +141,7 @@ view Names {
 
     #[test]
     fn reads_locations_views_provider_and_unsupported_fields() {
-        let source = Source::new("schema.prisma", SCHEMA);
+        let source = Source::new([("schema.prisma".to_owned(), SCHEMA.to_owned())]);
         assert_eq!(source.field_location("User", "name"), "schema.prisma:7:3");
         assert_eq!(source.field_location("User", "missing"), "schema.prisma:5:1");
         assert!(source.is_view("Names"));
@@ -130,5 +151,17 @@ view Names {
             source.unsupported_fields(),
             vec![("User".to_owned(), "vec".to_owned(), "Unsupported(\"tsvector\")".to_owned())]
         );
+    }
+
+    #[test]
+    fn locations_name_the_file_that_declares_the_block() {
+        let source = Source::new([
+            ("schema/main.prisma".to_owned(), "datasource db {\n  provider = \"sqlite\"\n}\n".to_owned()),
+            ("schema/users.prisma".to_owned(), "\nmodel User {\n  id   Int @id\n  name String\n}\n".to_owned()),
+        ]);
+        assert_eq!(source.field_location("User", "name"), "schema/users.prisma:4:3");
+        assert_eq!(source.block_location("model", "User"), "schema/users.prisma:2:1");
+        assert_eq!(source.block_location("enum", "Gone"), "schema/main.prisma, schema/users.prisma");
+        assert_eq!(source.provider(), Some("sqlite"));
     }
 }
