@@ -239,7 +239,7 @@ impl<M> From<OrderBy<M>> for GroupOrder<M> {
 impl<M: Model> GroupOrder<M> {
     fn apply(&self, select: &mut SelectStatement, provider: Provider) {
         match &self.key {
-            GroupKey::Column(key) => key.apply(select, M::TABLE),
+            GroupKey::Column(key) => key.apply(select, &Scope::top(provider, M::TABLE)),
             GroupKey::Aggregate(build, order) => {
                 select.order_by_expr(build(provider), Order::from(*order));
             }

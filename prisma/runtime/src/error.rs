@@ -46,14 +46,6 @@ pub enum DbError {
         /// The model read.
         model: &'static str,
     },
-    /// A cursor read ordered by a nullable column, whose NULL rows a cursor cannot place.
-    #[error("a cursor on {model} cannot page by the nullable column {column}")]
-    NullableCursorKey {
-        /// The model read.
-        model: &'static str,
-        /// The nullable sort column.
-        column: &'static str,
-    },
     /// A stored value does not fit the schema's type (a schema/database drift).
     #[error("column {column} holds a value that does not decode: {message}")]
     Decode {

@@ -178,9 +178,10 @@ enum Nulls {
     Last,
 }
 
-/// One sort key of model `M`: `post::published_at().order(SortOrder::Desc)`.
+/// One sort key of model `M`: a column (`post::published_at().order(SortOrder::Desc)`) or a
+/// relation's count (`user::posts().count().order(SortOrder::Desc)`).
 pub struct OrderBy<M> {
-    pub(crate) column: &'static str,
+    key: SortKey,
     pub(crate) order: SortOrder,
     pub(crate) nullable: bool,
     /// `None`: where the backend puts NULL (PostgreSQL after every value in ascending order,
@@ -189,23 +190,58 @@ pub struct OrderBy<M> {
     model: PhantomData<fn() -> M>,
 }
 
+/// What a sort key reads from a row.
+#[derive(Clone)]
+enum SortKey {
+    Column(&'static str),
+    /// An expression over the row (a correlated subquery), named for messages.
+    Computed {
+        name: &'static str,
+        build: Arc<BuildExpr>,
+    },
+}
+
 impl<M> Clone for OrderBy<M> {
     fn clone(&self) -> Self {
-        *self
+        OrderBy { key: self.key.clone(), ..*self }
     }
 }
 
-impl<M> Copy for OrderBy<M> {}
-
 impl<M> fmt::Debug for OrderBy<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OrderBy({} {})", self.column, self.direction_sql())
+        write!(f, "OrderBy({} {})", self.name(), self.direction_sql())
     }
 }
 
 impl<M> OrderBy<M> {
     pub(crate) fn new(column: &'static str, order: SortOrder, nullable: bool) -> Self {
-        OrderBy { column, order, nullable, nulls: None, model: PhantomData }
+        OrderBy { key: SortKey::Column(column), order, nullable, nulls: None, model: PhantomData }
+    }
+
+    /// A key computed from each row by `build` (never NULL), named `name` in messages.
+    pub(crate) fn computed(
+        name: &'static str,
+        order: SortOrder,
+        build: impl Fn(&Scope) -> Expr + Send + Sync + 'static,
+    ) -> Self {
+        let key = SortKey::Computed { name, build: Arc::new(build) };
+        OrderBy { key, order, nullable: false, nulls: None, model: PhantomData }
+    }
+
+    /// The column sorted by, or the name of the computed key.
+    pub(crate) fn name(&self) -> &'static str {
+        match &self.key {
+            SortKey::Column(column) => column,
+            SortKey::Computed { name, .. } => name,
+        }
+    }
+
+    /// The key's value for the row of `scope`.
+    pub(crate) fn expr(&self, scope: &Scope) -> Expr {
+        match &self.key {
+            SortKey::Column(column) => scope.column(column),
+            SortKey::Computed { build, .. } => build(scope),
+        }
     }
 
     /// Sorts NULL before every value, on every backend.
@@ -220,14 +256,31 @@ impl<M> OrderBy<M> {
         self
     }
 
-    /// Adds this key to `select`'s `ORDER BY`, qualified by `table`.
-    pub(crate) fn apply(&self, select: &mut SelectStatement, table: &'static str) {
-        let (column, order) = ((table, self.column), Order::from(self.order));
+    /// Adds this key, for the rows of `scope`, to `select`'s `ORDER BY`.
+    pub(crate) fn apply(&self, select: &mut SelectStatement, scope: &Scope) {
+        self.apply_to(select, self.expr(scope));
+    }
+
+    /// Adds `value` (this key's value, read some other way) to `select`'s `ORDER BY`, in this
+    /// key's direction.
+    pub(crate) fn apply_to(&self, select: &mut SelectStatement, value: Expr) {
+        let order = Order::from(self.order);
         match self.nulls {
-            None => select.order_by(column, order),
-            Some(Nulls::First) => select.order_by_with_nulls(column, order, NullOrdering::First),
-            Some(Nulls::Last) => select.order_by_with_nulls(column, order, NullOrdering::Last),
+            None => select.order_by_expr(value, order),
+            Some(Nulls::First) => select.order_by_expr_with_nulls(value, order, NullOrdering::First),
+            Some(Nulls::Last) => select.order_by_expr_with_nulls(value, order, NullOrdering::Last),
         };
+    }
+
+    /// Whether NULL sorts after every value under this key on `provider` (PostgreSQL puts
+    /// NULL last in ascending order, SQLite first, unless the key says).
+    pub(crate) fn nulls_after_values(&self, provider: Provider) -> bool {
+        match (self.nulls, self.order, provider) {
+            (Some(Nulls::Last), _, _) => true,
+            (Some(Nulls::First), _, _) => false,
+            (None, SortOrder::Asc, Provider::Postgresql) | (None, SortOrder::Desc, Provider::Sqlite) => true,
+            (None, SortOrder::Desc, Provider::Postgresql) | (None, SortOrder::Asc, Provider::Sqlite) => false,
+        }
     }
 
     /// The key as SQL after a custom expression: `ASC`, `DESC NULLS LAST`, …
@@ -243,30 +296,60 @@ impl<M> OrderBy<M> {
     }
 }
 
-/// `ROW_NUMBER() OVER (PARTITION BY partition ORDER BY keys)`, each key read by `column`: the
-/// rank of a row among those with equal `partition` values.
-pub(crate) fn row_number<M>(
-    partition: Vec<Expr>,
-    keys: &[OrderBy<M>],
-    column: impl Fn(&'static str) -> Expr,
-    provider: Provider,
-) -> Expr {
-    // sea-query's placeholders for custom expressions: `?` on SQLite, `$n` on PostgreSQL.
-    let mark = |n: usize| if provider == Provider::Sqlite { "?".to_owned() } else { format!("${n}") };
-    let by: Vec<String> = (1..=partition.len()).map(mark).collect();
+/// `ROW_NUMBER() OVER (PARTITION BY partition ORDER BY keys)`, the keys read from the rows
+/// of `scope`: the rank of a row among those with equal `partition` values.
+pub(crate) fn row_number<M>(partition: Vec<Expr>, keys: &[OrderBy<M>], scope: &Scope) -> Expr {
+    let by: Vec<String> = (1..=partition.len()).map(|n| format!("${n}")).collect();
     let order: Vec<String> = keys
         .iter()
         .enumerate()
-        .map(|(i, key)| format!("{} {}", mark(partition.len() + i + 1), key.direction_sql()))
+        .map(|(i, key)| format!("${} {}", partition.len() + i + 1, key.direction_sql()))
         .collect();
     let order = if order.is_empty() { String::new() } else { format!(" ORDER BY {}", order.join(", ")) };
     let window = format!("ROW_NUMBER() OVER (PARTITION BY {}{order})", by.join(", "));
-    Expr::cust_with_exprs(window, partition.into_iter().chain(keys.iter().map(|key| column(key.column))))
+    custom(scope.provider, &window, partition.into_iter().chain(keys.iter().map(|key| key.expr(scope))).collect())
+}
+
+/// A custom SQL expression written with `$1`, `$2`, … for `args` (each may appear more than
+/// once), as sea-query takes it for the backend: numbered on PostgreSQL, `?` in order of
+/// appearance on SQLite.
+pub(crate) fn custom(provider: Provider, template: &str, args: Vec<Expr>) -> Expr {
+    if provider == Provider::Postgresql {
+        return Expr::cust_with_exprs(template.to_owned(), args);
+    }
+    let mut text = String::with_capacity(template.len());
+    let mut ordered = Vec::new();
+    let mut rest = template;
+    while let Some(at) = rest.find('$') {
+        text.push_str(&rest[..at]);
+        let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        match rest[at + 1..at + 1 + digits].parse::<usize>().ok().and_then(|n| args.get(n.wrapping_sub(1))) {
+            Some(arg) => {
+                text.push('?');
+                ordered.push(arg.clone());
+            }
+            None => text.push_str(&rest[at..at + 1 + digits]),
+        }
+        rest = &rest[at + 1 + digits..];
+    }
+    text.push_str(rest);
+    Expr::cust_with_exprs(text, ordered)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::escape_like;
+    use sea_query::{Expr, Query, SqliteQueryBuilder};
+
+    use super::{custom, escape_like};
+    use crate::Provider;
+
+    #[test]
+    fn custom_expressions_take_numbered_arguments_on_sqlite_too() {
+        let expr = custom(Provider::Sqlite, "f($2, $1, $2, $9)", vec![Expr::val(1), Expr::val(2)]);
+        let (sql, values) = Query::select().expr(expr).build(SqliteQueryBuilder);
+        assert_eq!(sql, "SELECT f(?, ?, ?, $9)");
+        assert_eq!(values.0, vec![2.into(), 1.into(), 2.into()]);
+    }
 
     #[test]
     fn like_wildcards_are_escaped() {

@@ -10,6 +10,7 @@ mod column;
 mod connection;
 mod error;
 pub mod filter;
+pub mod json;
 pub mod migrate;
 pub mod model;
 mod notify;

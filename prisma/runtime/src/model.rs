@@ -2,14 +2,14 @@
 
 use std::marker::PhantomData;
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query, SelectStatement};
+use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, InsertStatement, OnConflict, Query, SelectStatement};
 use sea_query_sqlx::SqlxBinder;
 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider,
     aggregate::{Aggregate, GroupBy, select_aggregates},
     execute, fetch_all, fetch_optional,
-    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, row_number},
+    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, custom, row_number},
     relation::Include,
 };
 
@@ -481,7 +481,8 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     }
 
     /// Starts at the row `cursor` names (included; `skip(1)` leaves it out), in the order of
-    /// the `order_by` keys: at least one, none nullable, the last unique for stable pages.
+    /// the `order_by` keys: at least one, the last unique for stable pages. Rows whose key is
+    /// NULL are placed where the sort puts them (see [`OrderBy::nulls_first`]).
     pub fn cursor(mut self, cursor: M::Unique) -> Self {
         self.cursor = Some(cursor);
         self
@@ -494,20 +495,12 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     /// The read, with `extra` columns beside the selected ones (the keys of includes).
     fn statement_with(&mut self, extra: &[&'static str]) -> Result<SelectStatement, DbError> {
         let provider = self.conn.provider();
+        let scope = Scope::top(provider, M::TABLE);
         let mut select = Query::select();
         let mut columns = self.select.columns();
-        let distinct = std::mem::replace(&mut self.distinct, Distinct::Off);
-        // The outer read of `distinct_on` sorts by the order keys, so the inner one reads them.
-        let order_keys: Vec<&'static str> = match distinct {
-            Distinct::On(_) => self.order.iter().map(|key| key.column).collect(),
-            _ => Vec::new(),
-        };
-        for column in extra.iter().chain(&order_keys) {
-            if !columns.contains(column) {
-                columns.push(column);
-            }
-        }
+        columns.extend(extra.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
         select.columns(columns.into_iter().map(|column| (M::TABLE, column))).from(M::TABLE);
+        let distinct = std::mem::replace(&mut self.distinct, Distinct::Off);
         if let Distinct::Selected = distinct {
             select.distinct();
         }
@@ -518,18 +511,15 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
             if self.order.is_empty() {
                 return Err(DbError::CursorWithoutOrder { model: M::NAME });
             }
-            // `>` and `<` never hold for NULL, and the backends sort NULL apart: rows would be
-            // skipped. Such a page is a keyset filter the caller writes (`or`, `equals(None)`).
-            if let Some(key) = self.order.iter().find(|key| key.nullable) {
-                return Err(DbError::NullableCursorKey { model: M::NAME, column: key.column });
+            select.and_where(after_cursor::<M>(&self.order, cursor, &scope));
+        }
+        match distinct {
+            Distinct::On(partition) => select = first_of_each::<M>(select, &partition, &self.order, &scope),
+            Distinct::Off | Distinct::Selected => {
+                for key in &self.order {
+                    key.apply(&mut select, &scope);
+                }
             }
-            select.and_where(after_cursor::<M>(&self.order, cursor, provider));
-        }
-        if let Distinct::On(partition) = distinct {
-            select = first_of_each::<M>(select, &partition, &self.order, provider);
-        }
-        for key in &self.order {
-            key.apply(&mut select, M::TABLE);
         }
         limit(&mut select, self.take, self.skip, provider);
         Ok(select)
@@ -595,52 +585,67 @@ fn split_page(mut rows: Vec<DbRow>, size: u64) -> (Vec<DbRow>, bool) {
 }
 
 /// The rows of `select` that come first, in the order of `keys`, among those with equal
-/// `partition` columns: ranked by `ROW_NUMBER() OVER (PARTITION BY … ORDER BY …)` and read
-/// back from a subquery named as the table, so that the caller's sort and limit apply to it.
+/// `partition` columns, in that order: ranked by `ROW_NUMBER() OVER (PARTITION BY … ORDER BY
+/// …)` in a subquery named as the table (so that includes find their key columns), which also
+/// returns each key's value to sort by (`__sort0`, …).
 fn first_of_each<M: Model>(
     mut select: SelectStatement,
     partition: &[&'static str],
     keys: &[OrderBy<M>],
-    provider: Provider,
+    scope: &Scope,
 ) -> SelectStatement {
-    let partition = partition.iter().map(|column| Expr::col((M::TABLE, *column))).collect();
-    select.expr_as(row_number(partition, keys, |column| Expr::col((M::TABLE, column)), provider), FIRST);
+    let partition = partition.iter().map(|column| scope.column(column)).collect();
+    select.expr_as(row_number(partition, keys, scope), FIRST);
+    let sort_columns: Vec<Alias> = (0..keys.len()).map(|index| Alias::new(format!("__sort{index}"))).collect();
+    for (key, column) in keys.iter().zip(&sort_columns) {
+        select.expr_as(key.expr(scope), column.clone());
+    }
     let mut first = Query::select();
     first.column(Asterisk).from_subquery(select, M::TABLE).and_where(Expr::col(FIRST).eq(1));
+    for (key, column) in keys.iter().zip(sort_columns) {
+        key.apply_to(&mut first, Expr::col(column));
+    }
     first
 }
 
 /// The rank [`first_of_each`] reads rows by.
 const FIRST: &str = "__first";
 
-/// Rows at or after the cursor row in the order of `keys`: `(k1 > c1) OR (k1 = c1 AND k2 > c2)
-/// OR … OR (all equal)`, each `c` read from the cursor row by a subquery.
-fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, provider: Provider) -> Expr {
-    let scope = Scope::top(provider, M::TABLE).nested();
-    let at = unique_expr(cursor, &scope);
-    let value_at = |column: &'static str| {
+/// Rows at or after the cursor row in the order of `keys`: `(k1 past c1) OR (k1 = c1 AND k2
+/// past c2) OR … OR (all equal)`, each `k` read from the row of `scope` and each `c` from the
+/// cursor row by a subquery. NULL is placed where the key sorts it, so that no row is skipped.
+fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, scope: &Scope) -> Expr {
+    let inner = scope.nested();
+    let at = unique_expr(cursor, &inner);
+    let value_at = |key: &OrderBy<M>| {
         let mut select = Query::select();
-        select.column((scope.table(), column)).from_as(M::TABLE, scope.table()).and_where(at.clone());
+        select.expr(key.expr(&inner)).from_as(M::TABLE, inner.table()).and_where(at.clone());
         Expr::SubQuery(None, Box::new(select.into()))
+    };
+    let equal = |key: &OrderBy<M>| match key.nullable {
+        true => custom(scope.provider, "$1 IS NOT DISTINCT FROM $2", vec![key.expr(scope), value_at(key)]),
+        false => key.expr(scope).eq(value_at(key)),
+    };
+    let past = |key: &OrderBy<M>| {
+        let (value, cursor) = (key.expr(scope), value_at(key));
+        let beyond = match key.order {
+            SortOrder::Asc => value.clone().gt(cursor.clone()),
+            SortOrder::Desc => value.clone().lt(cursor.clone()),
+        };
+        match (key.nullable, key.nulls_after_values(scope.provider)) {
+            (false, _) => beyond,
+            // Past a value come the values beyond it, then every NULL; nothing is past NULL.
+            (true, true) => cursor.is_not_null().and(beyond.or(value.is_null())),
+            // Past NULL come all values.
+            (true, false) => beyond.or(cursor.is_null().and(value.is_not_null())),
+        }
     };
     let mut alternatives = Vec::with_capacity(keys.len() + 1);
     for (index, key) in keys.iter().enumerate() {
-        let mut step = keys[..index]
-            .iter()
-            .map(|earlier| Expr::col((M::TABLE, earlier.column)).eq(value_at(earlier.column)))
-            .fold(Expr::val(true), |a, b| a.and(b));
-        let column = Expr::col((M::TABLE, key.column));
-        step = step.and(match key.order {
-            SortOrder::Asc => column.gt(value_at(key.column)),
-            SortOrder::Desc => column.lt(value_at(key.column)),
-        });
-        alternatives.push(step);
+        let earlier_equal = keys[..index].iter().map(equal).fold(Expr::val(true), |a, b| a.and(b));
+        alternatives.push(earlier_equal.and(past(key)));
     }
-    let all_equal = keys
-        .iter()
-        .map(|key| Expr::col((M::TABLE, key.column)).eq(value_at(key.column)))
-        .fold(Expr::val(true), |a, b| a.and(b));
-    alternatives.push(all_equal);
+    alternatives.push(keys.iter().map(equal).fold(Expr::val(true), |a, b| a.and(b)));
     alternatives.into_iter().reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::val(true))
 }
 

@@ -13,7 +13,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Qu
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
-    filter::{Filter, OrderBy, Scope, conjunction, row_number},
+    filter::{Filter, OrderBy, Scope, SortOrder, conjunction, row_number},
     model::{Actions, Model, Select, Table, UniqueKey, Whole, unique_expr},
 };
 
@@ -189,16 +189,21 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         }
     }
 
-    /// `EXISTS (SELECT 1 FROM <T> WHERE <linked to the outer row> AND <filters>)`.
-    fn exists(link: Link, outer: &Scope, filters: &[Filter<T>]) -> Expr {
+    /// `SELECT <value> FROM <T> WHERE <linked to the outer row> AND <filters>`.
+    fn related(link: Link, outer: &Scope, filters: &[Filter<T>], value: Expr) -> SelectStatement {
         let inner = outer.nested();
         let mut select = Query::select();
-        select.expr(Expr::val(1));
+        select.expr(value);
         for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link)) {
             select.and_where(key.equals((outer.table(), *near)));
         }
         select.and_where_option(conjunction(filters, &inner));
-        Expr::exists(select)
+        select
+    }
+
+    /// `EXISTS (SELECT 1 FROM <T> WHERE <linked to the outer row> AND <filters>)`.
+    fn exists(link: Link, outer: &Scope, filters: &[Filter<T>]) -> Expr {
+        Expr::exists(Self::related(link, outer, filters, Expr::val(1)))
     }
 
     fn filter(&self, filters: Vec<Filter<T>>, build: fn(Link, &Scope, &[Filter<T>]) -> Expr) -> Filter<F> {
@@ -283,7 +288,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             let statement = match self.take {
                 None => {
                     for key in &self.order {
-                        key.apply(&mut select, T::TABLE);
+                        key.apply(&mut select, &scope);
                     }
                     select
                 }
@@ -374,7 +379,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         scope: &Scope,
         take: u64,
     ) -> SelectStatement {
-        select.expr_as(row_number(keys, &self.order, |column| scope.column(column), scope.provider), RANK);
+        select.expr_as(row_number(keys, &self.order, scope), RANK);
         let mut ranked = Query::select();
         ranked
             .column(Asterisk)
@@ -500,6 +505,20 @@ where
 /// How many related rows each parent has: [`Relation::count`].
 pub struct RelationCount<R> {
     relation: R,
+}
+
+impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> RelationCount<Relation<F, T, C, K, S>> {
+    /// Sorts `F`'s rows by how many related rows each has (those `filter_by` keeps), as
+    /// Prisma's `orderBy: { posts: { _count: 'desc' } }`:
+    /// `.order_by(user::posts().count().order(SortOrder::Desc))`.
+    pub fn order(self, order: SortOrder) -> OrderBy<F> {
+        let Relation { link, filters, .. } = self.relation;
+        OrderBy::computed(T::NAME, order, move |scope| {
+            let count =
+                Relation::<F, T, C, K, S>::related(link, scope, &filters, Func::count(Expr::col(Asterisk)).into());
+            Expr::SubQuery(None, Box::new(count.into()))
+        })
+    }
 }
 
 impl<F, T, C, K, S> Include<F> for RelationCount<Relation<F, T, C, K, S>>

@@ -1,0 +1,201 @@
+//! Filters on a value inside a `Json` column (Prisma's `path` filters):
+//! `user::settings().path(["theme"]).equals(json!("dark"))`. A path is a list of object keys
+//! and array indexes (`["tags", "0"]`); a missing path matches no filter.
+//!
+//! PostgreSQL reads the value with `#>` (jsonb), SQLite with `->`/`json_extract`; values are
+//! compared as JSON, so `json!(1)` matches a number and `json!("1")` a string.
+
+use std::marker::PhantomData;
+
+use sea_query::{Expr, ExprTrait, Value};
+use serde_json::Value as Json;
+
+use crate::{
+    Column, DbValue, Provider,
+    filter::{Filter, Scope, custom, like},
+};
+
+/// Types of `Json` columns: `serde_json::Value`, and `Option` of it.
+pub trait JsonDocument {}
+
+impl JsonDocument for Json {}
+impl JsonDocument for Option<Json> {}
+
+impl<M, T: JsonDocument> Column<M, T> {
+    /// The value at `path` inside the document, to filter on.
+    pub fn path<S: Into<String>>(self, path: impl IntoIterator<Item = S>) -> JsonPath<M> {
+        JsonPath { column: self.name(), path: path.into_iter().map(Into::into).collect(), model: PhantomData }
+    }
+}
+
+/// A value inside a `Json` column of model `M`: [`Column::path`].
+pub struct JsonPath<M> {
+    column: &'static str,
+    path: Vec<String>,
+    model: PhantomData<fn() -> M>,
+}
+
+/// `(value at path, comparison value)` → the condition, for one backend.
+type Compare = fn(Expr, Expr) -> Expr;
+
+impl<M> JsonPath<M> {
+    /// The path as the backend takes it: a `text[]` on PostgreSQL, `$."a"[0]` on SQLite.
+    fn path_expr(path: &[String], provider: Provider) -> Expr {
+        match provider {
+            Provider::Postgresql => path.to_vec().to_expr(provider),
+            Provider::Sqlite => {
+                let mut text = String::from("$");
+                for step in path {
+                    match step.parse::<u32>() {
+                        Ok(index) => text.push_str(&format!("[{index}]")),
+                        Err(_) => text.push_str(&format!(".\"{}\"", step.replace('"', ""))),
+                    }
+                }
+                Expr::val(Value::String(Some(text)))
+            }
+        }
+    }
+
+    /// The JSON at the path (jsonb on PostgreSQL, JSON text on SQLite), and what to compare
+    /// it with: `value` as jsonb, or as text parsed by `json()`.
+    fn as_json(column: Expr, path: Expr, value: &Json, provider: Provider) -> (Expr, Expr) {
+        match provider {
+            Provider::Postgresql => (custom(provider, "($1 #> $2)", vec![column, path]), value.to_expr(provider)),
+            Provider::Sqlite => (
+                custom(provider, "($1 -> $2)", vec![column, path]),
+                custom(provider, "json($1)", vec![value.to_expr(provider)]),
+            ),
+        }
+    }
+
+    fn json_filter(self, value: Json, compare: Compare) -> Filter<M> {
+        let JsonPath { column, path, .. } = self;
+        Filter::new(move |scope: &Scope| {
+            let path = Self::path_expr(&path, scope.provider);
+            let (found, value) = Self::as_json(scope.column(column), path, &value, scope.provider);
+            compare(found, value)
+        })
+    }
+
+    /// The value at the path equals `value` (as JSON: types and contents).
+    pub fn equals(self, value: impl Into<Json>) -> Filter<M> {
+        self.json_filter(value.into(), ExprTrait::eq)
+    }
+
+    /// An order comparison of the value at the path with a number (or a string) `value`.
+    fn ordered(self, value: Json, compare: Compare) -> Filter<M> {
+        let JsonPath { column, path, .. } = self;
+        Filter::new(move |scope: &Scope| {
+            let path_expr = Self::path_expr(&path, scope.provider);
+            match scope.provider {
+                Provider::Postgresql => {
+                    let (found, value) = Self::as_json(scope.column(column), path_expr, &value, scope.provider);
+                    compare(found, value)
+                }
+                // `json_extract` gives the SQL value (a number, text), compared as SQL compares.
+                Provider::Sqlite => {
+                    let found = custom(scope.provider, "json_extract($1, $2)", vec![scope.column(column), path_expr]);
+                    compare(found, scalar(&value))
+                }
+            }
+        })
+    }
+
+    /// The value at the path is greater than `value`.
+    pub fn gt(self, value: impl Into<Json>) -> Filter<M> {
+        self.ordered(value.into(), ExprTrait::gt)
+    }
+
+    /// The value at the path is at least `value`.
+    pub fn gte(self, value: impl Into<Json>) -> Filter<M> {
+        self.ordered(value.into(), ExprTrait::gte)
+    }
+
+    /// The value at the path is less than `value`.
+    pub fn lt(self, value: impl Into<Json>) -> Filter<M> {
+        self.ordered(value.into(), ExprTrait::lt)
+    }
+
+    /// The value at the path is at most `value`.
+    pub fn lte(self, value: impl Into<Json>) -> Filter<M> {
+        self.ordered(value.into(), ExprTrait::lte)
+    }
+
+    /// The value at the path is a string matching `prefix needle suffix` (LIKE, `%` and `_`
+    /// in `needle` literal).
+    fn string(self, prefix: &'static str, needle: String, suffix: &'static str) -> Filter<M> {
+        let JsonPath { column, path, .. } = self;
+        Filter::new(move |scope: &Scope| {
+            let path = Self::path_expr(&path, scope.provider);
+            let column = scope.column(column);
+            let (is_string, text) = match scope.provider {
+                Provider::Postgresql => ("jsonb_typeof($1 #> $2) = 'string'", "($1 #>> $2)"),
+                Provider::Sqlite => ("json_type($1, $2) = 'text'", "json_extract($1, $2)"),
+            };
+            let is_string = custom(scope.provider, is_string, vec![column.clone(), path.clone()]);
+            let text = custom(scope.provider, text, vec![column, path]);
+            is_string.and(like(text, prefix, &needle, suffix))
+        })
+    }
+
+    /// The value at the path is a string containing `needle`.
+    pub fn string_contains(self, needle: impl Into<String>) -> Filter<M> {
+        self.string("%", needle.into(), "%")
+    }
+
+    /// The value at the path is a string beginning with `needle`.
+    pub fn string_starts_with(self, needle: impl Into<String>) -> Filter<M> {
+        self.string("", needle.into(), "%")
+    }
+
+    /// The value at the path is a string ending with `needle`.
+    pub fn string_ends_with(self, needle: impl Into<String>) -> Filter<M> {
+        self.string("%", needle.into(), "")
+    }
+
+    /// The value at the path is an array holding `value`, or every element of `value` when it
+    /// is itself an array.
+    pub fn array_contains(self, value: impl Into<Json>) -> Filter<M> {
+        let wanted = match value.into() {
+            Json::Array(elements) => elements,
+            one => vec![one],
+        };
+        let JsonPath { column, path, .. } = self;
+        Filter::new(move |scope: &Scope| {
+            let path = Self::path_expr(&path, scope.provider);
+            let column = scope.column(column);
+            match scope.provider {
+                Provider::Postgresql => custom(
+                    scope.provider,
+                    "($1 #> $2) @> $3",
+                    vec![column, path, Json::Array(wanted.clone()).to_expr(scope.provider)],
+                ),
+                // Each wanted element is some element's JSON (`->` of the element's full path).
+                Provider::Sqlite => wanted.iter().fold(
+                    custom(scope.provider, "json_type($1, $2) = 'array'", vec![column.clone(), path.clone()]),
+                    |all, element| {
+                        all.and(custom(
+                            scope.provider,
+                            "EXISTS (SELECT 1 FROM json_each($1, $2) AS element WHERE ($1 -> element.fullkey) = json($3))",
+                            vec![column.clone(), path.clone(), element.to_expr(scope.provider)],
+                        ))
+                    },
+                ),
+            }
+        })
+    }
+}
+
+/// `value` as the SQL scalar SQLite's `json_extract` gives for it.
+fn scalar(value: &Json) -> Expr {
+    match value {
+        Json::Null => Expr::val(Value::String(None)),
+        Json::Bool(flag) => Expr::val(i64::from(*flag)),
+        Json::Number(number) => match number.as_i64() {
+            Some(integer) => Expr::val(integer),
+            None => Expr::val(number.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(text) => Expr::val(text.clone()),
+        other => custom(Provider::Sqlite, "json($1)", vec![Expr::val(other.to_string())]),
+    }
+}
