@@ -11,7 +11,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider, fetch_all,
     filter::{Filter, OrderBy, Scope, SortOrder, conjunction},
-    model::{Model, Positions, Select, limit},
+    model::{Limited, Model, Positions, Select},
 };
 
 /// One or more aggregates of model `M`'s rows, computed in SQL.
@@ -25,7 +25,7 @@ pub trait Aggregate<M>: Send + Sync {
     /// How many expressions (and result columns) there are.
     fn width(&self) -> usize;
 
-    /// Decodes the values; the first is in column `__agg{start}`.
+    /// Decodes the values; the first is at position `start` of the row.
     fn decode(&self, row: &DbRow, start: usize) -> Result<Self::Output, DbError>;
 }
 
@@ -67,7 +67,7 @@ impl<M: 'static> Aggregate<M> for Count<M> {
     }
 
     fn decode(&self, row: &DbRow, start: usize) -> Result<i64, DbError> {
-        row.get(alias(start).as_str())
+        row.get(start)
     }
 }
 
@@ -189,7 +189,7 @@ impl<M: 'static, T: 'static, R: DbValue + Send + 'static> Aggregate<M> for Of<M,
     }
 
     fn decode(&self, row: &DbRow, start: usize) -> Result<Option<R>, DbError> {
-        R::decode_nullable(row, alias(start).as_str())
+        R::decode_nullable(row, start)
     }
 }
 
@@ -352,9 +352,9 @@ impl<'c, C: Conn, M: Model, B: Select<M>, A: Aggregate<M>> GroupBy<'c, C, M, B, 
         for column in &columns {
             select.order_by((M::TABLE, *column), Order::Asc);
         }
-        limit(&mut select, self.take, self.skip, provider);
-        let rows = fetch_all(self.conn, &select).await?;
-        rows.iter().map(|row| Ok((self.by.decode(row, 0)?, self.aggregates.decode(row, 0)?))).collect()
+        let rows = fetch_all(self.conn, &Limited { select, take: self.take, skip: self.skip, provider }).await?;
+        let after_by = self.by.width();
+        rows.iter().map(|row| Ok((self.by.decode(row, 0)?, self.aggregates.decode(row, after_by)?))).collect()
     }
 }
 

@@ -86,17 +86,17 @@ where
     for<'r> PostRow: sqlx::FromRow<'r, D::Row>,
     for<'r> (i32, String): sqlx::FromRow<'r, D::Row>,
     for<'q> i32: sqlx::Encode<'q, D> + sqlx::Type<D>,
-    for<'q> i64: sqlx::Encode<'q, D> + sqlx::Type<D>,
     for<'q> bool: sqlx::Encode<'q, D> + sqlx::Type<D>,
 {
+    // The limit written into the SQL, as the client writes it: SQLite plans with a bound
+    // `LIMIT`'s value and prepares the statement again at each binding.
     let rows: Vec<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT id, title, slug, body, published_at, author_id FROM posts WHERE published = {} AND published_at IS NOT NULL \
          ORDER BY published_at DESC, id DESC LIMIT {}",
         placeholder(1),
-        placeholder(2)
+        TAKE + 1
     )))
     .bind(true)
-    .bind((TAKE + 1) as i64)
     .fetch_all(pool)
     .await
     .unwrap();
