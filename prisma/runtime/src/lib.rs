@@ -3,7 +3,8 @@
 //! Prisma's layout, typed rows and values, filters, and database errors as types.
 //!
 //! Generated code builds statements with sea-query and runs them here; every value is bound,
-//! never interpolated. Nothing in this crate knows the application's models.
+//! never interpolated (only `LIMIT`/`OFFSET` are written in, as integers: `model::Limited`).
+//! Nothing in this crate knows the application's models.
 
 pub mod aggregate;
 mod column;
