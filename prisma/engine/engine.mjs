@@ -89,10 +89,11 @@ async function schemaEngineModule() {
 // ---------------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------------
-// The schema's files as [path, content] pairs, the form Prisma's wasm functions take.
+// The schema's files as [path, content] pairs, the form Prisma's wasm functions take, each path
+// as given: answers name the files by it.
 function readSchema(p) {
   if (!p) throw new UserError("--schema is required");
-  return [p].flat().map((file) => [path.resolve(file), fs.readFileSync(file, "utf8")]);
+  return [p].flat().map((file) => [file, fs.readFileSync(file, "utf8")]);
 }
 
 class UserError extends Error {}
@@ -156,7 +157,7 @@ function cmdValidate(args) {
     ...lineCol(contentOf(d.file_name), d.start),
     end: lineCol(contentOf(d.file_name), d.end),
   });
-  lint.sort((a, b) => a.start - b.start);
+  lint.sort((a, b) => (a.file_name === b.file_name ? a.start - b.start : a.file_name < b.file_name ? -1 : 1));
   const errors = lint.filter((d) => !d.is_warning).map(toDiag);
   const warnings = lint.filter((d) => d.is_warning).map(toDiag);
   let validateError = null;
@@ -183,7 +184,7 @@ function cmdFormat(args) {
   const out = psl().format(
     JSON.stringify(files),
     JSON.stringify({
-      textDocument: { uri: url.pathToFileURL(files[0][0]).href },
+      textDocument: { uri: url.pathToFileURL(path.resolve(files[0][0])).href },
       options: { tabSize: 2, insertSpaces: true },
     }),
   );

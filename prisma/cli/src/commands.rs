@@ -35,6 +35,9 @@ pub enum CommandError {
     Database(#[from] isthmus_db_runtime::DbError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    /// The schema's files could not be read (the error names the file or folder).
+    #[error("{0}")]
+    Schema(std::io::Error),
     #[error("{0}")]
     Invalid(String),
 }
@@ -127,7 +130,7 @@ impl Repo {
     /// The schema as the generator sees it.
     pub fn schema(&self) -> Result<ir::Schema, CommandError> {
         let document = self.engine.dmmf()?;
-        let files = schema::read(&self.layout.schema).map_err(io(&self.layout.schema))?;
+        let files = schema::read(&self.layout.schema).map_err(CommandError::Schema)?;
         let source = Source::new(files.into_iter().map(|(path, text)| (self.relative(&path), text)));
         Ok(ir::Schema::build(&document.datamodel, &source)?)
     }
@@ -139,7 +142,7 @@ impl Repo {
 
     /// The schema's files that `cargo prisma format` would change, with their formatted text.
     pub fn unformatted(&self) -> Result<Vec<(PathBuf, String)>, CommandError> {
-        let current = schema::read(&self.layout.schema).map_err(io(&self.layout.schema))?;
+        let current = schema::read(&self.layout.schema).map_err(CommandError::Schema)?;
         let formatted = self.engine.format()?;
         Ok(formatted.into_iter().filter(|(path, text)| !current.iter().any(|(p, t)| p == path && t == text)).collect())
     }

@@ -18,7 +18,7 @@ pub enum EngineError {
     Failed(String),
     #[error("the Prisma engine answered something unexpected: {0}")]
     Output(String),
-    #[error("cannot read the schema: {0}")]
+    #[error("{0}")]
     Schema(std::io::Error),
 }
 

@@ -65,10 +65,14 @@ async fn run(repo: &Repo, args: &[&str]) -> Result<ExitCode, CommandError> {
             println!("{} matches schema.prisma", repo.relative(repo.client_dir()));
         }
         ["format"] => {
-            for (path, formatted) in repo.unformatted()? {
-                std::fs::write(&path, formatted)
+            let unformatted = repo.unformatted()?;
+            for (path, formatted) in &unformatted {
+                std::fs::write(path, formatted)
                     .map_err(|source| CommandError::Io { path: path.display().to_string(), source })?;
-                println!("formatted {}", repo.relative(&path));
+                println!("formatted {}", repo.relative(path));
+            }
+            if unformatted.is_empty() {
+                println!("the schema is formatted");
             }
         }
         ["format", "--check"] => {

@@ -15,7 +15,7 @@ pub fn locate(dir: &Path) -> PathBuf {
 }
 
 /// The files of the schema at `path`: the file itself, or every `.prisma` file in the folder
-/// and its subfolders, sorted by path.
+/// and its subfolders (hidden ones, such as editors' lock files, left out), sorted by path.
 pub fn files(path: &Path) -> io::Result<Vec<PathBuf>> {
     if !path.is_dir() {
         // A missing file is reported by whoever reads it, with its path.
@@ -24,9 +24,13 @@ pub fn files(path: &Path) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut folders = vec![path.to_owned()];
     while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder)? {
+        let named = |error: io::Error| io::Error::new(error.kind(), format!("{}: {error}", folder.display()));
+        for entry in std::fs::read_dir(&folder).map_err(named)? {
             let entry = entry?;
             let entry_path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
             if entry.file_type()?.is_dir() {
                 folders.push(entry_path);
             } else if entry_path.extension().is_some_and(|extension| extension == "prisma") {
@@ -35,6 +39,10 @@ pub fn files(path: &Path) -> io::Result<Vec<PathBuf>> {
         }
     }
     found.sort();
+    if found.is_empty() {
+        let message = format!("{}: a schema folder without .prisma files", path.display());
+        return Err(io::Error::new(io::ErrorKind::NotFound, message));
+    }
     Ok(found)
 }
 
@@ -67,7 +75,15 @@ mod tests {
             files(&folder).unwrap().iter().map(|f| f.strip_prefix(&folder).unwrap().to_owned()).collect();
         assert_eq!(names, ["content/posts.prisma", "main.prisma", "users.prisma"].map(std::path::PathBuf::from));
 
+        std::fs::write(folder.join(".#main.prisma"), "").unwrap();
+        assert_eq!(files(&folder).unwrap().len(), 3, "hidden files are left out");
+
         std::fs::write(dir.path().join("schema.prisma"), "").unwrap();
         assert_eq!(locate(dir.path()), dir.path().join("schema.prisma"), "a schema.prisma file comes first");
+
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let error = files(&empty).unwrap_err().to_string();
+        assert!(error.contains("without .prisma files"), "{error}");
     }
 }

@@ -10,7 +10,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, 
 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider, fetch_all,
-    filter::{Filter, OrderBy, Scope, SortOrder, conjunction},
+    filter::{Filter, OrderBy, Scope, SortOrder, conjunction, custom},
     model::{Limited, Model, Positions, Select},
 };
 
@@ -168,11 +168,35 @@ impl<M, T> Column<M, T> {
     }
 }
 
+impl<M: 'static, T: 'static, R: DbValue + Send + 'static> Of<M, T, R> {
+    /// `SUM("column")`, uncast.
+    fn call(&self) -> String {
+        format!("{}(\"{}\")", self.function, self.column.replace('"', "\"\""))
+    }
+
+    /// The aggregate as `HAVING` and `ORDER BY` compare it: on SQLite a decimal's number, not
+    /// the text it is read as (text compares by characters: `'99.5' > '100'`).
+    fn compared(&self, provider: Provider) -> Expr {
+        match provider == Provider::Sqlite && R::SQLITE_NUMBER_AS_TEXT {
+            true => Expr::cust(self.call()),
+            false => self.exprs(provider).remove(0),
+        }
+    }
+
+    /// `value` bound to compare with [`Of::compared`].
+    fn operand(value: &R, provider: Provider) -> Expr {
+        match provider == Provider::Sqlite && R::SQLITE_NUMBER_AS_TEXT {
+            true => custom(provider, "CAST($1 AS REAL)", vec![value.to_expr(provider)]),
+            false => value.to_expr(provider),
+        }
+    }
+}
+
 impl<M: 'static, T: 'static, R: DbValue + Send + 'static> Aggregate<M> for Of<M, T, R> {
     type Output = Option<R>;
 
     fn exprs(&self, provider: Provider) -> Vec<SimpleExpr> {
-        let call = format!("{}(\"{}\")", self.function, self.column.replace('"', "\"\""));
+        let call = self.call();
         vec![match self.cast {
             Some((sqlite, postgres)) => {
                 let ty = if provider == Provider::Sqlite { sqlite } else { postgres };
@@ -196,11 +220,6 @@ impl<M: 'static, T: 'static, R: DbValue + Send + 'static> Aggregate<M> for Of<M,
 /// An expression of an aggregate for a backend.
 type Build = Box<dyn Fn(Provider) -> Expr + Send + Sync>;
 
-/// One aggregate's expression, for `HAVING` and `ORDER BY`.
-fn build<M, A: Aggregate<M> + 'static>(aggregate: A) -> impl Fn(Provider) -> Expr + Send + Sync {
-    move |provider| aggregate.exprs(provider).into_iter().next().unwrap_or_else(|| Expr::val(true))
-}
-
 /// A condition on a group's aggregates (SQL `HAVING`, Prisma's `having`): `count().gt(1)`,
 /// `sum(post::views()).gte(100)`.
 pub struct Having<M> {
@@ -208,14 +227,9 @@ pub struct Having<M> {
     model: PhantomData<fn() -> M>,
 }
 
-impl<M: 'static> Having<M> {
-    fn compare<A, V>(aggregate: A, value: V, op: fn(Expr, Expr) -> Expr) -> Self
-    where
-        A: Aggregate<M> + 'static,
-        V: DbValue + Send + Sync + 'static,
-    {
-        let aggregate = build(aggregate);
-        Having { build: Box::new(move |provider| op(aggregate(provider), value.to_expr(provider))), model: PhantomData }
+impl<M> Having<M> {
+    fn new(build: impl Fn(Provider) -> Expr + Send + Sync + 'static) -> Self {
+        Having { build: Box::new(build), model: PhantomData }
     }
 }
 
@@ -247,47 +261,54 @@ impl<M: Model> GroupOrder<M> {
     }
 }
 
-/// What a single aggregate (not a tuple) offers: comparisons for `having` and a sort key.
+/// What a single aggregate (not a tuple) offers: comparisons for `having` and a sort key, from
+/// `$compared` (the aggregate's expression) and `$operand` (a value bound beside it).
 macro_rules! measure {
-    ($value:ty) => {
+    ($value:ty, $compared:expr, $operand:expr) => {
+        fn compare(self, value: $value, op: fn(Expr, Expr) -> Expr) -> Having<M> {
+            Having::new(move |provider| op($compared(&self, provider), $operand(&value, provider)))
+        }
+
         /// `HAVING aggregate = value`.
         pub fn equals(self, value: impl Into<$value>) -> Having<M> {
-            Having::compare(self, value.into(), ExprTrait::eq)
+            self.compare(value.into(), ExprTrait::eq)
         }
 
         /// `HAVING aggregate < value`.
         pub fn lt(self, value: impl Into<$value>) -> Having<M> {
-            Having::compare(self, value.into(), ExprTrait::lt)
+            self.compare(value.into(), ExprTrait::lt)
         }
 
         /// `HAVING aggregate <= value`.
         pub fn lte(self, value: impl Into<$value>) -> Having<M> {
-            Having::compare(self, value.into(), ExprTrait::lte)
+            self.compare(value.into(), ExprTrait::lte)
         }
 
         /// `HAVING aggregate > value`.
         pub fn gt(self, value: impl Into<$value>) -> Having<M> {
-            Having::compare(self, value.into(), ExprTrait::gt)
+            self.compare(value.into(), ExprTrait::gt)
         }
 
         /// `HAVING aggregate >= value`.
         pub fn gte(self, value: impl Into<$value>) -> Having<M> {
-            Having::compare(self, value.into(), ExprTrait::gte)
+            self.compare(value.into(), ExprTrait::gte)
         }
 
         /// Sorts groups by this aggregate.
         pub fn order(self, order: SortOrder) -> GroupOrder<M> {
-            GroupOrder { key: GroupKey::Aggregate(Box::new(build(self)), order) }
+            let build: Build = Box::new(move |provider| $compared(&self, provider));
+            GroupOrder { key: GroupKey::Aggregate(build, order) }
         }
     };
 }
 
 impl<M: 'static> Count<M> {
-    measure!(i64);
+    measure!(i64, |count: &Self, provider| count.exprs(provider).remove(0), |value: &i64, provider| value
+        .to_expr(provider));
 }
 
 impl<M: 'static, T: 'static, R: DbValue + Send + Sync + 'static> Of<M, T, R> {
-    measure!(R);
+    measure!(R, Self::compared, Self::operand);
 }
 
 /// Aggregates per group of rows with equal `by` columns: `Actions::group_by`. Groups come in
@@ -347,12 +368,18 @@ impl<'c, C: Conn, M: Model, B: Select<M>, A: Aggregate<M>> GroupBy<'c, C, M, B, 
             select.and_having((condition.build)(provider));
         }
         for key in &self.order {
+            if let GroupKey::Column(column) = &key.key
+                && !columns.contains(&column.name())
+            {
+                // PostgreSQL refuses it; SQLite would sort by any one row of each group.
+                return Err(DbError::Unsupported { operation: "ordering groups by a column they are not grouped by" });
+            }
             key.apply(&mut select, provider);
         }
         for column in &columns {
             select.order_by((M::TABLE, *column), Order::Asc);
         }
-        let rows = fetch_all(self.conn, &Limited { select, take: self.take, skip: self.skip, provider }).await?;
+        let rows = fetch_all(self.conn, &Limited::new(select, self.take, self.skip, provider)).await?;
         let after_by = self.by.width();
         rows.iter().map(|row| Ok((self.by.decode(row, 0)?, self.aggregates.decode(row, after_by)?))).collect()
     }

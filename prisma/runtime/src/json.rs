@@ -3,7 +3,11 @@
 //! and array indexes (`["tags", "0"]`); a missing path matches no filter.
 //!
 //! PostgreSQL reads the value with `#>` (jsonb), SQLite with `->`/`json_extract`; values are
-//! compared as JSON, so `json!(1)` matches a number and `json!("1")` a string.
+//! compared as JSON, so `json!(1)` matches a number and `json!("1")` a string. Where the
+//! backends differ: on SQLite a step that is a number (`"0"`) is an array index only, and a
+//! key holding `"` matches nothing; `equals` of objects compares SQLite's JSON text (key order
+//! and number spelling count) but PostgreSQL's values. `@db.Json` (not jsonb) columns are
+//! refused by PostgreSQL's operators: use `Json`'s default, jsonb.
 
 use std::marker::PhantomData;
 
@@ -44,11 +48,15 @@ impl<M> JsonPath<M> {
         match provider {
             Provider::Postgresql => path.to_vec().to_expr(provider),
             Provider::Sqlite => {
+                // SQLite's paths cannot quote `"`: no path, which matches nothing.
+                if path.iter().any(|step| step.contains('"')) {
+                    return Expr::val(Value::String(None));
+                }
                 let mut text = String::from("$");
                 for step in path {
                     match step.parse::<u32>() {
                         Ok(index) => text.push_str(&format!("[{index}]")),
-                        Err(_) => text.push_str(&format!(".\"{}\"", step.replace('"', ""))),
+                        Err(_) => text.push_str(&format!(".\"{step}\"")),
                     }
                 }
                 Expr::val(Value::String(Some(text)))
@@ -82,22 +90,34 @@ impl<M> JsonPath<M> {
         self.json_filter(value.into(), ExprTrait::eq)
     }
 
-    /// An order comparison of the value at the path with a number (or a string) `value`.
+    /// An order comparison of the value at the path with `value`, a number or a string: only
+    /// values of the same JSON type compare (the backends would otherwise order numbers,
+    /// strings and objects among one another, each its own way). Other operands match nothing.
     fn ordered(self, value: Json, compare: Compare) -> Filter<M> {
         let JsonPath { column, path, .. } = self;
         Filter::new(move |scope: &Scope| {
-            let path_expr = Self::path_expr(&path, scope.provider);
-            match scope.provider {
+            let provider = scope.provider;
+            let path_expr = Self::path_expr(&path, provider);
+            let same_type = match (&value, provider) {
+                (Json::Number(_), Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'number'",
+                (Json::String(_), Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'string'",
+                (Json::Number(_), Provider::Sqlite) => "json_type($1, $2) IN ('integer', 'real')",
+                (Json::String(_), Provider::Sqlite) => "json_type($1, $2) = 'text'",
+                _ => return Expr::val(false),
+            };
+            let same_type = custom(provider, same_type, vec![scope.column(column), path_expr.clone()]);
+            let compared = match provider {
                 Provider::Postgresql => {
-                    let (found, value) = Self::as_json(scope.column(column), path_expr, &value, scope.provider);
+                    let (found, value) = Self::as_json(scope.column(column), path_expr, &value, provider);
                     compare(found, value)
                 }
                 // `json_extract` gives the SQL value (a number, text), compared as SQL compares.
                 Provider::Sqlite => {
-                    let found = custom(scope.provider, "json_extract($1, $2)", vec![scope.column(column), path_expr]);
+                    let found = custom(provider, "json_extract($1, $2)", vec![scope.column(column), path_expr]);
                     compare(found, scalar(&value))
                 }
-            }
+            };
+            same_type.and(compared)
         })
     }
 
@@ -186,16 +206,14 @@ impl<M> JsonPath<M> {
     }
 }
 
-/// `value` as the SQL scalar SQLite's `json_extract` gives for it.
+/// A number or string as the SQL scalar SQLite's `json_extract` gives for it.
 fn scalar(value: &Json) -> Expr {
     match value {
-        Json::Null => Expr::val(Value::String(None)),
-        Json::Bool(flag) => Expr::val(i64::from(*flag)),
         Json::Number(number) => match number.as_i64() {
             Some(integer) => Expr::val(integer),
             None => Expr::val(number.as_f64().unwrap_or(f64::NAN)),
         },
         Json::String(text) => Expr::val(text.clone()),
-        other => custom(Provider::Sqlite, "json($1)", vec![Expr::val(other.to_string())]),
+        other => Expr::val(other.to_string()),
     }
 }

@@ -523,7 +523,7 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
                 }
             }
         }
-        Ok(Limited { select, take: self.take, skip: self.skip, provider })
+        Ok(Limited::new(select, self.take, self.skip, provider))
     }
 
     /// Runs the read.
@@ -554,30 +554,51 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     }
 }
 
-/// A read with its `LIMIT` and `OFFSET` written into the SQL as numbers rather than bound:
-/// SQLite plans with the value of a bound `LIMIT`, so binding it again expired the cached
-/// statement and every paged read was prepared anew (about 60,000 instructions on SQLite's side:
-/// `client_instructions`). They are integers, never text.
+/// A read with its `LIMIT` and `OFFSET`. On SQLite the `LIMIT` is written into the SQL as a
+/// number rather than bound: SQLite plans with the value of a bound `LIMIT`, so binding it
+/// again expired the cached statement and every paged read was prepared anew (about 60,000
+/// instructions: `client_instructions`). The offset stays bound, as does everything on
+/// PostgreSQL, so that each page of an offset read is the same statement.
 pub(crate) struct Limited {
-    pub(crate) select: SelectStatement,
-    pub(crate) take: Option<u64>,
-    pub(crate) skip: Option<u64>,
-    pub(crate) provider: Provider,
+    select: SelectStatement,
+    /// What SQLite's statement still needs (PostgreSQL's are in `select`).
+    take: Option<u64>,
+    skip: Option<u64>,
+}
+
+/// The largest row count both backends take.
+const MAX_ROWS: u64 = i64::MAX as u64;
+
+impl Limited {
+    pub(crate) fn new(mut select: SelectStatement, take: Option<u64>, skip: Option<u64>, provider: Provider) -> Self {
+        let (take, skip) = (take.map(|n| Ord::min(n, MAX_ROWS)), skip.map(|n| Ord::min(n, MAX_ROWS)));
+        if provider == Provider::Sqlite {
+            return Limited { select, take, skip };
+        }
+        if let Some(take) = take {
+            select.limit(take);
+        }
+        if let Some(skip) = skip {
+            select.offset(skip);
+        }
+        Limited { select, take: None, skip: None }
+    }
 }
 
 impl SqlxBinder for Limited {
     fn build_sqlx<T: QueryBuilder>(&self, builder: T) -> (String, SqlxValues) {
-        let (mut sql, values) = self.select.build_sqlx(builder);
-        match (self.take, self.skip, self.provider) {
-            (Some(take), _, _) => sql.push_str(&format!(" LIMIT {take}")),
-            // SQLite has no OFFSET without LIMIT; -1 means no limit.
-            (None, Some(_), Provider::Sqlite) => sql.push_str(" LIMIT -1"),
-            (None, _, _) => {}
+        let (mut sql, SqlxValues(mut values)) = self.select.build_sqlx(builder);
+        // LIMIT comes before OFFSET, and SQLite has no OFFSET without one (-1: no limit).
+        match (self.take, self.skip) {
+            (Some(take), _) => sql.push_str(&format!(" LIMIT {take}")),
+            (None, Some(_)) => sql.push_str(" LIMIT -1"),
+            (None, None) => {}
         }
         if let Some(skip) = self.skip {
-            sql.push_str(&format!(" OFFSET {skip}"));
+            sql.push_str(" OFFSET ?");
+            values.0.push(sea_query::Value::BigInt(Some(skip as i64)));
         }
-        (sql, values)
+        (sql, SqlxValues(values))
     }
 }
 
@@ -629,7 +650,8 @@ const FIRST: &str = "__first";
 
 /// Rows at or after the cursor row in the order of `keys`: `(k1 past c1) OR (k1 = c1 AND k2
 /// past c2) OR … OR (all equal)`, each `k` read from the row of `scope` and each `c` from the
-/// cursor row by a subquery. NULL is placed where the key sorts it, so that no row is skipped.
+/// cursor row by a subquery. NULL is placed where the key sorts it, so that no row is skipped;
+/// a cursor whose row is gone reads nothing.
 fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, scope: &Scope) -> Expr {
     let inner = scope.nested();
     let at = unique_expr(cursor, &inner);
@@ -662,7 +684,12 @@ fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, scope: &Scope)
         alternatives.push(earlier_equal.and(past(key)));
     }
     alternatives.push(keys.iter().map(equal).fold(Expr::val(true), |a, b| a.and(b)));
-    alternatives.into_iter().reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::val(true))
+    // Without its row (deleted since the last page) the cursor's values read as NULL, which a
+    // nullable key would place before every value: such a cursor reads nothing, as before.
+    let mut found = Query::select();
+    found.expr(Expr::val(1)).from_as(M::TABLE, inner.table()).and_where(at.clone());
+    let after = alternatives.into_iter().reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::val(true));
+    Expr::exists(found).and(after)
 }
 
 /// A read whose rows come with relations: [`FindMany::include`].

@@ -28,6 +28,9 @@ use crate::{DbError, DbRow, Provider, row::RowIndex};
 pub trait DbValue: Sized {
     /// Whether the type holds NULL (`Option<_>`).
     const NULLABLE: bool = false;
+    /// Whether SQLite gets the value as text although it stores a number (a `Decimal`, whose
+    /// digits text keeps): compared with an aggregate, the text is cast to a number.
+    const SQLITE_NUMBER_AS_TEXT: bool = false;
     /// The value as a bound parameter expression.
     fn to_expr(&self, provider: Provider) -> Expr;
     /// SQL NULL of this type.
@@ -160,6 +163,7 @@ fn truncate_to_millis(time: &DateTime<Utc>) -> DateTime<Utc> {
 /// SQLite has no decimal type: the value travels as text so no digit is lost in transit, but
 /// the column's NUMERIC affinity keeps 15 significant digits (as with Prisma on SQLite).
 impl DbValue for Decimal {
+    const SQLITE_NUMBER_AS_TEXT: bool = true;
     fn to_expr(&self, provider: Provider) -> Expr {
         match provider {
             Provider::Sqlite => Expr::val(Value::String(Some(self.to_string()))),
