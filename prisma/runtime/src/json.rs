@@ -97,24 +97,27 @@ impl<M> JsonPath<M> {
         let JsonPath { column, path, .. } = self;
         Filter::new(move |scope: &Scope| {
             let provider = scope.provider;
-            let path_expr = Self::path_expr(&path, provider);
-            let same_type = match (&value, provider) {
-                (Json::Number(_), Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'number'",
-                (Json::String(_), Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'string'",
-                (Json::Number(_), Provider::Sqlite) => "json_type($1, $2) IN ('integer', 'real')",
-                (Json::String(_), Provider::Sqlite) => "json_type($1, $2) = 'text'",
+            let (column, path) = (scope.column(column), Self::path_expr(&path, provider));
+            let (json_type, sqlite_operand) = match &value {
+                Json::Number(number) => (
+                    JsonType::Number,
+                    match number.as_i64() {
+                        Some(integer) => Expr::val(integer),
+                        None => Expr::val(number.as_f64().unwrap_or(f64::NAN)),
+                    },
+                ),
+                Json::String(text) => (JsonType::String, Expr::val(text.clone())),
                 _ => return Expr::val(false),
             };
-            let same_type = custom(provider, same_type, vec![scope.column(column), path_expr.clone()]);
+            let same_type = has_type(column.clone(), path.clone(), json_type, provider);
             let compared = match provider {
                 Provider::Postgresql => {
-                    let (found, value) = Self::as_json(scope.column(column), path_expr, &value, provider);
+                    let (found, value) = Self::as_json(column, path, &value, provider);
                     compare(found, value)
                 }
                 // `json_extract` gives the SQL value (a number, text), compared as SQL compares.
                 Provider::Sqlite => {
-                    let found = custom(provider, "json_extract($1, $2)", vec![scope.column(column), path_expr]);
-                    compare(found, scalar(&value))
+                    compare(custom(provider, "json_extract($1, $2)", vec![column, path]), sqlite_operand)
                 }
             };
             same_type.and(compared)
@@ -148,11 +151,11 @@ impl<M> JsonPath<M> {
         Filter::new(move |scope: &Scope| {
             let path = Self::path_expr(&path, scope.provider);
             let column = scope.column(column);
-            let (is_string, text) = match scope.provider {
-                Provider::Postgresql => ("jsonb_typeof($1 #> $2) = 'string'", "($1 #>> $2)"),
-                Provider::Sqlite => ("json_type($1, $2) = 'text'", "json_extract($1, $2)"),
+            let is_string = has_type(column.clone(), path.clone(), JsonType::String, scope.provider);
+            let text = match scope.provider {
+                Provider::Postgresql => "($1 #>> $2)",
+                Provider::Sqlite => "json_extract($1, $2)",
             };
-            let is_string = custom(scope.provider, is_string, vec![column.clone(), path.clone()]);
             let text = custom(scope.provider, text, vec![column, path]);
             is_string.and(like(text, prefix, &needle, suffix))
         })
@@ -192,7 +195,7 @@ impl<M> JsonPath<M> {
                 ),
                 // Each wanted element is some element's JSON (`->` of the element's full path).
                 Provider::Sqlite => wanted.iter().fold(
-                    custom(scope.provider, "json_type($1, $2) = 'array'", vec![column.clone(), path.clone()]),
+                    has_type(column.clone(), path.clone(), JsonType::Array, scope.provider),
                     |all, element| {
                         all.and(custom(
                             scope.provider,
@@ -206,14 +209,23 @@ impl<M> JsonPath<M> {
     }
 }
 
-/// A number or string as the SQL scalar SQLite's `json_extract` gives for it.
-fn scalar(value: &Json) -> Expr {
-    match value {
-        Json::Number(number) => match number.as_i64() {
-            Some(integer) => Expr::val(integer),
-            None => Expr::val(number.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(text) => Expr::val(text.clone()),
-        other => Expr::val(other.to_string()),
-    }
+/// The JSON types a filter checks for.
+#[derive(Clone, Copy)]
+enum JsonType {
+    Number,
+    String,
+    Array,
+}
+
+/// The value of `column` at `path` is of `json_type`, as each backend names its types.
+fn has_type(column: Expr, path: Expr, json_type: JsonType, provider: Provider) -> Expr {
+    let template = match (json_type, provider) {
+        (JsonType::Number, Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'number'",
+        (JsonType::String, Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'string'",
+        (JsonType::Array, Provider::Postgresql) => "jsonb_typeof($1 #> $2) = 'array'",
+        (JsonType::Number, Provider::Sqlite) => "json_type($1, $2) IN ('integer', 'real')",
+        (JsonType::String, Provider::Sqlite) => "json_type($1, $2) = 'text'",
+        (JsonType::Array, Provider::Sqlite) => "json_type($1, $2) = 'array'",
+    };
+    custom(provider, template, vec![column, path])
 }

@@ -490,10 +490,6 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         self
     }
 
-    fn statement(&mut self) -> Result<Limited, DbError> {
-        self.statement_with(&[])
-    }
-
     /// The read, with `extra` columns beside the selected ones (the keys of includes).
     fn statement_with(&mut self, extra: &[&'static str]) -> Result<Limited, DbError> {
         let provider = self.conn.provider();
@@ -526,25 +522,39 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         Ok(Limited::new(select, self.take, self.skip, provider))
     }
 
+    /// The rows of the read, with `extra` columns; or, for a `page` of that many rows, the
+    /// page's rows (one more is read) and whether more follow.
+    async fn rows(&mut self, extra: &[&'static str], page: Option<u64>) -> Result<(Vec<DbRow>, bool), DbError> {
+        if let Some(size) = page {
+            self.take = Some(size.saturating_add(1));
+        }
+        let mut rows = fetch_all(self.conn, &self.statement_with(extra)?).await?;
+        let size = page.map_or(usize::MAX, |size| usize::try_from(size).unwrap_or(usize::MAX));
+        let more = rows.len() > size;
+        rows.truncate(size);
+        Ok((rows, more))
+    }
+
+    fn decode_all(&self, rows: &[DbRow]) -> Result<Vec<S::Output>, DbError> {
+        rows.iter().map(|row| self.select.decode(row, 0)).collect()
+    }
+
     /// Runs the read.
     pub async fn exec(mut self) -> Result<Vec<S::Output>, DbError> {
-        let statement = self.statement()?;
-        fetch_all(self.conn, &statement).await?.iter().map(|row| self.select.decode(row, 0)).collect()
+        let (rows, _) = self.rows(&[], None).await?;
+        self.decode_all(&rows)
     }
 
     /// Up to `size` rows (replacing `take`), and whether more follow: [`Page`].
     pub async fn page(mut self, size: u64) -> Result<Page<S::Output>, DbError> {
-        self.take = Some(size.saturating_add(1));
-        let statement = self.statement()?;
-        let (rows, more) = split_page(fetch_all(self.conn, &statement).await?, size);
-        let items = rows.iter().map(|row| self.select.decode(row, 0)).collect::<Result<_, _>>()?;
-        Ok(Page { items, more })
+        let (rows, more) = self.rows(&[], Some(size)).await?;
+        Ok(Page { items: self.decode_all(&rows)?, more })
     }
 
     /// The first row, if any (for `find_unique` and `find_first`).
     pub async fn first(mut self) -> Result<Option<S::Output>, DbError> {
         self.take = Some(1);
-        let statement = self.statement()?;
+        let statement = self.statement_with(&[])?;
         fetch_optional(self.conn, &statement).await?.map(|row| self.select.decode(&row, 0)).transpose()
     }
 
@@ -611,14 +621,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Whether at least one row follows the last item.
     pub more: bool,
-}
-
-/// The first `size` of `rows`, and whether there were more.
-fn split_page(mut rows: Vec<DbRow>, size: u64) -> (Vec<DbRow>, bool) {
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    let more = rows.len() > size;
-    rows.truncate(size);
-    (rows, more)
 }
 
 /// The rows of `select` that come first, in the order of `keys`, among those with equal
@@ -699,26 +701,28 @@ pub struct IncludeMany<'c, C: Conn, M: Model, S, I> {
 }
 
 impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S, I> {
-    /// Runs the read, then one query per included relation and level.
-    pub async fn exec(mut self) -> Result<Vec<(S::Output, I::Output)>, DbError> {
-        let statement = self.find.statement_with(&self.include.parent_columns())?;
-        let rows = fetch_all(self.find.conn, &statement).await?;
-        let related = self.include.load(self.find.conn, &rows).await?;
-        rows.iter().zip(related).map(|(row, related)| Ok((self.find.select.decode(row, 0)?, related))).collect()
-    }
-
-    /// Up to `size` rows with their relations (replacing `take`), and whether more follow:
-    /// [`Page`]. Relations are loaded for the page's rows only.
-    pub async fn page(mut self, size: u64) -> Result<Page<(S::Output, I::Output)>, DbError> {
-        self.find.take = Some(size.saturating_add(1));
-        let statement = self.find.statement_with(&self.include.parent_columns())?;
-        let (rows, more) = split_page(fetch_all(self.find.conn, &statement).await?, size);
+    /// The rows (of a `page` of that many, and whether more follow) with their relations,
+    /// loaded for those rows only.
+    async fn rows(&mut self, page: Option<u64>) -> Result<(Vec<(S::Output, I::Output)>, bool), DbError> {
+        let (rows, more) = self.find.rows(&self.include.parent_columns(), page).await?;
         let related = self.include.load(self.find.conn, &rows).await?;
         let items = rows
             .iter()
             .zip(related)
             .map(|(row, related)| Ok((self.find.select.decode(row, 0)?, related)))
             .collect::<Result<_, DbError>>()?;
+        Ok((items, more))
+    }
+
+    /// Runs the read, then one query per included relation and level.
+    pub async fn exec(mut self) -> Result<Vec<(S::Output, I::Output)>, DbError> {
+        Ok(self.rows(None).await?.0)
+    }
+
+    /// Up to `size` rows with their relations (replacing `take`), and whether more follow:
+    /// [`Page`]. Relations are loaded for the page's rows only.
+    pub async fn page(mut self, size: u64) -> Result<Page<(S::Output, I::Output)>, DbError> {
+        let (items, more) = self.rows(Some(size)).await?;
         Ok(Page { items, more })
     }
 
