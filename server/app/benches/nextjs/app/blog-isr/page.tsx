@@ -1,0 +1,9 @@
+import { BlogIndex, newestPosts } from "../../lib/posts";
+
+// The page's HTML kept for a minute: what Isthmus's page cache does.
+export const revalidate = 60;
+export const metadata = { title: "Blog · Isthmus", description: "Every post on the Isthmus blog, newest first." };
+
+export default async function Blog() {
+  return <BlogIndex rows={await newestPosts()} />;
+}

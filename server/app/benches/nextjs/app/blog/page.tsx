@@ -1,0 +1,9 @@
+import { BlogIndex, newestPosts } from "../../lib/posts";
+
+// Rendered at every request, its query run at every request: the Next.js figure.
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Blog · Isthmus", description: "Every post on the Isthmus blog, newest first." };
+
+export default async function Blog() {
+  return <BlogIndex rows={await newestPosts()} />;
+}
