@@ -8,6 +8,13 @@ import { PrismaClient } from "../generated/prisma/client";
 
 const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: process.env.DATABASE_URL! }) });
 
+/** The head Isthmus writes for /blog: title, description and canonical URL. */
+export const BLOG_METADATA = {
+  title: "Blog · Isthmus",
+  description: "Every post on the Isthmus blog, newest first.",
+  alternates: { canonical: "http://127.0.0.1/blog" },
+};
+
 export type Post = Awaited<ReturnType<typeof newestPosts>>[number];
 
 /** The 20 newest published posts and whether more follow (21 read). */
@@ -44,6 +51,19 @@ const MONTHS = [
 ];
 const formatDate = (date: Date) => `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 
+/** As the Rust procedure writes it (`markdown::excerpt`, 200 characters): plain text cut at a word. */
+function excerpt(markdown: string, maxChars = 200) {
+  const text = markdown
+    .replace(/[*_`#>]/g, "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .join(" ");
+  if (text.length <= maxChars) return text;
+  const cut = text.slice(0, maxChars + 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space < 0 ? cut : cut.slice(0, space)).replace(/[!-/:-@[-`{-~]+$/, "")}…`;
+}
+
 export function BlogIndex({ rows }: { rows: Post[] }) {
   const posts = rows.slice(0, 20);
   return (
@@ -67,7 +87,7 @@ export function BlogIndex({ rows }: { rows: Post[] }) {
                 </Link>
               ))}
             </p>
-            <p>{post.body.replace(/[*_`#]/g, "").slice(0, 160)}</p>
+            <p>{excerpt(post.body)}</p>
           </li>
         ))}
       </ul>

@@ -1,11 +1,11 @@
 import { unstable_cache } from "next/cache";
 
-import { BlogIndex, newestPosts } from "../../lib/posts";
+import { BLOG_METADATA, BlogIndex, newestPosts } from "../../lib/posts";
 
 // Rendered at every request from cached data: what an uncached Isthmus render does (its
 // queries answer from the result cache).
 export const dynamic = "force-dynamic";
-export const metadata = { title: "Blog · Isthmus", description: "Every post on the Isthmus blog, newest first." };
+export const metadata = BLOG_METADATA;
 
 const cachedPosts = unstable_cache(newestPosts, ["posts"], { revalidate: 60, tags: ["posts"] });
 

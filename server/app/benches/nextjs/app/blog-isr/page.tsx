@@ -1,8 +1,8 @@
-import { BlogIndex, newestPosts } from "../../lib/posts";
+import { BLOG_METADATA, BlogIndex, newestPosts } from "../../lib/posts";
 
 // The page's HTML kept for a minute: what Isthmus's page cache does.
 export const revalidate = 60;
-export const metadata = { title: "Blog · Isthmus", description: "Every post on the Isthmus blog, newest first." };
+export const metadata = BLOG_METADATA;
 
 export default async function Blog() {
   return <BlogIndex rows={await newestPosts()} />;
