@@ -10,7 +10,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, 
 
 use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider, fetch_all,
-    filter::{Filter, OrderBy, Scope, SortOrder, conjunction, custom},
+    filter::{Filter, OrderBy, Scope, SortOrder, conjunction, custom, where_all},
     model::{Limited, Model, Positions, Select},
 };
 
@@ -360,7 +360,8 @@ impl<'c, C: Conn, M: Model, B: Select<M>, A: Aggregate<M>> GroupBy<'c, C, M, B, 
         let columns = self.by.columns();
         select.columns(columns.iter().map(|column| (M::TABLE, *column)));
         select_aggregates(&mut select, &self.aggregates, provider);
-        select.from(M::TABLE).and_where_option(conjunction(&self.filters, &Scope::top(provider, M::TABLE)));
+        select.from(M::TABLE);
+        where_all(&mut select, conjunction(&self.filters, &Scope::top(provider, M::TABLE)));
         for column in &columns {
             select.add_group_by([Expr::col((M::TABLE, *column))]);
         }

@@ -4,7 +4,10 @@
 
 use std::{fmt, marker::PhantomData, sync::Arc};
 
-use sea_query::{Alias, DynIden, Expr, ExprTrait, IntoIden, LikeExpr, NullOrdering, Order, SelectStatement};
+use sea_query::{
+    Alias, ConditionalStatement, DynIden, Expr, ExprTrait, IntoIden, LikeExpr, LogicalChainOper, NullOrdering, Order,
+    SelectStatement,
+};
 
 use crate::Provider;
 
@@ -106,6 +109,17 @@ pub fn all_of<M>(filters: &[Filter<M>], scope: &Scope) -> Expr {
 /// every row carries no `WHERE TRUE` (a bound parameter on every statement).
 pub fn conjunction<M>(filters: &[Filter<M>], scope: &Scope) -> Option<Expr> {
     (!filters.is_empty()).then(|| all_of(filters, scope))
+}
+
+/// Sets the `WHERE` of `statement` to the conjunction of `conditions` (none: no `WHERE`). Call
+/// it once per statement, instead of sea-query's `and_where`: that stores a `Condition`, which
+/// the builder copies whole, bound values included (an include's `IN` list), each time it
+/// writes the SQL. A second call would chain a second condition, which sea-query does not
+/// always parenthesize.
+pub(crate) fn where_all<S: ConditionalStatement>(statement: &mut S, conditions: impl IntoIterator<Item = Expr>) {
+    if let Some(condition) = conditions.into_iter().reduce(|a, b| a.and(b)) {
+        statement.and_or_where(LogicalChainOper::And(condition));
+    }
 }
 
 /// `column LIKE pattern` with `%` and `_` in `needle` matched literally. As with Prisma,

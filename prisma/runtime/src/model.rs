@@ -11,7 +11,7 @@ use crate::{
     Column, Conn, DbError, DbRow, DbValue, Provider,
     aggregate::{Aggregate, GroupBy, select_aggregates},
     execute, fetch_all, fetch_optional,
-    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, custom, row_number},
+    filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, custom, row_number, where_all},
     relation::Include,
 };
 
@@ -209,7 +209,8 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
     ) -> Result<A::Output, DbError> {
         let mut select = Query::select();
         select_aggregates(&mut select, &aggregates, self.conn.provider());
-        select.from(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
+        select.from(M::TABLE);
+        where_all(&mut select, conjunction(&filters, &self.scope()));
         let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         aggregates.decode(&row, 0)
     }
@@ -229,10 +230,8 @@ impl<'c, C: Conn, M: Model> Actions<'c, C, M> {
     /// The number of rows that match every filter.
     pub async fn count(&self, filters: Vec<Filter<M>>) -> Result<i64, DbError> {
         let mut select = Query::select();
-        select
-            .expr_as(Func::count(Expr::col(Asterisk)), "count")
-            .from(M::TABLE)
-            .and_where_option(conjunction(&filters, &self.scope()));
+        select.expr_as(Func::count(Expr::col(Asterisk)), "count").from(M::TABLE);
+        where_all(&mut select, conjunction(&filters, &self.scope()));
         let row = fetch_optional(self.conn, &select).await?.ok_or(DbError::NotFound { model: M::NAME })?;
         row.get::<i64>("count")
     }
@@ -286,11 +285,8 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
             return self.find_unique(unique).first_or_not_found().await;
         }
         let mut update = Query::update();
-        update
-            .table(M::TABLE)
-            .values(values)
-            .and_where(unique_expr(unique, &self.scope()))
-            .returning_col_list(M::COLUMNS);
+        update.table(M::TABLE).values(values).returning_col_list(M::COLUMNS);
+        where_all(&mut update, [unique_expr(unique, &self.scope())]);
         self.returned_row(&update).await
     }
 
@@ -302,7 +298,8 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
             return Ok(u64::try_from(self.count(filters).await?).unwrap_or_default());
         }
         let mut update = Query::update();
-        update.table(M::TABLE).values(values).and_where_option(conjunction(&filters, &self.scope()));
+        update.table(M::TABLE).values(values);
+        where_all(&mut update, conjunction(&filters, &self.scope()));
         execute(self.conn, &update).await
     }
 
@@ -350,14 +347,16 @@ impl<'c, C: Conn, M: Table> Actions<'c, C, M> {
     /// Deletes the row `unique` names and returns it; `NotFound` when there is none.
     pub async fn delete(&self, unique: M::Unique) -> Result<M, DbError> {
         let mut delete = Query::delete();
-        delete.from_table(M::TABLE).and_where(unique_expr(unique, &self.scope())).returning_col_list(M::COLUMNS);
+        delete.from_table(M::TABLE).returning_col_list(M::COLUMNS);
+        where_all(&mut delete, [unique_expr(unique, &self.scope())]);
         self.returned_row(&delete).await
     }
 
     /// Deletes every row that matches the filters; returns how many were deleted.
     pub async fn delete_many(&self, filters: Vec<Filter<M>>) -> Result<u64, DbError> {
         let mut delete = Query::delete();
-        delete.from_table(M::TABLE).and_where_option(conjunction(&filters, &self.scope()));
+        delete.from_table(M::TABLE);
+        where_all(&mut delete, conjunction(&filters, &self.scope()));
         execute(self.conn, &delete).await
     }
 }
@@ -502,15 +501,12 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         if let Distinct::Selected = distinct {
             select.distinct();
         }
-        if let Some(filter) = self.filter.take() {
-            select.and_where(filter);
-        }
-        if let Some(cursor) = self.cursor.take() {
-            if self.order.is_empty() {
-                return Err(DbError::CursorWithoutOrder { model: M::NAME });
-            }
-            select.and_where(after_cursor::<M>(&self.order, cursor, &scope));
-        }
+        let after = match self.cursor.take() {
+            Some(_) if self.order.is_empty() => return Err(DbError::CursorWithoutOrder { model: M::NAME }),
+            Some(cursor) => Some(after_cursor::<M>(&self.order, cursor, &scope)),
+            None => None,
+        };
+        where_all(&mut select, self.filter.take().into_iter().chain(after));
         match distinct {
             Distinct::On(partition) => select = first_of_each::<M>(select, &partition, &self.order, &scope),
             Distinct::Off | Distinct::Selected => {
@@ -640,7 +636,8 @@ fn first_of_each<M: Model>(
         select.expr_as(key.expr(scope), column.clone());
     }
     let mut first = Query::select();
-    first.column(Asterisk).from_subquery(select, M::TABLE).and_where(Expr::col(FIRST).eq(1));
+    first.column(Asterisk).from_subquery(select, M::TABLE);
+    where_all(&mut first, [Expr::col(FIRST).eq(1)]);
     for (key, column) in keys.iter().zip(sort_columns) {
         key.apply_to(&mut first, Expr::col(column));
     }
@@ -659,7 +656,8 @@ fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, scope: &Scope)
     let at = unique_expr(cursor, &inner);
     let value_at = |key: &OrderBy<M>| {
         let mut select = Query::select();
-        select.expr(key.expr(&inner)).from_as(M::TABLE, inner.table()).and_where(at.clone());
+        select.expr(key.expr(&inner)).from_as(M::TABLE, inner.table());
+        where_all(&mut select, [at.clone()]);
         Expr::SubQuery(None, Box::new(select.into()))
     };
     let equal = |key: &OrderBy<M>| match key.nullable {
@@ -689,7 +687,8 @@ fn after_cursor<M: Model>(keys: &[OrderBy<M>], cursor: M::Unique, scope: &Scope)
     // Without its row (deleted since the last page) the cursor's values read as NULL, which a
     // nullable key would place before every value: such a cursor reads nothing, as before.
     let mut found = Query::select();
-    found.expr(Expr::val(1)).from_as(M::TABLE, inner.table()).and_where(at.clone());
+    found.expr(Expr::val(1)).from_as(M::TABLE, inner.table());
+    where_all(&mut found, [at]);
     let after = alternatives.into_iter().reduce(|a, b| a.or(b)).unwrap_or_else(|| Expr::val(true));
     Expr::exists(found).and(after)
 }

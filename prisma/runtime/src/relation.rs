@@ -13,7 +13,7 @@ use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Qu
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
-    filter::{Filter, OrderBy, Scope, SortOrder, conjunction, row_number},
+    filter::{Filter, OrderBy, Scope, SortOrder, conjunction, row_number, where_all},
     model::{Actions, Model, Select, Table, UniqueKey, Whole, unique_expr},
 };
 
@@ -96,14 +96,14 @@ impl<F: Model, T: Model, C: Filterable, K: Key, S: Select<T>> Relation<F, T, C, 
 /// The key that links rows: one value, or a tuple for compound foreign keys.
 pub trait Key: Hash + Eq + Clone + Send + Sync + 'static {
     /// The key's values, bound, in column order.
-    fn to_exprs(&self, provider: Provider) -> Vec<Expr>;
+    fn to_exprs(&self, provider: Provider) -> impl Iterator<Item = Expr>;
     /// Reads the key from the columns at `positions` of `row`; `None` when any of them is NULL.
     fn decode(row: &DbRow, positions: &[usize]) -> Result<Option<Self>, DbError>;
 }
 
 impl<T: DbValue + Hash + Eq + Clone + Send + Sync + 'static> Key for T {
-    fn to_exprs(&self, provider: Provider) -> Vec<Expr> {
-        vec![self.to_expr(provider)]
+    fn to_exprs(&self, provider: Provider) -> impl Iterator<Item = Expr> {
+        std::iter::once(self.to_expr(provider))
     }
     fn decode(row: &DbRow, positions: &[usize]) -> Result<Option<Self>, DbError> {
         T::decode_nullable(row, positions[0])
@@ -113,8 +113,8 @@ impl<T: DbValue + Hash + Eq + Clone + Send + Sync + 'static> Key for T {
 macro_rules! tuple_key {
     ($($name:ident $index:tt),*) => {
         impl<$($name: DbValue + Hash + Eq + Clone + Send + Sync + 'static),*> Key for ($($name,)*) {
-            fn to_exprs(&self, provider: Provider) -> Vec<Expr> {
-                vec![$(self.$index.to_expr(provider)),*]
+            fn to_exprs(&self, provider: Provider) -> impl Iterator<Item = Expr> {
+                [$(self.$index.to_expr(provider)),*].into_iter()
             }
             fn decode(row: &DbRow, positions: &[usize]) -> Result<Option<Self>, DbError> {
                 Ok(Some(($(match $name::decode_nullable(row, positions[$index])? {
@@ -194,10 +194,9 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let inner = outer.nested();
         let mut select = Query::select();
         select.expr(value);
-        for (key, near) in Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link)) {
-            select.and_where(key.equals((outer.table(), *near)));
-        }
-        select.and_where_option(conjunction(filters, &inner));
+        let linked = Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link));
+        let linked: Vec<Expr> = linked.map(|(key, near)| key.equals((outer.table(), *near))).collect();
+        where_all(&mut select, linked.into_iter().chain(conjunction(filters, &inner)));
         select
     }
 
@@ -268,7 +267,10 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let keys = self.parent_keys(parents)?;
         let distinct = distinct(&keys);
         if distinct.is_empty() {
-            return Ok((Vec::new(), Groups { lists: Vec::new(), of_parent: vec![None; parents.len()] }));
+            return Ok((
+                Vec::new(),
+                Groups { rows: Vec::new(), starts: vec![0], of_parent: vec![None; parents.len()] },
+            ));
         }
         let scope = Scope::top(provider, T::TABLE);
         let mut columns = self.select.columns();
@@ -282,9 +284,10 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             for (key, alias) in link_key.iter().zip(KEY_COLUMNS) {
                 select.expr_as(key.clone(), alias);
             }
-            select
-                .and_where(in_keys(link_key.clone(), chunk, provider))
-                .and_where_option(conjunction(&self.filters, &scope));
+            where_all(
+                &mut select,
+                [in_keys(link_key.clone(), chunk, provider)].into_iter().chain(conjunction(&self.filters, &scope)),
+            );
             let statement = match self.take {
                 None => {
                     for key in &self.order {
@@ -297,27 +300,46 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             rows.extend(fetch_all(conn, &statement).await?);
         }
         let key_positions = positions(&rows, key_columns)?;
-        let mut lists: Vec<Vec<usize>> = Vec::new();
-        let mut list_of_key: HashMap<K, usize> = HashMap::with_capacity(distinct.len());
-        for (index, row) in rows.iter().enumerate() {
-            if let Some(key) = decode_key(row, &key_positions, key_columns)? {
-                let list = *list_of_key.entry(key).or_insert_with(|| {
-                    lists.push(Vec::new());
-                    lists.len() - 1
-                });
-                lists[list].push(index);
+        // Each row's group (one per distinct key), then the rows placed group after group: a
+        // counting sort, in a few allocations however many parents there are.
+        let mut group_of_key: HashMap<K, usize> = HashMap::with_capacity(distinct.len());
+        let mut group_of_row = Vec::with_capacity(rows.len());
+        let mut starts = vec![0_usize];
+        for row in &rows {
+            let group = decode_key(row, &key_positions, key_columns)?.map(|key| {
+                let next = group_of_key.len();
+                let group = *group_of_key.entry(key).or_insert(next);
+                if group == next {
+                    starts.push(0);
+                }
+                starts[group + 1] += 1;
+                group
+            });
+            group_of_row.push(group);
+        }
+        for group in 1..starts.len() {
+            starts[group] += starts[group - 1];
+        }
+        let mut placed = starts.clone();
+        let mut grouped = vec![0; starts[starts.len() - 1]];
+        for (row, group) in group_of_row.into_iter().enumerate() {
+            if let Some(group) = group {
+                grouped[placed[group]] = row;
+                placed[group] += 1;
             }
         }
-        let of_parent = keys.iter().map(|key| key.as_ref().and_then(|key| list_of_key.get(key).copied())).collect();
-        Ok((rows, Groups { lists, of_parent }))
+        let of_parent = keys.iter().map(|key| key.as_ref().and_then(|key| group_of_key.get(key).copied())).collect();
+        Ok((rows, Groups { rows: grouped, starts, of_parent }))
     }
 }
 
 /// Which related rows belong to each parent of an include.
 struct Groups {
-    /// Indexes of related rows, one list per distinct parent key.
-    lists: Vec<Vec<usize>>,
-    /// Each parent's list, `None` when it has no related row.
+    /// Indexes of related rows, grouped by parent key, each group in the rows' order.
+    rows: Vec<usize>,
+    /// Where each group starts in `rows`, and after them where the last one ends.
+    starts: Vec<usize>,
+    /// Each parent's group, `None` when it has no related row.
     of_parent: Vec<Option<usize>>,
 }
 
@@ -330,20 +352,20 @@ impl Groups {
         values: Vec<V>,
         model: &'static str,
     ) -> Result<Vec<C::Out<V>>, DbError> {
-        let mut parents_left = vec![0_usize; self.lists.len()];
-        for list in self.of_parent.iter().flatten() {
-            parents_left[*list] += 1;
+        let mut parents_left = vec![0_usize; self.starts.len() - 1];
+        for group in self.of_parent.iter().flatten() {
+            parents_left[*group] += 1;
         }
         let mut values: Vec<Option<V>> = values.into_iter().map(Some).collect();
         self.of_parent
             .iter()
-            .map(|list| {
-                let Some(list) = *list else { return C::shape(std::iter::empty(), model) };
-                parents_left[list] -= 1;
-                let last = parents_left[list] == 0;
-                let related = self.lists[list].iter().map(|&row| {
+            .map(|group| {
+                let Some(group) = *group else { return C::shape(std::iter::empty(), model) };
+                parents_left[group] -= 1;
+                let last = parents_left[group] == 0;
+                let related = self.rows[self.starts[group]..self.starts[group + 1]].iter().map(|&row| {
                     let value = if last { values[row].take() } else { values[row].clone() };
-                    value.expect("a list's values are moved out only by its last parent")
+                    value.expect("a group's values are moved out only by its last parent")
                 });
                 C::shape(related, model)
             })
@@ -381,11 +403,8 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
     ) -> SelectStatement {
         select.expr_as(row_number(keys, &self.order, scope), RANK);
         let mut ranked = Query::select();
-        ranked
-            .column(Asterisk)
-            .from_subquery(select, "ranked")
-            .and_where(Expr::col(RANK).lte(take))
-            .order_by(RANK, Order::Asc);
+        ranked.column(Asterisk).from_subquery(select, "ranked").order_by(RANK, Order::Asc);
+        where_all(&mut ranked, [Expr::col(RANK).lte(take)]);
         ranked
     }
 }
@@ -410,7 +429,10 @@ const RANK: &str = "__rank";
 /// `columns IN keys`: `c IN (…)` for one column, `(c1 = … AND c2 = …) OR …` for compounds.
 fn in_keys<K: Key>(columns: Vec<Expr>, keys: &[&K], provider: Provider) -> Expr {
     if let [column] = columns.as_slice() {
-        return column.clone().is_in(keys.iter().flat_map(|key| key.to_exprs(provider)));
+        // Sized up front: collected from the iterator, the list grew through several copies.
+        let mut values = Vec::with_capacity(keys.len());
+        values.extend(keys.iter().flat_map(|key| key.to_exprs(provider)));
+        return column.clone().is_in(values);
     }
     keys.iter()
         .map(|key| {
@@ -549,10 +571,11 @@ where
             for (key, alias) in link_key.iter().zip(KEY_COLUMNS) {
                 select.expr_as(key.clone(), alias).add_group_by([key.clone()]);
             }
-            select
-                .expr_as(Func::count(Expr::col(Asterisk)), "__count")
-                .and_where(in_keys(link_key, chunk, provider))
-                .and_where_option(conjunction(&relation.filters, &scope));
+            select.expr_as(Func::count(Expr::col(Asterisk)), "__count");
+            where_all(
+                &mut select,
+                [in_keys(link_key, chunk, provider)].into_iter().chain(conjunction(&relation.filters, &scope)),
+            );
             let rows = fetch_all(conn, &select).await?;
             let key_positions = positions(&rows, key_columns)?;
             let count_position = key_positions.len();
@@ -649,7 +672,7 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
             return Ok(0);
         }
         let provider = conn.provider();
-        let key = self.parent_key(parent)?.to_exprs(provider);
+        let key: Vec<Expr> = self.parent_key(parent)?.to_exprs(provider).collect();
         match self.link {
             Link::Join { table, near_column, far_column, .. } => {
                 let mut insert = Query::insert();
@@ -665,10 +688,8 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
                 for child in children {
                     let unique = child.unique().ok_or(DbError::NotFound { model: T::NAME })?;
                     let mut update = Query::update();
-                    update
-                        .table(T::TABLE)
-                        .values(far.iter().copied().zip(key.iter().cloned()))
-                        .and_where(unique_expr(unique, &Scope::top(provider, T::TABLE)));
+                    update.table(T::TABLE).values(far.iter().copied().zip(key.iter().cloned()));
+                    where_all(&mut update, [unique_expr(unique, &Scope::top(provider, T::TABLE))]);
                     linked += execute(conn, &update).await?;
                 }
                 Ok(linked)
@@ -688,10 +709,11 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
             Link::Join { table, near_column, far_column, .. } => {
                 let ids = children.iter().map(|child| child_id::<T>(child, provider)).collect::<Result<Vec<_>, _>>()?;
                 let mut delete = Query::delete();
-                delete
-                    .from_table(table)
-                    .and_where(in_keys(vec![Expr::col(near_column)], &[&key], provider))
-                    .and_where(Expr::col(far_column).is_in(ids));
+                delete.from_table(table);
+                where_all(
+                    &mut delete,
+                    [in_keys(vec![Expr::col(near_column)], &[&key], provider), Expr::col(far_column).is_in(ids)],
+                );
                 execute(conn, &delete).await
             }
             Link::Direct { far, .. } => {
@@ -701,11 +723,8 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
                 for child in children {
                     let unique = child.unique().ok_or(DbError::NotFound { model: T::NAME })?;
                     let mut update = Query::update();
-                    update
-                        .table(T::TABLE)
-                        .values(far.iter().map(|column| (*column, Expr::cust("NULL"))))
-                        .and_where(unique_expr(unique, &scope))
-                        .and_where(in_keys(columns.clone(), &[&key], provider));
+                    update.table(T::TABLE).values(far.iter().map(|column| (*column, Expr::cust("NULL"))));
+                    where_all(&mut update, [unique_expr(unique, &scope), in_keys(columns.clone(), &[&key], provider)]);
                     unlinked += execute(conn, &update).await?;
                 }
                 Ok(unlinked)
@@ -741,7 +760,8 @@ impl<F: Model, T: Model, K: Key, S: Select<T>> Relation<F, T, Many, K, S> {
         let provider = conn.provider();
         let key = self.parent_key(parent)?;
         let mut delete = Query::delete();
-        delete.from_table(table).and_where(in_keys(vec![Expr::col(near_column)], &[&key], provider));
+        delete.from_table(table);
+        where_all(&mut delete, [in_keys(vec![Expr::col(near_column)], &[&key], provider)]);
         execute(conn, &delete).await?;
         self.connect(conn, parent, children).await?;
         Ok(())

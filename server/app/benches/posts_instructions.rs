@@ -1,4 +1,4 @@
-//! `cargo bench -p isthmus-server --bench posts_instructions` (needs valgrind)
+//! `cargo bench -p isthmus-server --bench posts_instructions [-- sqlite|postgresql]` (needs valgrind)
 //!
 //! The requests of `posts_list`, counted in instructions instead of timed: on a shared machine
 //! the clock of one run wanders by a quarter from the next, callgrind's count does not. Each
@@ -45,10 +45,13 @@ fn main() {
     assert!(valgrind.is_ok_and(|output| output.status.success()), "this benchmark runs valgrind: apt install valgrind");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let scratch = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite:{}", scratch.path().join("bench.db").display());
-    measure(&runtime, "SQLite", &sqlite);
-    let postgres = runtime.block_on(TempDatabase::create(Provider::Postgresql));
-    measure(&runtime, "PostgreSQL", postgres.url());
+    if posts::selected("sqlite") {
+        measure(&runtime, "SQLite", &format!("sqlite:{}", scratch.path().join("bench.db").display()));
+    }
+    if posts::selected("postgresql") {
+        let postgres = runtime.block_on(TempDatabase::create(Provider::Postgresql));
+        measure(&runtime, "PostgreSQL", postgres.url());
+    }
 }
 
 /// Seeds the database at `url`, checks that the targets answer alike, then counts each.

@@ -1,4 +1,4 @@
-//! `cargo bench -p isthmus-server --bench posts_list`
+//! `cargo bench -p isthmus-server --bench posts_list [-- sqlite|postgresql]`
 //!
 //! `posts.list` (take 20) of a blog of 10 authors and 1,000 posts (900 published, 1 KB bodies,
 //! three tags each), on a SQLite file and then on PostgreSQL (a fresh database on the server at
@@ -43,12 +43,15 @@ fn serve(database_url: String) -> SocketAddr {
 fn main() {
     tracing_subscriber::fmt().with_env_filter("warn").init();
     let scratch = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite:{}", scratch.path().join("bench.db").display());
-    measure("SQLite", serve(sqlite));
-    // PostgreSQL on loopback: a fresh database, dropped at the end (`ISTHMUS_TEST_POSTGRES_URL`).
-    let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let postgres = setup.block_on(TempDatabase::create(isthmus_db_runtime::Provider::Postgresql));
-    measure("PostgreSQL", serve(postgres.url().to_owned()));
+    if posts::selected("sqlite") {
+        measure("SQLite", serve(format!("sqlite:{}", scratch.path().join("bench.db").display())));
+    }
+    if posts::selected("postgresql") {
+        // On loopback: a fresh database, dropped at the end (`ISTHMUS_TEST_POSTGRES_URL`).
+        let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let postgres = setup.block_on(TempDatabase::create(isthmus_db_runtime::Provider::Postgresql));
+        measure("PostgreSQL", serve(postgres.url().to_owned()));
+    }
 }
 
 /// Checks that the three targets answer alike, then loads them.

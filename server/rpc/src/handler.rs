@@ -2,7 +2,10 @@
 
 use std::{
     future::{Future, Ready, ready},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use axum::body::Bytes;
@@ -142,9 +145,10 @@ where
     H: Handler<C, M>,
     H::Output: Serialize,
 {
+    let size = OutputSize::default();
     Arc::new(move |ctx, raw, _| {
-        let handler = handler.clone();
-        later(async move { Ok(Reply::Json(run_json(&handler, ctx, H::Input::decode_input(&raw)?).await?)) })
+        let (handler, size) = (handler.clone(), size.clone());
+        later(async move { Ok(Reply::Json(run_json(&handler, ctx, H::Input::decode_input(&raw)?, &size).await?)) })
     })
 }
 
@@ -157,8 +161,9 @@ where
     H::Output: Serialize,
 {
     let policy = Arc::new(policy);
+    let size = OutputSize::default();
     Arc::new(move |ctx, raw, env| {
-        let (handler, cache) = (handler.clone(), env.cache);
+        let (handler, cache, size) = (handler.clone(), env.cache, size.clone());
         let key = Key {
             procedure: name,
             input: raw.cache_key(),
@@ -176,8 +181,8 @@ where
             // Callable again for background refreshes, with the context of the first reader
             // (same scope by construction of the key).
             let run = move || {
-                let (handler, ctx, input) = (handler.clone(), ctx.clone(), input.clone());
-                async move { run_json(&handler, ctx, input).await }
+                let (handler, ctx, input, size) = (handler.clone(), ctx.clone(), input.clone(), size.clone());
+                async move { run_json(&handler, ctx, input, &size).await }
             };
             let entry = cache.get_or_compute(key, keep, run).await?;
             Ok(Reply::Cached(entry))
@@ -192,31 +197,50 @@ where
     H::Output: futures_util::Stream<Item = T> + Send,
     T: Serialize + Send + 'static,
 {
+    let size = OutputSize::default();
     Arc::new(move |ctx, raw, _| {
-        let handler = handler.clone();
+        let (handler, size) = (handler.clone(), size.clone());
         later(async move {
             let input = H::Input::decode_input(&raw)?;
             let stream = handler.call(ctx, input).await.map_err(Failure::from_error)?;
             // An item that cannot be serialized is a bug in the output type: end the
             // stream there rather than send something the client's types do not describe.
-            let events = stream.map(|item| to_json(&item)).take_while(|item| std::future::ready(item.is_ok()));
-            Ok(Reply::Stream(events.filter_map(|item| std::future::ready(item.ok())).boxed()))
+            let events = stream.map(move |item| size.to_json(&item)).take_while(|item| ready(item.is_ok()));
+            Ok(Reply::Stream(events.filter_map(|item| ready(item.ok())).boxed()))
         })
     })
 }
 
 /// Runs a handler and serializes its output.
-async fn run_json<C, M, H>(handler: &H, ctx: C, input: H::Input) -> Result<Bytes, Failure>
+async fn run_json<C, M, H>(handler: &H, ctx: C, input: H::Input, size: &OutputSize) -> Result<Bytes, Failure>
 where
     H: Handler<C, M>,
     H::Output: Serialize,
 {
-    to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?)
+    size.to_json(&handler.call(ctx, input).await.map_err(Failure::from_error)?)
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<Bytes, Failure> {
-    serde_json::to_vec(value).map(Bytes::from).map_err(|error| {
-        tracing::error!(%error, "procedure output is not serializable");
-        Failure::Internal
-    })
+/// The length of a procedure's last answer, which sizes the buffer of its next one: answers of
+/// one procedure are mostly alike, and a page of posts (10 KB) written into serde_json's
+/// 128 bytes would grow through seven copies.
+#[derive(Clone, Default)]
+struct OutputSize(Arc<AtomicUsize>);
+
+/// The largest buffer reserved ahead: past it, growing by doubling costs little beside writing.
+const MAX_RESERVED: usize = 64 * 1024;
+
+impl OutputSize {
+    fn to_json<T: Serialize>(&self, value: &T) -> Result<Bytes, Failure> {
+        let mut buffer = Vec::with_capacity(self.0.load(Ordering::Relaxed).min(MAX_RESERVED));
+        serde_json::to_writer(&mut buffer, value).map_err(|error| {
+            tracing::error!(%error, "procedure output is not serializable");
+            Failure::Internal
+        })?;
+        self.0.store(buffer.len(), Ordering::Relaxed);
+        // A much shorter answer than the last (and a cached one lives long): no idle capacity.
+        if buffer.len() < buffer.capacity() / 2 {
+            buffer.shrink_to_fit();
+        }
+        Ok(Bytes::from(buffer))
+    }
 }

@@ -164,6 +164,13 @@ pub async fn app(db: db::Db, address: SocketAddr) -> axum::Router {
     router.into_axum(state, RpcConfig::default()).route(PLAIN, get(hand_written).with_state(plain))
 }
 
+/// Whether to measure `backend` (`sqlite`, `postgresql`): the benchmark's arguments name the
+/// backends to measure (`cargo bench … -- postgresql`); without any, both are.
+pub fn selected(backend: &str) -> bool {
+    let named: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
+    named.is_empty() || named.iter().any(|name| name.eq_ignore_ascii_case(backend))
+}
+
 pub const PLAIN: &str = "/plain-posts";
 pub const UNCACHED: &str = "/rpc/bench.uncachedList?input=%7B%22take%22%3A20%7D";
 pub const CACHED: &str = "/rpc/posts.list?input=%7B%22take%22%3A20%7D";
