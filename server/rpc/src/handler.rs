@@ -244,3 +244,18 @@ impl OutputSize {
         Ok(Bytes::from(buffer))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_whole_whatever_the_length_of_the_last() {
+        let size = OutputSize::default();
+        let long = "x".repeat(3 * MAX_RESERVED);
+        for value in ["short", long.as_str(), "", long.as_str(), "short"] {
+            assert_eq!(size.to_json(&value).unwrap(), serde_json::to_vec(&value).unwrap());
+            assert_eq!(size.0.load(Ordering::Relaxed), value.len() + 2, "the next answer is sized by this one");
+        }
+    }
+}
