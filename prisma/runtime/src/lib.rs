@@ -3,7 +3,7 @@
 //! Prisma's layout, typed rows and values, filters, and database errors as types.
 //!
 //! Generated code builds statements with sea-query and runs them here; every value is bound,
-//! never interpolated (only SQLite's `LIMIT` is written in, as an integer: `model::Limited`).
+//! never interpolated (only a read's `LIMIT` is written in, as an integer: `model::Limited`).
 //! Nothing in this crate knows the application's models.
 
 pub mod aggregate;

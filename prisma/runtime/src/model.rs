@@ -560,49 +560,44 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     }
 }
 
-/// A read with its `LIMIT` and `OFFSET`. On SQLite the `LIMIT` is written into the SQL as a
-/// number rather than bound: SQLite plans with the value of a bound `LIMIT`, so binding it
-/// again expired the cached statement and every paged read was prepared anew (about 60,000
-/// instructions: `client_instructions`). The offset stays bound, as does everything on
-/// PostgreSQL, so that each page of an offset read is the same statement.
+/// A read with its `LIMIT` and `OFFSET`. The `LIMIT` is written into the SQL as a number
+/// rather than bound, on both backends. SQLite plans with the value of a bound `LIMIT`, so
+/// binding it again expired the cached statement and every paged read was prepared anew (about
+/// 60,000 instructions: `client_instructions`). PostgreSQL costs a generic plan for an unknown
+/// `LIMIT` above the plans for known ones, so it planned such a statement anew at every
+/// execution and never kept one (`pg_prepared_statements`: custom plans only). The offset stays
+/// bound, so that each page of an offset read is the same statement.
 pub(crate) struct Limited {
     select: SelectStatement,
-    /// What SQLite's statement still needs (PostgreSQL's are in `select`).
     take: Option<u64>,
     skip: Option<u64>,
+    provider: Provider,
 }
 
 /// The largest row count both backends take.
 const MAX_ROWS: u64 = i64::MAX as u64;
 
 impl Limited {
-    pub(crate) fn new(mut select: SelectStatement, take: Option<u64>, skip: Option<u64>, provider: Provider) -> Self {
+    pub(crate) fn new(select: SelectStatement, take: Option<u64>, skip: Option<u64>, provider: Provider) -> Self {
         let (take, skip) = (take.map(|n| Ord::min(n, MAX_ROWS)), skip.map(|n| Ord::min(n, MAX_ROWS)));
-        if provider == Provider::Sqlite {
-            return Limited { select, take, skip };
-        }
-        if let Some(take) = take {
-            select.limit(take);
-        }
-        if let Some(skip) = skip {
-            select.offset(skip);
-        }
-        Limited { select, take: None, skip: None }
+        Limited { select, take, skip, provider }
     }
 }
 
 impl SqlxBinder for Limited {
     fn build_sqlx<T: QueryBuilder>(&self, builder: T) -> (String, SqlxValues) {
+        let (mark, numbered) = builder.placeholder();
         let (mut sql, SqlxValues(mut values)) = self.select.build_sqlx(builder);
         // LIMIT comes before OFFSET, and SQLite has no OFFSET without one (-1: no limit).
         match (self.take, self.skip) {
             (Some(take), _) => sql.push_str(&format!(" LIMIT {take}")),
-            (None, Some(_)) => sql.push_str(" LIMIT -1"),
-            (None, None) => {}
+            (None, Some(_)) if self.provider == Provider::Sqlite => sql.push_str(" LIMIT -1"),
+            _ => {}
         }
         if let Some(skip) = self.skip {
-            sql.push_str(" OFFSET ?");
             values.0.push(sea_query::Value::BigInt(Some(skip as i64)));
+            let number = if numbered { values.0.len().to_string() } else { String::new() };
+            sql.push_str(&format!(" OFFSET {mark}{number}"));
         }
         (sql, SqlxValues(values))
     }

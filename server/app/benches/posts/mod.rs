@@ -88,8 +88,8 @@ where
     for<'q> i32: sqlx::Encode<'q, D> + sqlx::Type<D>,
     for<'q> bool: sqlx::Encode<'q, D> + sqlx::Type<D>,
 {
-    // The limit written into the SQL, as the client writes it: SQLite plans with a bound
-    // `LIMIT`'s value and prepares the statement again at each binding.
+    // The limit written into the SQL, as the client writes it: with a bound `LIMIT`, SQLite
+    // prepares the statement again at each binding and PostgreSQL plans it at each execution.
     let rows: Vec<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT id, title, slug, body, published_at, author_id FROM posts WHERE published = {} AND published_at IS NOT NULL \
          ORDER BY published_at DESC, id DESC LIMIT {}",
