@@ -566,11 +566,15 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
 /// 60,000 instructions: `client_instructions`). PostgreSQL costs a generic plan for an unknown
 /// `LIMIT` above the plans for known ones, so it planned such a statement anew at every
 /// execution and never kept one (`pg_prepared_statements`: custom plans only). The offset stays
-/// bound, so that each page of an offset read is the same statement.
+/// bound, so that each page of an offset read is the same statement. Each `take` a read is
+/// given is a statement of its own: past sqlx's 100 cached statements per connection the least
+/// recently used one is prepared again when it returns, which costs about what planning at
+/// each execution did.
 pub(crate) struct Limited {
     select: SelectStatement,
     take: Option<u64>,
     skip: Option<u64>,
+    /// Decides how "no limit" is written; the builder decides the placeholders.
     provider: Provider,
 }
 
@@ -729,5 +733,38 @@ impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S
     /// The first row with its relations, or `NotFound`.
     pub async fn first_or_not_found(self) -> Result<(S::Output, I::Output), DbError> {
         self.first().await?.ok_or(DbError::NotFound { model: M::NAME })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_query::{Expr, ExprTrait, PostgresQueryBuilder, Query, SqliteQueryBuilder, Value};
+    use sea_query_sqlx::SqlxBinder;
+
+    use super::Limited;
+    use crate::Provider;
+
+    fn read() -> sea_query::SelectStatement {
+        let mut select = Query::select();
+        select.column("id").from("posts").and_where(Expr::col("id").gt(1).and(Expr::col("id").lt(9)));
+        select
+    }
+
+    #[test]
+    fn the_limit_is_written_in_and_the_offset_bound_after_the_other_values() {
+        let (sql, values) =
+            Limited::new(read(), Some(20), Some(40), Provider::Postgresql).build_sqlx(PostgresQueryBuilder);
+        assert!(sql.ends_with(r#"WHERE "id" > $1 AND "id" < $2 LIMIT 20 OFFSET $3"#), "{sql}");
+        assert_eq!(values.0.0.last(), Some(&Value::BigInt(Some(40))));
+        let (sql, _) = Limited::new(read(), Some(20), Some(40), Provider::Sqlite).build_sqlx(SqliteQueryBuilder);
+        assert!(sql.ends_with(r#"WHERE "id" > ? AND "id" < ? LIMIT 20 OFFSET ?"#), "{sql}");
+    }
+
+    #[test]
+    fn an_offset_without_a_limit_reads_every_row_after_it() {
+        let (sql, _) = Limited::new(read(), None, Some(40), Provider::Sqlite).build_sqlx(SqliteQueryBuilder);
+        assert!(sql.ends_with("LIMIT -1 OFFSET ?"), "{sql}");
+        let (sql, _) = Limited::new(read(), None, Some(40), Provider::Postgresql).build_sqlx(PostgresQueryBuilder);
+        assert!(sql.ends_with(r#""id" < $2 OFFSET $3"#), "{sql}");
     }
 }

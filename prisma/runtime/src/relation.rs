@@ -194,9 +194,9 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let inner = outer.nested();
         let mut select = Query::select();
         select.expr(value);
-        let linked = Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link));
-        let linked: Vec<Expr> = linked.map(|(key, near)| key.equals((outer.table(), *near))).collect();
-        where_all(&mut select, linked.into_iter().chain(conjunction(filters, &inner)));
+        let keys = Self::linked(link, &mut select, &inner).into_iter().zip(near_columns(&link));
+        let linked = keys.map(|(key, near)| key.equals((outer.table(), *near)));
+        where_all(&mut select, linked.chain(conjunction(filters, &inner)));
         select
     }
 
@@ -267,10 +267,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
         let keys = self.parent_keys(parents)?;
         let distinct = distinct(&keys);
         if distinct.is_empty() {
-            return Ok((
-                Vec::new(),
-                Groups { rows: Vec::new(), starts: vec![0], of_parent: vec![None; parents.len()] },
-            ));
+            return Ok((Vec::new(), Groups::empty(parents.len())));
         }
         let scope = Scope::top(provider, T::TABLE);
         let mut columns = self.select.columns();
@@ -329,21 +326,26 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             }
         }
         let of_parent = keys.iter().map(|key| key.as_ref().and_then(|key| group_of_key.get(key).copied())).collect();
-        Ok((rows, Groups { rows: grouped, starts, of_parent }))
+        Ok((rows, Groups { row_indexes: grouped, starts, of_parent }))
     }
 }
 
 /// Which related rows belong to each parent of an include.
 struct Groups {
     /// Indexes of related rows, grouped by parent key, each group in the rows' order.
-    rows: Vec<usize>,
-    /// Where each group starts in `rows`, and after them where the last one ends.
+    row_indexes: Vec<usize>,
+    /// Where each group starts in `row_indexes`, and after them where the last one ends.
     starts: Vec<usize>,
     /// Each parent's group, `None` when it has no related row.
     of_parent: Vec<Option<usize>>,
 }
 
 impl Groups {
+    /// No related row for any of `parents` parents.
+    fn empty(parents: usize) -> Self {
+        Groups { row_indexes: Vec::new(), starts: vec![0], of_parent: vec![None; parents] }
+    }
+
     /// Each parent's related values (one per related row), shaped by `C`. A value is moved to
     /// the last parent that uses it and cloned for the others: a to-one relation's row is
     /// often shared (every post of an author), a to-many one's rarely.
@@ -363,7 +365,7 @@ impl Groups {
                 let Some(group) = *group else { return C::shape(std::iter::empty(), model) };
                 parents_left[group] -= 1;
                 let last = parents_left[group] == 0;
-                let related = self.rows[self.starts[group]..self.starts[group + 1]].iter().map(|&row| {
+                let related = self.row_indexes[self.starts[group]..self.starts[group + 1]].iter().map(|&row| {
                     let value = if last { values[row].take() } else { values[row].clone() };
                     value.expect("a group's values are moved out only by its last parent")
                 });

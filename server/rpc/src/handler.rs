@@ -237,7 +237,8 @@ impl OutputSize {
             Failure::Internal
         })?;
         self.0.store(buffer.len(), Ordering::Relaxed);
-        // A much shorter answer than the last (and a cached one lives long): no idle capacity.
+        // A much shorter answer than the last gives the spare room back: the result cache may
+        // keep it for long.
         if buffer.len() < buffer.capacity() / 2 {
             buffer.shrink_to_fit();
         }

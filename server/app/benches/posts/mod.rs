@@ -168,7 +168,10 @@ pub async fn app(db: db::Db, address: SocketAddr) -> axum::Router {
 /// backends to measure (`cargo bench … -- postgresql`); without any, both are.
 pub fn selected(backend: &str) -> bool {
     let named: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
-    named.is_empty() || named.iter().any(|name| name.eq_ignore_ascii_case(backend))
+    for name in &named {
+        assert!(["sqlite", "postgresql"].contains(&name.as_str()), "unknown backend {name:?}: sqlite or postgresql");
+    }
+    named.is_empty() || named.iter().any(|name| name == backend)
 }
 
 pub const PLAIN: &str = "/plain-posts";
