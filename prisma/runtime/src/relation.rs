@@ -297,21 +297,17 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             rows.extend(fetch_all(conn, &statement).await?);
         }
         let key_positions = positions(&rows, key_columns)?;
-        // Each row's group (one per distinct key), then the rows placed group after group: a
-        // counting sort, in a few allocations however many parents there are.
-        let mut group_of_key: HashMap<K, usize> = HashMap::with_capacity(distinct.len());
+        // A group per distinct key, in the order of `distinct`; the rows are placed group after
+        // group by a counting sort, in a few allocations however many parents there are.
+        let group_of_key: HashMap<&K, usize> = distinct.iter().enumerate().map(|(group, key)| (*key, group)).collect();
         let mut group_of_row = Vec::with_capacity(rows.len());
-        let mut starts = vec![0_usize];
+        let mut starts = vec![0_usize; distinct.len() + 1];
         for row in &rows {
-            let group = decode_key(row, &key_positions, key_columns)?.map(|key| {
-                let next = group_of_key.len();
-                let group = *group_of_key.entry(key).or_insert(next);
-                if group == next {
-                    starts.push(0);
-                }
+            let key: Option<K> = decode_key(row, &key_positions, key_columns)?;
+            let group = key.and_then(|key| group_of_key.get(&key).copied());
+            if let Some(group) = group {
                 starts[group + 1] += 1;
-                group
-            });
+            }
             group_of_row.push(group);
         }
         for group in 1..starts.len() {
@@ -336,7 +332,7 @@ struct Groups {
     row_indexes: Vec<usize>,
     /// Where each group starts in `row_indexes`, and after them where the last one ends.
     starts: Vec<usize>,
-    /// Each parent's group, `None` when it has no related row.
+    /// Each parent's group (empty when it has no related row), `None` when its key is NULL.
     of_parent: Vec<Option<usize>>,
 }
 
