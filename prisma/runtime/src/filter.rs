@@ -34,6 +34,11 @@ impl Scope {
         Scope { provider: self.provider, table: Alias::new(format!("t{depth}")).into_iden(), depth }
     }
 
+    /// The `number`th table joined at this depth (a to-one relation read with its parents).
+    pub(crate) fn joined(&self, number: usize) -> Self {
+        Scope { provider: self.provider, table: Alias::new(format!("__j{number}")).into_iden(), depth: self.depth }
+    }
+
     /// A second name at this depth (the join table of a many-to-many relation).
     pub(crate) fn beside(&self, suffix: &str) -> DynIden {
         Alias::new(format!("t{}{suffix}", self.depth)).into_iden()

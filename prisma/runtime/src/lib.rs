@@ -30,7 +30,7 @@ pub use error::DbError;
 pub use filter::{Filter, OrderBy, Scope, Set, SortOrder, and, not, or};
 pub use model::{Actions, FindMany, Insertion, Model, Page, Select, Table, UniqueKey, Whole};
 pub use raw::{FromRow, Param};
-pub use relation::{Include, Link, Many, One, Optional, Relation};
+pub use relation::{Include, Joins, Link, Many, One, Optional, Relation};
 pub use row::DbRow;
 pub use value::{DbEnum, DbValue, ListElement, cuid, cuid2, now};
 

@@ -12,7 +12,7 @@ use crate::{
     aggregate::{Aggregate, GroupBy, select_aggregates},
     execute, fetch_all, fetch_optional,
     filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, custom, row_number, where_all},
-    relation::Include,
+    relation::{Include, Joins},
 };
 
 /// A model or view of `schema.prisma`. Implemented by generated code only.
@@ -440,7 +440,8 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
 }
 
 impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
-    /// Loads relations with the rows, one query per relation and level:
+    /// Loads relations with the rows: a to-one relation joined into the read, any other in
+    /// one query per relation and level:
     /// `.include(post::author())`, `.include((post::author(), post::tags()))`,
     /// `.include(post::author().with(user::posts()))`.
     pub fn include<I: Include<M>>(self, include: I) -> IncludeMany<'c, C, M, S, I> {
@@ -489,14 +490,22 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         self
     }
 
-    /// The read, with `extra` columns beside the selected ones (the keys of includes).
-    fn statement_with(&mut self, extra: &[&'static str]) -> Result<Limited, DbError> {
+    /// The read, with `extra` columns beside the selected ones (the keys of includes) and what
+    /// `join` adds after them (the includes read by a join, whose columns start at the
+    /// position returned).
+    fn statement_with(
+        &mut self,
+        extra: &[&'static str],
+        join: impl FnOnce(&mut SelectStatement, &Scope, &mut Joins),
+    ) -> Result<(Limited, usize), DbError> {
         let provider = self.conn.provider();
         let scope = Scope::top(provider, M::TABLE);
         let mut select = Query::select();
         let mut columns = self.select.columns();
         columns.extend(extra.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
+        let joined_from = columns.len();
         select.columns(columns.into_iter().map(|column| (M::TABLE, column))).from(M::TABLE);
+        join(&mut select, &scope, &mut Joins::starting_at(joined_from));
         let distinct = std::mem::replace(&mut self.distinct, Distinct::Off);
         if let Distinct::Selected = distinct {
             select.distinct();
@@ -515,20 +524,27 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
                 }
             }
         }
-        Ok(Limited::new(select, self.take, self.skip, provider))
+        Ok((Limited::new(select, self.take, self.skip, provider), joined_from))
     }
 
-    /// The rows of the read, with `extra` columns; or, for a `page` of that many rows, the
-    /// page's rows (one more is read) and whether more follow.
-    async fn rows(&mut self, extra: &[&'static str], page: Option<u64>) -> Result<(Vec<DbRow>, bool), DbError> {
+    /// The rows of the read, with `extra` columns and `join`'s (from the position returned);
+    /// or, for a `page` of that many rows, the page's rows (one more is read) and whether more
+    /// follow.
+    async fn rows(
+        &mut self,
+        extra: &[&'static str],
+        join: impl FnOnce(&mut SelectStatement, &Scope, &mut Joins),
+        page: Option<u64>,
+    ) -> Result<(Vec<DbRow>, bool, usize), DbError> {
         if let Some(size) = page {
             self.take = Some(size.saturating_add(1));
         }
-        let mut rows = fetch_all(self.conn, &self.statement_with(extra)?).await?;
+        let (statement, joined_from) = self.statement_with(extra, join)?;
+        let mut rows = fetch_all(self.conn, &statement).await?;
         let size = page.map_or(usize::MAX, |size| usize::try_from(size).unwrap_or(usize::MAX));
         let more = rows.len() > size;
         rows.truncate(size);
-        Ok((rows, more))
+        Ok((rows, more, joined_from))
     }
 
     fn decode_all(&self, rows: &[DbRow]) -> Result<Vec<S::Output>, DbError> {
@@ -537,20 +553,20 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
 
     /// Runs the read.
     pub async fn exec(mut self) -> Result<Vec<S::Output>, DbError> {
-        let (rows, _) = self.rows(&[], None).await?;
+        let (rows, ..) = self.rows(&[], no_join, None).await?;
         self.decode_all(&rows)
     }
 
     /// Up to `size` rows (replacing `take`), and whether more follow: [`Page`].
     pub async fn page(mut self, size: u64) -> Result<Page<S::Output>, DbError> {
-        let (rows, more) = self.rows(&[], Some(size)).await?;
+        let (rows, more, _) = self.rows(&[], no_join, Some(size)).await?;
         Ok(Page { items: self.decode_all(&rows)?, more })
     }
 
     /// The first row, if any (for `find_unique` and `find_first`).
     pub async fn first(mut self) -> Result<Option<S::Output>, DbError> {
         self.take = Some(1);
-        let statement = self.statement_with(&[])?;
+        let (statement, _) = self.statement_with(&[], no_join)?;
         fetch_optional(self.conn, &statement).await?.map(|row| self.select.decode(&row, 0)).transpose()
     }
 
@@ -559,6 +575,9 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         self.first().await?.ok_or(DbError::NotFound { model: M::NAME })
     }
 }
+
+/// What a read without includes joins: nothing.
+fn no_join(_: &mut SelectStatement, _: &Scope, _: &mut Joins) {}
 
 /// A read with its `LIMIT` and `OFFSET`. The `LIMIT` is written into the SQL as a number
 /// rather than bound, on both backends. SQLite plans with the value of a bound `LIMIT`, so
@@ -702,8 +721,10 @@ impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S
     /// The rows (of a `page` of that many, and whether more follow) with their relations,
     /// loaded for those rows only.
     async fn rows(&mut self, page: Option<u64>) -> Result<(Vec<(S::Output, I::Output)>, bool), DbError> {
-        let (rows, more) = self.find.rows(&self.include.parent_columns(), page).await?;
-        let related = self.include.load(self.find.conn, &rows).await?;
+        let include = &self.include;
+        let join = |select: &mut SelectStatement, scope: &Scope, joins: &mut Joins| include.join(select, scope, joins);
+        let (rows, more, joined_from) = self.find.rows(&include.parent_columns(), join, page).await?;
+        let related = include.load(self.find.conn, &rows, &mut Joins::starting_at(joined_from)).await?;
         let items = rows
             .iter()
             .zip(related)
@@ -712,7 +733,8 @@ impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S
         Ok((items, more))
     }
 
-    /// Runs the read, then one query per included relation and level.
+    /// Runs the read (to-one includes joined), then one query per other included relation
+    /// and level.
     pub async fn exec(mut self) -> Result<Vec<(S::Output, I::Output)>, DbError> {
         Ok(self.rows(None).await?.0)
     }

@@ -1,6 +1,7 @@
 //! Relations between models, declared by generated code (`pub fn author() -> Relation<…>`):
 //! relation filters (`some`/`every`/`none`, `is`/`is_not`) as `EXISTS` subqueries, and
-//! `include`, which loads the related rows of many parents in one query per level.
+//! `include`: a to-one relation joined into its parents' read, any other loaded for many
+//! parents in one query per level.
 
 use std::{future::Future, hash::Hash, marker::PhantomData};
 
@@ -9,7 +10,7 @@ use std::{future::Future, hash::Hash, marker::PhantomData};
 // being chosen in advance.
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use sea_query::{Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query, SelectStatement};
+use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query, SelectStatement};
 
 use crate::{
     Conn, DbError, DbRow, DbValue, Provider, execute, fetch_all,
@@ -44,6 +45,8 @@ pub enum Link {
 
 /// How many related rows a parent has, and what an include yields for it.
 pub trait Cardinality: Send + Sync + 'static {
+    /// Whether a parent has at most one related row, which a join can read beside it.
+    const TO_ONE: bool;
     /// What a parent gets: `T`, `Option<T>` or `Vec<T>`.
     type Out<T: Send>: Send;
     /// The related rows of one parent, shaped.
@@ -58,6 +61,7 @@ pub struct Optional;
 pub struct Many;
 
 impl Cardinality for One {
+    const TO_ONE: bool = true;
     type Out<T: Send> = T;
     fn shape<T: Send>(mut rows: impl Iterator<Item = T>, model: &'static str) -> Result<T, DbError> {
         rows.next().ok_or(DbError::NotFound { model })
@@ -65,6 +69,7 @@ impl Cardinality for One {
 }
 
 impl Cardinality for Optional {
+    const TO_ONE: bool = true;
     type Out<T: Send> = Option<T>;
     fn shape<T: Send>(mut rows: impl Iterator<Item = T>, _: &'static str) -> Result<Option<T>, DbError> {
         Ok(rows.next())
@@ -72,6 +77,7 @@ impl Cardinality for Optional {
 }
 
 impl Cardinality for Many {
+    const TO_ONE: bool = false;
     type Out<T: Send> = Vec<T>;
     fn shape<T: Send>(rows: impl Iterator<Item = T>, _: &'static str) -> Result<Vec<T>, DbError> {
         Ok(rows.collect())
@@ -257,17 +263,21 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
     /// The related rows of every parent in one query, and which of them belong to each parent
     /// (a row related to several parents through a foreign key is read once; through a join
     /// table, once per link).
+    ///
+    /// `join` adds the joins of nested includes to the read; their columns start at the
+    /// position returned.
     async fn load_rows(
         &self,
         conn: &impl Conn,
         parents: &[DbRow],
         extra_columns: &[&'static str],
-    ) -> Result<(Vec<DbRow>, Groups), DbError> {
+        join: impl Fn(&mut SelectStatement, &Scope, &mut Joins),
+    ) -> Result<(Vec<DbRow>, Groups, usize), DbError> {
         let provider = conn.provider();
         let keys = self.parent_keys(parents)?;
         let distinct = distinct(&keys);
         if distinct.is_empty() {
-            return Ok((Vec::new(), Groups::empty(parents.len())));
+            return Ok((Vec::new(), Groups::empty(parents.len()), 0));
         }
         let scope = Scope::top(provider, T::TABLE);
         let mut columns = self.select.columns();
@@ -281,6 +291,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             for (key, alias) in link_key.iter().zip(KEY_COLUMNS) {
                 select.expr_as(key.clone(), alias);
             }
+            join(&mut select, &scope, &mut Joins::starting_at(columns.len() + key_columns.len()));
             where_all(
                 &mut select,
                 [in_keys(link_key.clone(), chunk, provider)].into_iter().chain(conjunction(&self.filters, &scope)),
@@ -322,7 +333,45 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             }
         }
         let of_parent = keys.iter().map(|key| key.as_ref().and_then(|key| group_of_key.get(key).copied())).collect();
-        Ok((rows, Groups { row_indexes: grouped, starts, of_parent }))
+        Ok((rows, Groups { row_indexes: grouped, starts, of_parent }, columns.len() + key_columns.len()))
+    }
+
+    /// The far columns of the link when the include is read by a join in its parents' read:
+    /// a to-one relation through a foreign key, without `take`.
+    fn joined_far(&self) -> Option<&'static [&'static str]> {
+        match self.link {
+            Link::Direct { far, .. } if C::TO_ONE && self.take.is_none() => Some(far),
+            _ => None,
+        }
+    }
+
+    /// How many columns the join adds: one of the link's far columns, NULL when no row
+    /// matched, then the selected ones.
+    fn joined_width(&self) -> usize {
+        1 + self.select.width()
+    }
+}
+
+/// The tables and columns that includes join into their parents' read, counted in the order
+/// the includes come: [`Include::join`] adds them and [`Include::load`] reads them, each
+/// include taking the same place in both.
+pub struct Joins {
+    tables: usize,
+    next_column: usize,
+}
+
+impl Joins {
+    /// Joins whose columns start at position `column` of the parent rows.
+    pub(crate) fn starting_at(column: usize) -> Self {
+        Joins { tables: 0, next_column: column }
+    }
+
+    /// The next joined table's number and where its `width` columns start.
+    fn next(&mut self, width: usize) -> (usize, usize) {
+        let place = (self.tables, self.next_column);
+        self.tables += 1;
+        self.next_column += width;
+        place
     }
 }
 
@@ -491,11 +540,17 @@ pub trait Include<F>: Send + Sync {
     /// The parent's columns the include reads its keys from (added to the parent's read).
     fn parent_columns(&self) -> Vec<&'static str>;
 
-    /// Loads the related rows of every parent; one output per parent, in order.
+    /// Joins what the include reads with its parents into their read (`parent` names the
+    /// parents' table), after the columns already there.
+    fn join(&self, select: &mut SelectStatement, parent: &Scope, joins: &mut Joins);
+
+    /// Loads the related rows of every parent, from the joined columns or in further
+    /// queries; one output per parent, in order.
     fn load<C: Conn>(
         &self,
         conn: &C,
         parents: &[DbRow],
+        joins: &mut Joins,
     ) -> impl Future<Output = Result<Vec<Self::Output>, DbError>> + Send;
 }
 
@@ -512,11 +567,54 @@ where
     type Output = C::Out<S::Output>;
 
     fn parent_columns(&self) -> Vec<&'static str> {
-        near_columns(&self.link).to_vec()
+        match self.joined_far() {
+            Some(_) => Vec::new(),
+            None => near_columns(&self.link).to_vec(),
+        }
     }
 
-    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
-        let (rows, groups) = self.load_rows(conn, parents, &[]).await?;
+    /// `LEFT JOIN <T> ON <far = near> AND <filters>` for a to-one relation: one statement
+    /// fewer, and no keys to collect and match (Prisma's `relationLoadStrategy: "join"`).
+    fn join(&self, select: &mut SelectStatement, parent: &Scope, joins: &mut Joins) {
+        let Some(far) = self.joined_far() else { return };
+        let (table, _) = joins.next(self.joined_width());
+        let scope = parent.joined(table);
+        let linked = far
+            .iter()
+            .zip(near_columns(&self.link))
+            .map(|(far, near)| scope.column(far).equals((parent.table(), *near)));
+        let on = linked
+            .chain(conjunction(&self.filters, &scope))
+            .reduce(|a, b| a.and(b))
+            .expect("a link has at least one column");
+        select.join_as(JoinType::LeftJoin, T::TABLE, scope.table(), on);
+        let columns = std::iter::once(far[0]).chain(self.select.columns());
+        for (index, column) in columns.enumerate() {
+            // Named apart from the parent's columns, which includes and subqueries find by name.
+            select.expr_as(scope.column(column), Alias::new(format!("__j{table}_{index}")));
+        }
+    }
+
+    async fn load<Db: Conn>(
+        &self,
+        conn: &Db,
+        parents: &[DbRow],
+        joins: &mut Joins,
+    ) -> Result<Vec<Self::Output>, DbError> {
+        if self.joined_far().is_some() {
+            let (_, start) = joins.next(self.joined_width());
+            return parents
+                .iter()
+                .map(|row| {
+                    let related = match row.is_null(start)? {
+                        true => None,
+                        false => Some(self.select.decode(row, start + 1)?),
+                    };
+                    C::shape(related.into_iter(), T::NAME)
+                })
+                .collect();
+        }
+        let (rows, groups, _) = self.load_rows(conn, parents, &[], |_, _, _| {}).await?;
         let outputs: Vec<S::Output> = rows.iter().map(|row| self.select.decode(row, 0)).collect::<Result<_, _>>()?;
         groups.shape::<C, _>(outputs, T::NAME)
     }
@@ -555,7 +653,9 @@ where
         near_columns(&self.relation.link).to_vec()
     }
 
-    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<i64>, DbError> {
+    fn join(&self, _: &mut SelectStatement, _: &Scope, _: &mut Joins) {}
+
+    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow], _: &mut Joins) -> Result<Vec<i64>, DbError> {
         let relation = &self.relation;
         let provider = conn.provider();
         let keys = relation.parent_keys(parents)?;
@@ -610,9 +710,17 @@ where
         near_columns(&self.outer.link).to_vec()
     }
 
-    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
-        let (rows, groups) = self.outer.load_rows(conn, parents, &self.inner.parent_columns()).await?;
-        let nested = self.inner.load(conn, &rows).await?;
+    /// None: the related rows are read by a query of their own, which the nested includes
+    /// join into.
+    fn join(&self, _: &mut SelectStatement, _: &Scope, _: &mut Joins) {}
+
+    async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow], _: &mut Joins) -> Result<Vec<Self::Output>, DbError> {
+        let join_inner = |select: &mut SelectStatement, scope: &Scope, joins: &mut Joins| {
+            self.inner.join(select, scope, joins);
+        };
+        let (rows, groups, joined_from) =
+            self.outer.load_rows(conn, parents, &self.inner.parent_columns(), join_inner).await?;
+        let nested = self.inner.load(conn, &rows, &mut Joins::starting_at(joined_from)).await?;
         let outputs: Vec<(S::Output, I::Output)> = rows
             .iter()
             .zip(nested)
@@ -635,10 +743,21 @@ macro_rules! tuple_include {
                 columns
             }
 
-            async fn load<Db: Conn>(&self, conn: &Db, parents: &[DbRow]) -> Result<Vec<Self::Output>, DbError> {
+            fn join(&self, select: &mut SelectStatement, parent: &Scope, joins: &mut Joins) {
                 #[allow(non_snake_case)]
                 let ($($name,)*) = self;
-                $(let mut $value = $name.load(conn, parents).await?.into_iter();)*
+                $($name.join(select, parent, joins);)*
+            }
+
+            async fn load<Db: Conn>(
+                &self,
+                conn: &Db,
+                parents: &[DbRow],
+                joins: &mut Joins,
+            ) -> Result<Vec<Self::Output>, DbError> {
+                #[allow(non_snake_case)]
+                let ($($name,)*) = self;
+                $(let mut $value = $name.load(conn, parents, joins).await?.into_iter();)*
                 Ok((0..parents.len()).filter_map(|_| Some(($($value.next()?,)*))).collect())
             }
         }

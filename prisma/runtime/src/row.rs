@@ -1,6 +1,6 @@
 use std::fmt;
 
-use sqlx::{Column, ColumnIndex, Decode, Postgres, Row, Sqlite, Type, postgres::PgRow, sqlite::SqliteRow};
+use sqlx::{Column, ColumnIndex, Decode, Postgres, Row, Sqlite, Type, ValueRef, postgres::PgRow, sqlite::SqliteRow};
 
 use crate::DbError;
 
@@ -39,6 +39,15 @@ impl DbRow {
             DbRow::Postgres(row) => row.try_column(name).map(Column::ordinal),
         }
         .map_err(|error| DbError::decode(name, error))
+    }
+
+    /// Whether the value at `position` is NULL, whatever its type.
+    pub(crate) fn is_null(&self, position: usize) -> Result<bool, DbError> {
+        match self {
+            DbRow::Sqlite(row) => row.try_get_raw(position).map(|value| value.is_null()),
+            DbRow::Postgres(row) => row.try_get_raw(position).map(|value| value.is_null()),
+        }
+        .map_err(|error| DbError::decode(position, error))
     }
 
     /// Decodes a text representation whatever the declared column type (SQLite's NUMERIC

@@ -3,7 +3,7 @@
 //! `posts.list` (take 20) of a blog of 10 authors and 1,000 posts (900 published, 1 KB bodies,
 //! three tags each), on a SQLite file and then on PostgreSQL (a fresh database on the server at
 //! `ISTHMUS_TEST_POSTGRES_URL`), each measured in one run on loopback: a hand-written axum
-//! handler running the same three queries with sqlx and answering the same JSON (checked before
+//! handler running the same two queries with sqlx and answering the same JSON (checked before
 //! measuring), the procedure through the layer uncached, and the cached procedure.
 //! `posts_instructions` counts the instructions of the same requests, which shared machines
 //! do not blur.

@@ -67,7 +67,7 @@ enum Plain {
     Postgres(sqlx::PgPool),
 }
 
-/// `posts.list` written by hand: the same three statements, the same JSON.
+/// `posts.list` written by hand: the same two statements, the same JSON.
 async fn hand_written(State(plain): State<Plain>) -> Json<PostPage> {
     Json(match plain {
         Plain::Sqlite(pool) => page(&pool, |_| "?".to_owned()).await,
@@ -75,7 +75,8 @@ async fn hand_written(State(plain): State<Plain>) -> Json<PostPage> {
     })
 }
 
-type PostRow = (i32, String, String, String, NaiveDateTime, i32);
+/// A post with its author's id and name.
+type PostRow = (i32, String, String, String, NaiveDateTime, i32, String);
 
 /// The page, on `pool`, whose dialect writes the `n`-th placeholder as `placeholder(n)`.
 async fn page<D>(pool: &sqlx::Pool<D>, placeholder: fn(usize) -> String) -> PostPage
@@ -88,11 +89,12 @@ where
     for<'q> i32: sqlx::Encode<'q, D> + sqlx::Type<D>,
     for<'q> bool: sqlx::Encode<'q, D> + sqlx::Type<D>,
 {
-    // The limit written into the SQL, as the client writes it: with a bound `LIMIT`, SQLite
-    // prepares the statement again at each binding and PostgreSQL plans it at each execution.
+    // The author joined, and the limit written into the SQL, as the client writes them: with a
+    // bound `LIMIT`, SQLite prepares the statement again at each binding and PostgreSQL plans
+    // it at each execution.
     let rows: Vec<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT id, title, slug, body, published_at, author_id FROM posts WHERE published = {} AND published_at IS NOT NULL \
-         ORDER BY published_at DESC, id DESC LIMIT {}",
+        "SELECT p.id, p.title, p.slug, p.body, p.published_at, u.id, u.name FROM posts p JOIN users u ON u.id = p.author_id \
+         WHERE p.published = {} AND p.published_at IS NOT NULL ORDER BY p.published_at DESC, p.id DESC LIMIT {}",
         placeholder(1),
         TAKE + 1
     )))
@@ -102,43 +104,29 @@ where
     .unwrap();
     let more = rows.len() > TAKE;
     let rows = &rows[..rows.len().min(TAKE)];
-    // The rows of `select` (ending in a column) `IN` `ids`, every id bound.
-    let pairs_in = |select: &str, ids: Vec<i32>| {
-        let marks: Vec<String> = (1..=ids.len()).map(placeholder).collect();
-        let mut query =
-            sqlx::query_as::<_, (i32, String)>(AssertSqlSafe(format!("{select} IN ({})", marks.join(", "))));
-        for id in ids {
-            query = query.bind(id);
-        }
-        query.fetch_all(pool)
-    };
-    let links = pairs_in(
-        r#"SELECT j."A", t.name FROM tags t JOIN "_PostToTag" j ON t.id = j."B" WHERE j."A""#,
-        rows.iter().map(|row| row.0).collect(),
-    )
-    .await
-    .unwrap();
+    let marks: Vec<String> = (1..=rows.len()).map(placeholder).collect();
+    let mut query = sqlx::query_as::<_, (i32, String)>(AssertSqlSafe(format!(
+        r#"SELECT j."A", t.name FROM tags t JOIN "_PostToTag" j ON t.id = j."B" WHERE j."A" IN ({})"#,
+        marks.join(", ")
+    )));
+    for row in rows {
+        query = query.bind(row.0);
+    }
     let mut tags_of: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    for (post, name) in links {
+    for (post, name) in query.fetch_all(pool).await.unwrap() {
         tags_of.entry(post).or_default().push(name);
     }
     tags_of.values_mut().for_each(|names| names.sort());
-    let names: BTreeMap<i32, String> =
-        pairs_in("SELECT id, name FROM users WHERE id", rows.iter().map(|row| row.5).collect())
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
     let items: Vec<PostSummary> = rows
         .iter()
-        .map(|(id, title, slug, body, published_at, author)| PostSummary {
+        .map(|(id, title, slug, body, published_at, author_id, author_name)| PostSummary {
             id: *id,
             title: title.clone(),
             slug: slug.clone(),
             published_at: posts::iso(published_at.and_utc()),
             excerpt: markdown::excerpt(body, posts::EXCERPT_CHARS),
             tags: tags_of.remove(id).unwrap_or_default(),
-            author: AuthorRef { id: *author, name: names[author].clone() },
+            author: AuthorRef { id: *author_id, name: author_name.clone() },
         })
         .collect();
     let next = more.then(|| {
