@@ -12,8 +12,8 @@ use sea_query::{
 use crate::Provider;
 
 /// Where a condition is evaluated: the backend, and the name the model's table has in the
-/// statement (its own name at the top, an alias inside relation filters, so that a
-/// self-relation's inner and outer rows stay apart).
+/// statement (its own name at the top, `t<depth>` inside relation filters, so that a
+/// self-relation's inner and outer rows stay apart, and `__j<n>` for a joined include).
 #[derive(Clone, Debug)]
 pub struct Scope {
     /// The backend the statement is for.

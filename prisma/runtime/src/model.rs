@@ -12,7 +12,7 @@ use crate::{
     aggregate::{Aggregate, GroupBy, select_aggregates},
     execute, fetch_all, fetch_optional,
     filter::{Filter, OrderBy, Scope, Set, SortOrder, conjunction, custom, row_number, where_all},
-    relation::{Include, Joins},
+    relation::{Include, Joins, no_join},
 };
 
 /// A model or view of `schema.prisma`. Implemented by generated code only.
@@ -440,10 +440,10 @@ impl<'c, C: Conn, M: Model> FindMany<'c, C, M> {
 }
 
 impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
-    /// Loads relations with the rows: a to-one relation joined into the read, any other in
-    /// one query per relation and level:
-    /// `.include(post::author())`, `.include((post::author(), post::tags()))`,
-    /// `.include(post::author().with(user::posts()))`.
+    /// Loads relations with the rows: `.include(post::author())`,
+    /// `.include((post::author(), post::tags()))`, `.include(post::author().with(user::posts()))`.
+    /// A to-one relation is joined into the read, unless it has `with` or `take` or the read
+    /// is `distinct()`; any other include is one query per relation and level.
     pub fn include<I: Include<M>>(self, include: I) -> IncludeMany<'c, C, M, S, I> {
         IncludeMany { find: self, include }
     }
@@ -491,22 +491,24 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
     }
 
     /// The read, with `extra` columns beside the selected ones (the keys of includes) and what
-    /// `join` adds after them (the includes read by a join, whose columns start at the
-    /// position returned).
+    /// `join` adds after them (the includes read by a join), and the joins to read them by.
     fn statement_with(
         &mut self,
         extra: &[&'static str],
         join: impl FnOnce(&mut SelectStatement, &Scope, &mut Joins),
-    ) -> Result<(Limited, usize), DbError> {
+    ) -> Result<(Limited, Joins), DbError> {
         let provider = self.conn.provider();
         let scope = Scope::top(provider, M::TABLE);
         let mut select = Query::select();
         let mut columns = self.select.columns();
         columns.extend(extra.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
-        let joined_from = columns.len();
-        select.columns(columns.into_iter().map(|column| (M::TABLE, column))).from(M::TABLE);
-        join(&mut select, &scope, &mut Joins::starting_at(joined_from));
         let distinct = std::mem::replace(&mut self.distinct, Distinct::Off);
+        let joins = match distinct {
+            Distinct::Selected => Joins::refused(),
+            Distinct::Off | Distinct::On(_) => Joins::starting_at(columns.len()),
+        };
+        select.columns(columns.into_iter().map(|column| (M::TABLE, column))).from(M::TABLE);
+        join(&mut select, &scope, &mut joins.clone());
         if let Distinct::Selected = distinct {
             select.distinct();
         }
@@ -524,27 +526,27 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
                 }
             }
         }
-        Ok((Limited::new(select, self.take, self.skip, provider), joined_from))
+        Ok((Limited::new(select, self.take, self.skip, provider), joins))
     }
 
-    /// The rows of the read, with `extra` columns and `join`'s (from the position returned);
-    /// or, for a `page` of that many rows, the page's rows (one more is read) and whether more
+    /// The rows of the read, with `extra` columns and `join`'s, and the joins to read them by;
+    /// for a `page` of that many rows, the page's rows (one more is read) and whether more
     /// follow.
     async fn rows(
         &mut self,
         extra: &[&'static str],
         join: impl FnOnce(&mut SelectStatement, &Scope, &mut Joins),
         page: Option<u64>,
-    ) -> Result<(Vec<DbRow>, bool, usize), DbError> {
+    ) -> Result<(Vec<DbRow>, bool, Joins), DbError> {
         if let Some(size) = page {
             self.take = Some(size.saturating_add(1));
         }
-        let (statement, joined_from) = self.statement_with(extra, join)?;
+        let (statement, joins) = self.statement_with(extra, join)?;
         let mut rows = fetch_all(self.conn, &statement).await?;
         let size = page.map_or(usize::MAX, |size| usize::try_from(size).unwrap_or(usize::MAX));
         let more = rows.len() > size;
         rows.truncate(size);
-        Ok((rows, more, joined_from))
+        Ok((rows, more, joins))
     }
 
     fn decode_all(&self, rows: &[DbRow]) -> Result<Vec<S::Output>, DbError> {
@@ -575,9 +577,6 @@ impl<'c, C: Conn, M: Model, S: Select<M>> FindMany<'c, C, M, S> {
         self.first().await?.ok_or(DbError::NotFound { model: M::NAME })
     }
 }
-
-/// What a read without includes joins: nothing.
-fn no_join(_: &mut SelectStatement, _: &Scope, _: &mut Joins) {}
 
 /// A read with its `LIMIT` and `OFFSET`. The `LIMIT` is written into the SQL as a number
 /// rather than bound, on both backends. SQLite plans with the value of a bound `LIMIT`, so
@@ -723,8 +722,8 @@ impl<'c, C: Conn, M: Model, S: Select<M>, I: Include<M>> IncludeMany<'c, C, M, S
     async fn rows(&mut self, page: Option<u64>) -> Result<(Vec<(S::Output, I::Output)>, bool), DbError> {
         let include = &self.include;
         let join = |select: &mut SelectStatement, scope: &Scope, joins: &mut Joins| include.join(select, scope, joins);
-        let (rows, more, joined_from) = self.find.rows(&include.parent_columns(), join, page).await?;
-        let related = include.load(self.find.conn, &rows, &mut Joins::starting_at(joined_from)).await?;
+        let (rows, more, mut joins) = self.find.rows(&include.parent_columns(), join, page).await?;
+        let related = include.load(self.find.conn, &rows, &mut joins).await?;
         let items = rows
             .iter()
             .zip(related)

@@ -262,27 +262,25 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
 
     /// The related rows of every parent in one query, and which of them belong to each parent
     /// (a row related to several parents through a foreign key is read once; through a join
-    /// table, once per link).
-    ///
-    /// `join` adds the joins of nested includes to the read; their columns start at the
-    /// position returned.
+    /// table, once per link). `join` adds the joins of nested includes to the read.
     async fn load_rows(
         &self,
         conn: &impl Conn,
         parents: &[DbRow],
         extra_columns: &[&'static str],
         join: impl Fn(&mut SelectStatement, &Scope, &mut Joins),
-    ) -> Result<(Vec<DbRow>, Groups, usize), DbError> {
+    ) -> Result<Related, DbError> {
         let provider = conn.provider();
-        let keys = self.parent_keys(parents)?;
-        let distinct = distinct(&keys);
-        if distinct.is_empty() {
-            return Ok((Vec::new(), Groups::empty(parents.len()), 0));
-        }
-        let scope = Scope::top(provider, T::TABLE);
         let mut columns = self.select.columns();
         columns.extend(extra_columns.iter().filter(|column| !columns.contains(column)).collect::<Vec<_>>());
         let key_columns = &KEY_COLUMNS[..near_columns(&self.link).len()];
+        let joins = Joins::starting_at(columns.len() + key_columns.len());
+        let keys = self.parent_keys(parents)?;
+        let distinct = distinct(&keys);
+        if distinct.is_empty() {
+            return Ok(Related { rows: Vec::new(), groups: Groups::empty(parents.len()), joins });
+        }
+        let scope = Scope::top(provider, T::TABLE);
         let mut rows = Vec::new();
         for chunk in distinct.chunks(keys_per_query(key_columns.len())) {
             let mut select = Query::select();
@@ -291,7 +289,7 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             for (key, alias) in link_key.iter().zip(KEY_COLUMNS) {
                 select.expr_as(key.clone(), alias);
             }
-            join(&mut select, &scope, &mut Joins::starting_at(columns.len() + key_columns.len()));
+            join(&mut select, &scope, &mut joins.clone());
             where_all(
                 &mut select,
                 [in_keys(link_key.clone(), chunk, provider)].into_iter().chain(conjunction(&self.filters, &scope)),
@@ -333,14 +331,14 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
             }
         }
         let of_parent = keys.iter().map(|key| key.as_ref().and_then(|key| group_of_key.get(key).copied())).collect();
-        Ok((rows, Groups { row_indexes: grouped, starts, of_parent }, columns.len() + key_columns.len()))
+        Ok(Related { rows, groups: Groups { row_indexes: grouped, starts, of_parent }, joins })
     }
 
     /// The far columns of the link when the include is read by a join in its parents' read:
-    /// a to-one relation through a foreign key, without `take`.
-    fn joined_far(&self) -> Option<&'static [&'static str]> {
+    /// a to-one relation through a foreign key, without `take`, into a read that takes joins.
+    fn joined_far(&self, joins: &Joins) -> Option<&'static [&'static str]> {
         match self.link {
-            Link::Direct { far, .. } if C::TO_ONE && self.take.is_none() => Some(far),
+            Link::Direct { far, .. } if C::TO_ONE && self.take.is_none() && joins.taken => Some(far),
             _ => None,
         }
     }
@@ -355,7 +353,10 @@ impl<F: Model, T: Model, C: Cardinality, K: Key, S: Select<T>> Relation<F, T, C,
 /// The tables and columns that includes join into their parents' read, counted in the order
 /// the includes come: [`Include::join`] adds them and [`Include::load`] reads them, each
 /// include taking the same place in both.
+#[derive(Clone, Debug)]
 pub struct Joins {
+    /// Whether the read takes joins at all.
+    taken: bool,
     tables: usize,
     next_column: usize,
 }
@@ -363,16 +364,36 @@ pub struct Joins {
 impl Joins {
     /// Joins whose columns start at position `column` of the parent rows.
     pub(crate) fn starting_at(column: usize) -> Self {
-        Joins { tables: 0, next_column: column }
+        Joins { taken: true, tables: 0, next_column: column }
     }
 
-    /// The next joined table's number and where its `width` columns start.
-    fn next(&mut self, width: usize) -> (usize, usize) {
-        let place = (self.tables, self.next_column);
+    /// None: every include of the read is loaded by a query of its own (`distinct()`, where
+    /// joined columns would count in what is distinct).
+    pub(crate) fn refused() -> Self {
+        Joins { taken: false, tables: 0, next_column: 0 }
+    }
+
+    /// Adds a table of `width` columns; its number.
+    fn add_table(&mut self, width: usize) -> usize {
+        self.next_column += width;
+        self.tables += 1;
+        self.tables - 1
+    }
+
+    /// Reads the next table's `width` columns; where they start.
+    fn read_table(&mut self, width: usize) -> usize {
         self.tables += 1;
         self.next_column += width;
-        place
+        self.next_column - width
     }
+}
+
+/// The related rows of an include's parents: [`Relation::load_rows`].
+struct Related {
+    rows: Vec<DbRow>,
+    groups: Groups,
+    /// Where the joins of nested includes start in `rows`.
+    joins: Joins,
 }
 
 /// Which related rows belong to each parent of an include.
@@ -463,6 +484,9 @@ fn near_columns(link: &Link) -> &[&'static str] {
         Link::Join { near, .. } => std::slice::from_ref(near),
     }
 }
+
+/// What a read whose includes join nothing into it passes as their joins.
+pub(crate) fn no_join(_: &mut SelectStatement, _: &Scope, _: &mut Joins) {}
 
 /// Each key once, in first-seen order.
 fn distinct<K: Key>(keys: &[Option<K>]) -> Vec<&K> {
@@ -566,18 +590,17 @@ where
 {
     type Output = C::Out<S::Output>;
 
+    /// The parent's link columns, joined or not: a read without joins needs them, and a
+    /// `distinct()` read counts them in what is distinct, as without the include.
     fn parent_columns(&self) -> Vec<&'static str> {
-        match self.joined_far() {
-            Some(_) => Vec::new(),
-            None => near_columns(&self.link).to_vec(),
-        }
+        near_columns(&self.link).to_vec()
     }
 
     /// `LEFT JOIN <T> ON <far = near> AND <filters>` for a to-one relation: one statement
     /// fewer, and no keys to collect and match (Prisma's `relationLoadStrategy: "join"`).
     fn join(&self, select: &mut SelectStatement, parent: &Scope, joins: &mut Joins) {
-        let Some(far) = self.joined_far() else { return };
-        let (table, _) = joins.next(self.joined_width());
+        let Some(far) = self.joined_far(joins) else { return };
+        let table = joins.add_table(self.joined_width());
         let scope = parent.joined(table);
         let linked = far
             .iter()
@@ -590,7 +613,8 @@ where
         select.join_as(JoinType::LeftJoin, T::TABLE, scope.table(), on);
         let columns = std::iter::once(far[0]).chain(self.select.columns());
         for (index, column) in columns.enumerate() {
-            // Named apart from the parent's columns, which includes and subqueries find by name.
+            // Named apart from the parent's columns: sqlx finds a repeated name at its last
+            // place, so a joined `id` would be read as the parent's by an include keyed on it.
             select.expr_as(scope.column(column), Alias::new(format!("__j{table}_{index}")));
         }
     }
@@ -601,8 +625,8 @@ where
         parents: &[DbRow],
         joins: &mut Joins,
     ) -> Result<Vec<Self::Output>, DbError> {
-        if self.joined_far().is_some() {
-            let (_, start) = joins.next(self.joined_width());
+        if self.joined_far(joins).is_some() {
+            let start = joins.read_table(self.joined_width());
             return parents
                 .iter()
                 .map(|row| {
@@ -614,7 +638,7 @@ where
                 })
                 .collect();
         }
-        let (rows, groups, _) = self.load_rows(conn, parents, &[], |_, _, _| {}).await?;
+        let Related { rows, groups, .. } = self.load_rows(conn, parents, &[], no_join).await?;
         let outputs: Vec<S::Output> = rows.iter().map(|row| self.select.decode(row, 0)).collect::<Result<_, _>>()?;
         groups.shape::<C, _>(outputs, T::NAME)
     }
@@ -718,9 +742,9 @@ where
         let join_inner = |select: &mut SelectStatement, scope: &Scope, joins: &mut Joins| {
             self.inner.join(select, scope, joins);
         };
-        let (rows, groups, joined_from) =
+        let Related { rows, groups, mut joins } =
             self.outer.load_rows(conn, parents, &self.inner.parent_columns(), join_inner).await?;
-        let nested = self.inner.load(conn, &rows, &mut Joins::starting_at(joined_from)).await?;
+        let nested = self.inner.load(conn, &rows, &mut joins).await?;
         let outputs: Vec<(S::Output, I::Output)> = rows
             .iter()
             .zip(nested)

@@ -93,7 +93,7 @@ where
     // bound `LIMIT`, SQLite prepares the statement again at each binding and PostgreSQL plans
     // it at each execution.
     let rows: Vec<PostRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT p.id, p.title, p.slug, p.body, p.published_at, u.id, u.name FROM posts p JOIN users u ON u.id = p.author_id \
+        "SELECT p.id, p.title, p.slug, p.body, p.published_at, u.id, u.name FROM posts p LEFT JOIN users u ON u.id = p.author_id \
          WHERE p.published = {} AND p.published_at IS NOT NULL ORDER BY p.published_at DESC, p.id DESC LIMIT {}",
         placeholder(1),
         TAKE + 1
